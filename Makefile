@@ -1,0 +1,41 @@
+# papershelf: `make serve` builds the bundled listings and opens Datasette; `make test` runs the suite.
+# Only Python 3.11 and pip are needed: each target creates .venv and installs what it needs.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+DB ?= db/papershelf.db
+PORT ?= 8001
+
+.PHONY: install install-test build serve test clean schema
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+build: install
+	$(BIN)/papershelf build --db $(DB)
+
+serve: build
+	$(BIN)/papershelf serve --db $(DB) --port $(PORT)
+
+# pytest exits 5 when it collects no tests; that is not a failure of the suite.
+test: install-test
+	$(BIN)/python -m pytest; status=$$?; if [ $$status -eq 5 ]; then exit 0; else exit $$status; fi
+
+schema: install
+	$(BIN)/papershelf schema > schema/papershelf.sql
+
+clean:
+	rm -rf $(VENV) $(DB) db/*.db-*

@@ -1,0 +1,232 @@
+"""The one truth about the database's shape: tables (SQLAlchemy Core), the FTS index and views.
+
+``schema/papershelf.sql`` is generated from this module (``papershelf schema``) and committed;
+a test fails when the two drift.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_mock_engine,
+)
+from sqlalchemy.schema import CreateIndex, CreateTable
+
+metadata = MetaData()
+
+# Dates are ISO text ("2025-03-14") written by one writer, so they sort and compare as text.
+
+listings = Table(
+    "listings",
+    metadata,
+    Column("id", Integer, primary_key=True, comment="Sequence number of the ingested file"),
+    Column("name", Text, nullable=False, comment="File name as given"),
+    Column("path", Text, nullable=False, comment="Path the file was read from"),
+    Column("source", Text, nullable=False, comment="Source format: hf-text, hf-api, arxiv-atom, arxiv-jsonl"),
+    Column("shape", Text, comment="For text captures: paste, compact, pagecopy or markdown"),
+    Column("date", Text, comment="ISO date of the listing, when known (--date, file name or the listing)"),
+    Column("date_text", Text, comment="The listing's own date line as shown, e.g. 'Mar 14' (no year)"),
+    Column("sha256", Text, nullable=False, unique=True, comment="SHA-256 of the file's bytes"),
+    Column("ingested_at", Text, nullable=False, comment="When papershelf read the file (UTC, ISO)"),
+    Column("records_read", Integer, nullable=False, server_default="0", comment="Records found in the file"),
+    Column("papers_loaded", Integer, nullable=False, server_default="0", comment="Records that became new papers"),
+    Column("papers_merged", Integer, nullable=False, server_default="0", comment="Records merged into a paper already known"),
+    Column("rejected", Integer, nullable=False, server_default="0", comment="Records rejected (see rejects)"),
+)
+
+papers = Table(
+    "papers",
+    metadata,
+    Column("id", Text, primary_key=True, comment="Stable readable key: the arXiv id, else a slug of the title"),
+    Column("arxiv_id", Text, unique=True, comment="arXiv id without version, when known"),
+    Column("title", Text, nullable=False, comment="Title as the authors wrote it (normalized white space)"),
+    Column("abstract", Text, nullable=False, server_default="", comment="Abstract (hard wraps joined)"),
+    Column("title_key", Text, nullable=False, comment="Case- and punctuation-free title used to match captures"),
+    Column("published", Text, comment="ISO date of first arXiv publication"),
+    Column("updated", Text, comment="ISO date of the latest arXiv version"),
+    Column("arxiv_version", Integer, comment="Latest arXiv version seen"),
+    Column("primary_category", Text, comment="arXiv primary category"),
+    Column("doi", Text, comment="DOI"),
+    Column("journal_ref", Text, comment="Journal reference"),
+    Column("arxiv_comment", Text, comment="The authors' arXiv comment (pages, venue)"),
+    Column("ai_summary", Text, comment="Daily Papers' AI summary"),
+    Column("organization", Text, comment="Organization the Daily Papers page credits"),
+    Column("author_count", Integer, comment="Number of authors"),
+    Column("upvotes", Integer, comment="Highest upvote count any listing showed"),
+    Column("github_stars", Integer, comment="Latest GitHub star count a listing showed"),
+    Column("comments_count", Integer, comment="Latest Daily Papers comment count"),
+    Column("has_code", Integer, nullable=False, server_default="0", comment="1 when a code link is known"),
+    Column("first_seen", Text, comment="Earliest listing date that showed the paper"),
+    Column("last_seen", Text, comment="Latest listing date that showed the paper"),
+    Column("listing_count", Integer, nullable=False, server_default="0", comment="Number of listings that showed it"),
+    # papers_fts is external-content FTS5 joined on rowid, so papers must keep its rowid.
+)
+Index("idx_papers_title_key", papers.c.title_key)
+Index("idx_papers_last_seen", papers.c.last_seen)
+
+listing_papers = Table(
+    "listing_papers",
+    metadata,
+    Column("listing_id", Integer, ForeignKey("listings.id"), primary_key=True, comment="The listing"),
+    Column("paper_id", Text, ForeignKey("papers.id"), primary_key=True, comment="The paper it showed"),
+    Column("position", Integer, nullable=False, comment="1-based order of the paper in the listing"),
+    Column("line", Integer, comment="Line of the file where the paper's record starts"),
+    Column("listing_date", Text, comment="The listing's ISO date, copied for charts over time"),
+    Column("upvotes", Integer, comment="Upvotes shown in this listing"),
+    Column("github_stars", Integer, comment="GitHub stars shown in this listing"),
+    Column("comments_count", Integer, comment="Comments shown in this listing"),
+)
+Index("idx_listing_papers_paper_id", listing_papers.c.paper_id)
+
+authors = Table(
+    "authors",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", Text, nullable=False, unique=True, comment="Author name as the source gives it"),
+)
+
+paper_authors = Table(
+    "paper_authors",
+    metadata,
+    Column("paper_id", Text, ForeignKey("papers.id"), primary_key=True),
+    Column("position", Integer, primary_key=True, comment="1-based author order"),
+    Column("author_id", Integer, ForeignKey("authors.id"), nullable=False),
+)
+Index("idx_paper_authors_author_id", paper_authors.c.author_id)
+
+paper_categories = Table(
+    "paper_categories",
+    metadata,
+    Column("paper_id", Text, ForeignKey("papers.id"), primary_key=True),
+    Column("category", Text, primary_key=True, comment="arXiv category, e.g. cs.CL"),
+    Column("is_primary", Integer, nullable=False, server_default="0", comment="1 for the primary category"),
+)
+Index("idx_paper_categories_category", paper_categories.c.category)
+
+links = Table(
+    "links",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("paper_id", Text, ForeignKey("papers.id"), nullable=False),
+    Column("url", Text, nullable=False, comment="Canonical URL (https, lower-case host, no tracking)"),
+    Column("raw", Text, nullable=False, comment="The URL as first found"),
+    Column("host", Text, nullable=False, comment="Host without www."),
+    Column("kind", Text, nullable=False, comment="code, model, dataset, project, paper, video or other"),
+    Column("repo", Text, comment="owner/name for code hosts"),
+    Column("source", Text, nullable=False, comment="Where it was found, JSON list: abstract, githubRepo, projectPage"),
+    UniqueConstraint("paper_id", "url"),
+)
+Index("idx_links_kind", links.c.kind)
+Index("idx_links_host", links.c.host)
+Index("idx_links_repo", links.c.repo)
+
+keywords = Table(
+    "keywords",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", Text, nullable=False, comment="Normalized form: lower case, singular, acronym-resolved"),
+    Column("display", Text, nullable=False, comment="Readable form"),
+    Column("source", Text, nullable=False, comment="papershelf (extracted) or hf-ai (Daily Papers ai_keywords)"),
+    Column("paper_count", Integer, nullable=False, server_default="0", comment="Papers with this keyword"),
+    UniqueConstraint("key", "source"),
+)
+Index("idx_keywords_paper_count", keywords.c.paper_count)
+
+keyword_aliases = Table(
+    "keyword_aliases",
+    metadata,
+    Column("keyword_id", Integer, ForeignKey("keywords.id"), primary_key=True),
+    Column("alias", Text, primary_key=True, comment="Another form: acronym, expansion, plural"),
+)
+
+paper_keywords = Table(
+    "paper_keywords",
+    metadata,
+    Column("paper_id", Text, ForeignKey("papers.id"), primary_key=True),
+    Column("keyword_id", Integer, ForeignKey("keywords.id"), primary_key=True),
+    Column("source", Text, nullable=False, comment="papershelf or hf-ai"),
+    Column("rank", Integer, nullable=False, comment="1 = best"),
+    Column("score", Float, comment="Extraction score (None for keywords a source gave)"),
+)
+Index("idx_paper_keywords_keyword_id", paper_keywords.c.keyword_id)
+
+keyword_df = Table(
+    "keyword_df",
+    metadata,
+    Column("key", Text, primary_key=True, comment="Candidate phrase key"),
+    Column("df", Integer, nullable=False, comment="Documents containing it"),
+    comment="Corpus document frequencies, so that later adds score new papers consistently",
+)
+
+rejects = Table(
+    "rejects",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("listing_id", Integer, ForeignKey("listings.id")),
+    Column("file", Text, nullable=False, comment="File the record came from"),
+    Column("line", Integer, comment="1-based line in the file"),
+    Column("position", Integer, comment="1-based item index in the file"),
+    Column("reason", Text, nullable=False, comment="Why it was rejected"),
+    Column("raw", Text, nullable=False, comment="The record's text, cut to 2,000 characters"),
+)
+
+build_info = Table(
+    "build_info",
+    metadata,
+    Column("key", Text, primary_key=True),
+    Column("value", Text),
+    comment="Build facts: papershelf version, corpus size for keyword statistics",
+)
+
+FTS_TABLE = "papers_fts"
+FTS_COLUMNS = ("title", "abstract")
+# content="papers" in double quotes: Datasette 0.65 only detects the FTS table that way.
+FTS_DDL = f"""CREATE VIRTUAL TABLE "{FTS_TABLE}" USING fts5(
+    {", ".join(FTS_COLUMNS)}, content="papers", content_rowid="rowid", tokenize='porter unicode61'
+)"""
+FTS_TRIGGERS = f"""
+CREATE TRIGGER "papers_ai" AFTER INSERT ON "papers" BEGIN
+  INSERT INTO "{FTS_TABLE}"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);
+END;
+CREATE TRIGGER "papers_ad" AFTER DELETE ON "papers" BEGIN
+  INSERT INTO "{FTS_TABLE}"("{FTS_TABLE}", rowid, title, abstract) VALUES('delete', old.rowid, old.title, old.abstract);
+END;
+CREATE TRIGGER "papers_au" AFTER UPDATE OF title, abstract ON "papers" BEGIN
+  INSERT INTO "{FTS_TABLE}"("{FTS_TABLE}", rowid, title, abstract) VALUES('delete', old.rowid, old.title, old.abstract);
+  INSERT INTO "{FTS_TABLE}"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);
+END;
+"""
+
+VIEWS: dict[str, str] = {}
+
+
+def table_ddl() -> list[str]:
+    """CREATE TABLE and CREATE INDEX statements for the SQLite dialect, in dependency order."""
+    statements: list[str] = []
+
+    def collect(sql, *multiparams, **params):  # type: ignore[no-untyped-def]
+        statements.append(str(sql.compile(dialect=engine.dialect)).strip())
+
+    engine = create_mock_engine("sqlite://", collect)
+    for table in metadata.sorted_tables:
+        collect(CreateTable(table))
+        for index in sorted(table.indexes, key=lambda index: index.name or ""):
+            collect(CreateIndex(index))
+    return statements
+
+
+def schema_sql() -> str:
+    """The whole DDL as one script: tables, indexes, the FTS index and its triggers, views."""
+    parts = [statement + ";" for statement in table_ddl()]
+    parts.append(FTS_DDL + ";")
+    parts.append(FTS_TRIGGERS.strip())
+    parts.extend(f'CREATE VIEW "{name}" AS {sql};' for name, sql in VIEWS.items())
+    return "-- Generated from etl/schema.py by `papershelf schema`; do not edit.\n\n" + "\n\n".join(parts) + "\n"
