@@ -648,6 +648,8 @@ def paper_links(abstract: str, fields: Mapping[str, str | None]) -> list[dict[st
         cue = _PROJECT_CUE.search(abstract, max(0, found.start - _CUE_WINDOW), found.start) is not None
         occurrences.append(("abstract", found.raw, found.url, cue))
 
+    if not occurrences:  # most abstracts: skip the rest
+        return []
     groups: dict[str, list[tuple[str, str, LinkInfo, bool]]] = {}
     for source, raw, url, cue in occurrences:
         info = classify(url)
