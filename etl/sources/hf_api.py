@@ -222,7 +222,7 @@ def _item(value: Any, raw: str, position: int, line: int) -> Item:
     if isinstance(value, str):
         decoded = _decode_string_item(value)
         if isinstance(decoded, Reject):
-            decoded.position, decoded.line = position, line
+            decoded.raw, decoded.position, decoded.line = cut(raw), position, line
             return decoded
         value = decoded
     if not isinstance(value, dict):
