@@ -13,8 +13,7 @@ from hypothesis import strategies as st
 
 from etl.normalize import clean_text
 from etl.records import Paper, Reject
-from etl.sources import SourceError, open_listing
-from etl.sources import hf_api
+from etl.sources import SourceError, hf_api, open_listing
 
 # ../shared beside the repository; from a worktree (/work/wt/NAME) it is further up.
 SHARED = next(p / "shared" for p in Path(__file__).resolve().parents if (p / "shared" / "data").is_dir())
@@ -128,7 +127,9 @@ def test_2025_10_organization_stars_and_summary() -> None:
     assert (paper.github_stars, paper.upvotes, paper.comments_count) == (1, 43, 2)
     assert paper.github_repo == "https://github.com/justincui03/Self-Forcing-Plus-Plus"
     assert paper.listed_at == "2025-10-03T00:21:50Z" and paper.published == "2025-10-02"
-    assert paper.ai_summary is not None and paper.ai_summary.startswith("A method is proposed to enhance long-horizon")
+    assert paper.ai_summary is not None and paper.ai_summary.startswith(
+        "A method is proposed to enhance long-horizon"
+    )
     assert paper.ai_keywords[0] == "diffusion models" and len(paper.ai_keywords) == 8
     assert paper.authors[0] == "Justin Cui" and len(paper.authors) == 9
 
@@ -159,7 +160,9 @@ def real_items(name: str = "2024-05-28.json") -> list[dict]:
 
 def test_bare_strings_and_wrong_types_are_rejected_with_position_and_line() -> None:
     items = real_items()[:3]
-    text = json.dumps(["status", items[0], 42, None, ["a"], items[1], {"paper": {"id": "2405.1"}}, items[2]], indent=2)
+    text = json.dumps(
+        ["status", items[0], 42, None, ["a"], items[1], {"paper": {"id": "2405.1"}}, items[2]], indent=2
+    )
     parsed = list(hf_api.parse(text).items)
     assert [type(item).__name__ for item in parsed] == [
         "Reject", "Paper", "Reject", "Reject", "Reject", "Paper", "Reject", "Paper",
@@ -206,7 +209,9 @@ def test_missing_comma_and_trailing_garbage() -> None:
 
 def test_object_without_data_is_one_reject() -> None:
     [reject] = hf_api.parse('{"error": "Invalid date", "paper": null}').items
-    assert isinstance(reject, Reject) and 'without a "data" list' in reject.reason and "error" in reject.reason
+    assert (
+        isinstance(reject, Reject) and 'without a "data" list' in reject.reason and "error" in reject.reason
+    )
 
 
 def test_envelope_cut_off_inside_data() -> None:
@@ -260,10 +265,33 @@ def test_parse_never_raises_anything_but_source_error_on_text(text: str) -> None
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.sampled_from(
-        ["paper", "id", "title", "summary", "authors", "name", "upvotes", "organization", "ai_keywords",
-         "publishedAt", "submittedOnDailyAt", "numComments", "githubStars", "data", "date"]
-    ) | st.text(max_size=5), children, max_size=6),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "paper",
+                    "id",
+                    "title",
+                    "summary",
+                    "authors",
+                    "name",
+                    "upvotes",
+                    "organization",
+                    "ai_keywords",
+                    "publishedAt",
+                    "submittedOnDailyAt",
+                    "numComments",
+                    "githubStars",
+                    "data",
+                    "date",
+                ]
+            )
+            | st.text(max_size=5),
+            children,
+            max_size=6,
+        )
+    ),
     max_leaves=25,
 )
 

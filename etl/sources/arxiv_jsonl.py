@@ -73,15 +73,17 @@ def parse_lines(lines: Iterable[str]) -> Iterator[Item]:
 
 
 def _record(line: str, line_number: int, position: int) -> Item:
+    line = line.rstrip("\r\n")
+
     def reject(reason: str) -> Reject:
-        return Reject(reason=reason, raw=cut(line.rstrip("\r\n")), line=line_number, position=position)
+        return Reject(reason=reason, raw=cut(line), line=line_number, position=position)
 
     if len(line) > MAX_LINE_CHARS:
         return reject(f"a line of more than {MAX_LINE_CHARS:,} characters is not a metadata record")
     try:
         record = json.loads(line)
     except json.JSONDecodeError as error:
-        return reject(f"not valid JSON: {error.msg} (column {error.colno})")
+        return reject(f"not valid JSON: {error.msg.removesuffix(' at')} (column {error.colno})")
     except (ValueError, RecursionError) as error:
         return reject(f"not valid JSON ({type(error).__name__})")
     if not isinstance(record, dict):

@@ -180,7 +180,71 @@ def _is_gzip(file: Path) -> bool:
 
 
 def _open_binary(file: Path, compressed: bool) -> BinaryIO:
-    return gzip.open(file, "rb") if compressed else file.open("rb")
+    if not compressed:
+        return file.open("rb")
+    return io.BufferedReader(_Inflater(file.open("rb")), buffer_size=1 << 16)  # type: ignore[return-value]
+
+
+class _Inflater(io.RawIOBase):
+    """gzip decompression that hands over every byte it could decompress before it raises on a
+    cut-off or damaged stream (``gzip.GzipFile`` loses the last chunk read before the damage).
+    Concatenated gzip members are read one after another, as gzip does."""
+
+    _CHUNK = 1 << 16
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self._raw = raw
+        self._inflate = zlib.decompressobj(wbits=31)
+        self._member_started = False
+        self._pending = b""
+        self._error: Exception | None = None
+        self._finished = False
+
+    def readable(self) -> bool:
+        return True
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+    def readinto(self, buffer: bytearray | memoryview) -> int:  # type: ignore[override]
+        while not self._pending:
+            if self._error is not None:
+                error, self._error = self._error, None
+                self._finished = True
+                raise error
+            if self._finished:
+                return 0
+            self._fill()
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+    def _fill(self) -> None:
+        try:
+            data = self._inflate.unconsumed_tail or self._raw.read(self._CHUNK)
+            if not data:
+                if self._member_started and not self._inflate.eof:
+                    self._pending = self._inflate.flush()
+                    self._error = EOFError(
+                        "Compressed file ended before the end-of-stream marker was reached"
+                    )
+                else:
+                    self._finished = True
+                return
+            self._member_started = True
+            # Bounded output per step, so a small bomb cannot expand all at once.
+            self._pending = self._inflate.decompress(data, self._CHUNK * 16)
+            if self._inflate.eof and self._inflate.unused_data:
+                rest = self._inflate.unused_data
+                self._inflate = zlib.decompressobj(wbits=31)
+                self._pending += self._inflate.decompress(rest, self._CHUNK * 16)
+            elif self._inflate.eof:
+                self._inflate = zlib.decompressobj(wbits=31)
+                self._member_started = False
+        except zlib.error as error:
+            self._error = error
 
 
 def _read(file: Path, compressed: bool, limit: int) -> tuple[bytes, str | None]:
@@ -190,7 +254,8 @@ def _read(file: Path, compressed: bool, limit: int) -> tuple[bytes, str | None]:
     with _open_binary(file, compressed) as stream:
         try:
             while size < limit:
-                chunk = stream.read(min(1 << 20, limit - size))
+                # read1: one raw read at a time, so bytes inflated before damage are not dropped.
+                chunk = stream.read1(min(1 << 20, limit - size))  # type: ignore[attr-defined]
                 if not chunk:
                     break
                 chunks.append(chunk)
