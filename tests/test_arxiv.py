@@ -55,7 +55,7 @@ def test_atom_entry_fields() -> None:
             "Aidan N. Gomez",
             "Lukasz Kaiser",
             "Illia Polosukhin",
-        ],  # fmt: skip
+        ],
         published="2017-06-12",
         updated="2023-08-02",
         categories=["cs.CL", "cs.LG"],
