@@ -307,7 +307,7 @@ def fetch_arxiv(
     if not 1 <= page_size <= ARXIV_MAX_PAGE:
         raise ValueError(f"page_size must be between 1 and {ARXIV_MAX_PAGE}, not {page_size}")
     own = fetcher is None
-    fetcher = fetcher or Fetcher(min_interval=ARXIV_PAUSE)
+    fetcher = fetcher or Fetcher(min_interval=ARXIV_PAUSE, retry=RetryPolicy(backoff=ARXIV_PAUSE))
     stamp = fetcher.now().astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     slug = slugify(query, max_length=40)
     paths: list[Path] = []

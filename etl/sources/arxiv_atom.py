@@ -21,6 +21,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import cast
 
 from etl.identity import parse_arxiv_id
 from etl.records import Item, Listing, Paper, Reject, cut
@@ -78,7 +79,7 @@ def read_feed(text: str) -> Feed:
     """``parse`` with the feed's opensearch counts, which the fetcher pages with."""
     _refuse_dtd(text)
     lines = _lines(text)
-    parser = ET.XMLPullParser(events=("start", "end"))
+    parser: ET.XMLPullParser = ET.XMLPullParser(events=("start", "end"))
     feed = Feed()
     root_tag: str | None = None
     entry_line: int | None = None
@@ -87,7 +88,8 @@ def read_feed(text: str) -> Feed:
     try:
         for line_number, line in enumerate(lines, 1):
             parser.feed(line)
-            for event, element in parser.read_events():
+            # Only start and end events were asked for: each is (event, element).
+            for event, element in cast("Iterator[tuple[str, ET.Element]]", parser.read_events()):
                 if event == "start":
                     if root_tag is None:
                         root_tag = element.tag

@@ -157,5 +157,5 @@ def _authors(record: dict[str, Any]) -> list[str]:
             return names
     authors = record.get("authors")
     if isinstance(authors, str):
-        return [name for piece in _AUTHOR_SPLIT.split(authors) if (name := as_text(piece))]
+        return [author for piece in _AUTHOR_SPLIT.split(authors) if (author := as_text(piece))]
     return []

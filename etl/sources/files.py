@@ -461,7 +461,7 @@ def expand_inputs(args: Iterable[str | os.PathLike[str]]) -> list[Path]:
 
 
 def _files_under(folder: Path) -> list[Path]:
-    files = []
+    files: list[Path] = []
     for root, dirs, names in os.walk(folder):
         dirs[:] = sorted(name for name in dirs if not name.startswith("."))
         files.extend(Path(root, name) for name in names if not name.startswith("."))
