@@ -28,6 +28,7 @@ from typing import Any, Self
 import httpx
 
 from etl.identity import slugify
+from etl.records import Reject
 from etl.sources import arxiv_atom, hf_api
 from etl.sources.errors import SourceError
 
@@ -200,8 +201,16 @@ def _save(out_dir: str | os.PathLike[str], name: str, content: bytes) -> Path:
 
 
 def _check_hf(response: httpx.Response) -> None:
-    if not hf_api.sniff(response.text):
-        raise FetchError(str(response.url), f"not a Daily Papers API response: {response.text[:120]!r}")
+    text = response.text
+    if not hf_api.sniff(text):
+        raise FetchError(str(response.url), f"not a Daily Papers API response: {text[:120]!r}")
+    try:
+        items = hf_api.parse(text).items
+    except SourceError as error:
+        raise FetchError(str(response.url), error.message) from None
+    # Odd items are kept (the build rejects them); a body cut off in transit is asked for again.
+    if any(isinstance(item, Reject) and item.reason.startswith(hf_api.BROKEN) for item in items):
+        raise Retry("the JSON response is cut off")
 
 
 def fetch_hf_day(
@@ -270,6 +279,8 @@ def _arxiv_check(expected: int) -> Check:
             raise FetchError(str(response.url), f"unreadable Atom feed ({error.message})") from None
         if feed.errors:
             raise FetchError(str(response.url), f"the arXiv API rejected the query: {feed.errors[0].reason}")
+        if any(isinstance(item, Reject) and item.reason.startswith(arxiv_atom.BROKEN) for item in feed.items):
+            raise Retry("the Atom page is cut off")
         start = feed.start_index or 0
         # arXiv sometimes answers an empty page in the middle of a result set; asking again helps.
         if (

@@ -81,6 +81,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(500, b"Internal Server Error", "text/plain")
         if route == "throttled" and count == 1:
             return self.send(200, b"Rate exceeded.", "text/plain")
+        if route == "cut" and count == 1:
+            body = (API / "2024-06-17.json").read_bytes()
+            return self.send(200, body[: len(body) // 2])
         if route == "html":
             return self.send(200, b"<html><body>Maintenance</body></html>", "text/html")
         if endpoint == "daily_papers":
@@ -167,6 +170,13 @@ def test_retries_two_503_with_exponential_backoff(server: str, tmp_path: Path) -
     path = fetch_hf_day("2024-06-17", tmp_path, f"{server}/flaky", fetcher=fetcher(fake))
     assert path.read_bytes() == (API / "2024-06-17.json").read_bytes()
     assert Handler.hits["flaky"] == 3 and fake.sleeps == [1.0, 2.0]
+
+
+def test_a_body_cut_off_in_transit_is_asked_for_again(server: str, tmp_path: Path) -> None:
+    fake = FakeTime()
+    path = fetch_hf_day("2024-06-17", tmp_path, f"{server}/cut", fetcher=fetcher(fake))
+    assert path.read_bytes() == (API / "2024-06-17.json").read_bytes()
+    assert Handler.hits["cut"] == 2 and fake.sleeps == [1.0]
 
 
 def test_honours_retry_after_seconds_and_http_date(server: str, tmp_path: Path) -> None:

@@ -29,6 +29,9 @@ from etl.sources._common import as_text, iso_date, text_list
 from etl.sources.errors import SourceError
 
 SOURCE = "arxiv-atom"
+_API_ERROR = "the arXiv API answered with an error"
+# Reasons of the reject for a cut-off or broken feed start with this (the fetcher retries those).
+BROKEN = "the XML is cut off or broken"
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 ARXIV = "{http://arxiv.org/schemas/atom}"
@@ -122,7 +125,7 @@ def read_feed(text: str) -> Feed:
         start = entry_line or broken_line
         feed.items.append(
             Reject(
-                reason=f"the XML is cut off or broken at line {broken_line}, column {column}"
+                reason=f"{BROKEN} at line {broken_line}, column {column}"
                 f" ({_WHERE.sub('', str(error))}); nothing after it could be read",
                 raw=cut("".join(lines[max(start - 1, 0) :])),
                 line=start,
@@ -134,9 +137,6 @@ def read_feed(text: str) -> Feed:
     if root_tag is None:
         raise SourceError(None, None, "not an Atom feed: no root element")
     return feed
-
-
-_API_ERROR = "the arXiv API answered with an error"
 
 
 def _refuse_dtd(text: str) -> None:

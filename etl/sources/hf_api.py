@@ -50,6 +50,8 @@ from etl.sources._common import (
 from etl.sources.errors import SourceError
 
 SOURCE = "hf-api"
+# Reasons of the reject for a cut-off or broken array start with this (the fetcher retries those).
+BROKEN = "the JSON is cut off or broken"
 
 # The largest repr() item in the archive is 55 kB; literal_eval's cost and recursion grow with size.
 REPR_LIMIT = 1_000_000
@@ -130,7 +132,7 @@ def _read_envelope(text: str, start: int, lines: LineIndex) -> Listing:
         except (ValueError, RecursionError) as error:
             items.append(
                 Reject(
-                    reason=f"{_BROKEN} inside the response object at line {lines.line_of(index)}"
+                    reason=f"{BROKEN} inside the response object at line {lines.line_of(index)}"
                     f" ({_describe(error)}); nothing after it could be read",
                     raw=cut(text[index:]),
                     line=lines.line_of(index),
@@ -147,9 +149,6 @@ def _read_envelope(text: str, start: int, lines: LineIndex) -> Listing:
             )
         )
     return listing
-
-
-_BROKEN = "the JSON is cut off or broken"
 
 
 def _read_array(text: str, start: int, lines: LineIndex, items: list[Item]) -> int | None:
@@ -201,7 +200,7 @@ def _broken_tail(text: str, offset: int, position: int, lines: LineIndex, error:
         where = f" at line {error.lineno}, column {error.colno}"
     remaining = len(text) - offset
     return Reject(
-        reason=f"{_BROKEN}{where} ({_describe(error)}); the rest of the array"
+        reason=f"{BROKEN}{where} ({_describe(error)}); the rest of the array"
         f" ({remaining} characters from item {position} on) could not be read",
         raw=cut(text[offset:]),
         line=lines.line_of(offset),
