@@ -11,6 +11,13 @@ from typing import Any
 from etl.normalize import clean_text
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_MONTHS = {
+    name: number
+    for number, name in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
+_ARXIV_CREATED = re.compile(r"^\s*[A-Z][a-z]{2}, (\d{1,2}) ([A-Z][a-z]{2}) (\d{4}) \d{2}:\d{2}:\d{2} GMT\s*$")
 
 
 def iso_date(value: Any) -> str | None:
@@ -55,6 +62,13 @@ def rfc2822_date(value: Any) -> str | None:
     """The ISO calendar date (UTC) of an RFC 2822 date such as ``Mon, 2 Apr 2007 19:18:42 GMT``."""
     if not isinstance(value, str) or not value.strip():
         return None
+    fast = _ARXIV_CREATED.match(value)
+    if fast:  # the snapshot's own shape, "Mon, 2 Apr 2007 19:18:42 GMT": no time-zone arithmetic needed
+        day, month, year = fast.groups()
+        try:
+            return date(int(year), _MONTHS[month], int(day)).isoformat()
+        except (KeyError, ValueError):
+            return None
     try:
         moment = parsedate_to_datetime(value.strip())
     except (TypeError, ValueError, IndexError, OverflowError):
