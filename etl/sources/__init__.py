@@ -1,0 +1,27 @@
+"""Read stage: listing files in, ``records.Listing`` out; no database here.
+
+Sources, recognised from content: ``hf_api`` (Daily Papers API JSON), ``arxiv_atom`` (arXiv API
+Atom), ``arxiv_jsonl`` (arXiv metadata snapshot, streamed), ``hf_text`` (Daily Papers text captures).
+"""
+
+from etl.sources.errors import SourceError
+from etl.sources.files import (
+    PARSERS,
+    SourceListing,
+    decode_text,
+    detect_source,
+    expand_inputs,
+    open_listing,
+    sha256_file,
+)
+
+__all__ = [
+    "PARSERS",
+    "SourceError",
+    "SourceListing",
+    "decode_text",
+    "detect_source",
+    "expand_inputs",
+    "open_listing",
+    "sha256_file",
+]
