@@ -40,6 +40,7 @@ listings = Table(
     Column("papers_loaded", Integer, nullable=False, server_default="0", comment="Records that became new papers"),
     Column("papers_merged", Integer, nullable=False, server_default="0", comment="Records merged into a paper already known"),
     Column("rejected", Integer, nullable=False, server_default="0", comment="Records rejected (see rejects)"),
+    comment="One row per ingested file: where it came from, its date, its fingerprint and what it contributed",
 )
 
 papers = Table(
@@ -57,6 +58,8 @@ papers = Table(
     Column("doi", Text, comment="DOI"),
     Column("journal_ref", Text, comment="Journal reference"),
     Column("arxiv_comment", Text, comment="The authors' arXiv comment (pages, venue)"),
+    Column("github_repo", Text, comment="Code repository the Daily Papers page gives (githubRepo)"),
+    Column("project_page", Text, comment="Project page the Daily Papers page gives (projectPage)"),
     Column("ai_summary", Text, comment="Daily Papers' AI summary"),
     Column("organization", Text, comment="Organization the Daily Papers page credits"),
     Column("author_count", Integer, comment="Number of authors"),
@@ -68,6 +71,7 @@ papers = Table(
     Column("last_seen", Text, comment="Latest listing date that showed the paper"),
     Column("listing_count", Integer, nullable=False, server_default="0", comment="Number of listings that showed it"),
     # papers_fts is external-content FTS5 joined on rowid, so papers must keep its rowid.
+    comment="One row per distinct paper, whichever listings showed it",
 )
 Index("idx_papers_title_key", papers.c.title_key)
 Index("idx_papers_last_seen", papers.c.last_seen)
@@ -83,39 +87,43 @@ listing_papers = Table(
     Column("upvotes", Integer, comment="Upvotes shown in this listing"),
     Column("github_stars", Integer, comment="GitHub stars shown in this listing"),
     Column("comments_count", Integer, comment="Comments shown in this listing"),
+    comment="Sightings: which listing showed which paper, where, and the upvotes it had then",
 )
 Index("idx_listing_papers_paper_id", listing_papers.c.paper_id)
 
 authors = Table(
     "authors",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", Integer, primary_key=True, comment="Author number"),
     Column("name", Text, nullable=False, unique=True, comment="Author name as the source gives it"),
+    comment="One row per distinct author name",
 )
 
 paper_authors = Table(
     "paper_authors",
     metadata,
-    Column("paper_id", Text, ForeignKey("papers.id"), primary_key=True),
+    Column("paper_id", Text, ForeignKey("papers.id"), primary_key=True, comment="The paper"),
     Column("position", Integer, primary_key=True, comment="1-based author order"),
-    Column("author_id", Integer, ForeignKey("authors.id"), nullable=False),
+    Column("author_id", Integer, ForeignKey("authors.id"), nullable=False, comment="The author"),
+    comment="Authors of each paper, in order",
 )
 Index("idx_paper_authors_author_id", paper_authors.c.author_id)
 
 paper_categories = Table(
     "paper_categories",
     metadata,
-    Column("paper_id", Text, ForeignKey("papers.id"), primary_key=True),
+    Column("paper_id", Text, ForeignKey("papers.id"), primary_key=True, comment="The paper"),
     Column("category", Text, primary_key=True, comment="arXiv category, e.g. cs.CL"),
     Column("is_primary", Integer, nullable=False, server_default="0", comment="1 for the primary category"),
+    comment="arXiv categories of each paper",
 )
 Index("idx_paper_categories_category", paper_categories.c.category)
 
 links = Table(
     "links",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("paper_id", Text, ForeignKey("papers.id"), nullable=False),
+    Column("id", Integer, primary_key=True, comment="Link number"),
+    Column("paper_id", Text, ForeignKey("papers.id"), nullable=False, comment="The paper"),
     Column("url", Text, nullable=False, comment="Canonical URL (https, lower-case host, no tracking)"),
     Column("raw", Text, nullable=False, comment="The URL as first found"),
     Column("host", Text, nullable=False, comment="Host without www."),
@@ -123,6 +131,7 @@ links = Table(
     Column("repo", Text, comment="owner/name for code hosts"),
     Column("source", Text, nullable=False, comment="Where it was found, JSON list: abstract, githubRepo, projectPage"),
     UniqueConstraint("paper_id", "url"),
+    comment="URLs found in abstracts and given by sources, repaired, canonicalized and classified",
 )
 Index("idx_links_kind", links.c.kind)
 Index("idx_links_host", links.c.host)
@@ -131,30 +140,33 @@ Index("idx_links_repo", links.c.repo)
 keywords = Table(
     "keywords",
     metadata,
-    Column("id", Integer, primary_key=True),
+    Column("id", Integer, primary_key=True, comment="Keyword number"),
     Column("key", Text, nullable=False, comment="Normalized form: lower case, singular, acronym-resolved"),
     Column("display", Text, nullable=False, comment="Readable form"),
     Column("source", Text, nullable=False, comment="papershelf (extracted) or hf-ai (Daily Papers ai_keywords)"),
     Column("paper_count", Integer, nullable=False, server_default="0", comment="Papers with this keyword"),
     UniqueConstraint("key", "source"),
+    comment="One row per keyword and source: extracted keyphrases (papershelf) and the API's own (hf-ai)",
 )
 Index("idx_keywords_paper_count", keywords.c.paper_count)
 
 keyword_aliases = Table(
     "keyword_aliases",
     metadata,
-    Column("keyword_id", Integer, ForeignKey("keywords.id"), primary_key=True),
+    Column("keyword_id", Integer, ForeignKey("keywords.id"), primary_key=True, comment="The keyword"),
     Column("alias", Text, primary_key=True, comment="Another form: acronym, expansion, plural"),
+    comment="Other forms of a keyword: acronyms, expansions, plurals",
 )
 
 paper_keywords = Table(
     "paper_keywords",
     metadata,
-    Column("paper_id", Text, ForeignKey("papers.id"), primary_key=True),
-    Column("keyword_id", Integer, ForeignKey("keywords.id"), primary_key=True),
+    Column("paper_id", Text, ForeignKey("papers.id"), primary_key=True, comment="The paper"),
+    Column("keyword_id", Integer, ForeignKey("keywords.id"), primary_key=True, comment="The keyword"),
     Column("source", Text, nullable=False, comment="papershelf or hf-ai"),
     Column("rank", Integer, nullable=False, comment="1 = best"),
     Column("score", Float, comment="Extraction score (None for keywords a source gave)"),
+    comment="Ranked keywords of each paper, with their score and source",
 )
 Index("idx_paper_keywords_keyword_id", paper_keywords.c.keyword_id)
 
@@ -169,20 +181,21 @@ keyword_df = Table(
 rejects = Table(
     "rejects",
     metadata,
-    Column("id", Integer, primary_key=True),
-    Column("listing_id", Integer, ForeignKey("listings.id")),
+    Column("id", Integer, primary_key=True, comment="Reject number"),
+    Column("listing_id", Integer, ForeignKey("listings.id"), comment="The listing (file) it came from"),
     Column("file", Text, nullable=False, comment="File the record came from"),
     Column("line", Integer, comment="1-based line in the file"),
     Column("position", Integer, comment="1-based item index in the file"),
     Column("reason", Text, nullable=False, comment="Why it was rejected"),
     Column("raw", Text, nullable=False, comment="The record's text, cut to 2,000 characters"),
+    comment="Records that could not become papers, with their file, line and reason: nothing is lost silently",
 )
 
 build_info = Table(
     "build_info",
     metadata,
-    Column("key", Text, primary_key=True),
-    Column("value", Text),
+    Column("key", Text, primary_key=True, comment="Name of the fact"),
+    Column("value", Text, comment="Its value"),
     comment="Build facts: papershelf version, corpus size for keyword statistics",
 )
 

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 
 from etl.links import KINDS, canonicalize, classify, clean_field_url, find_urls, paper_links
 
-# ../shared beside the repository (a worktree may sit deeper: take the nearest ancestor that has it).
-SHARED = next(p / "shared" for p in Path(__file__).resolve().parents if (p / "shared" / "data").is_dir())
+from .conftest import SHARED
+
 SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"
 API_ARCHIVE = SHARED / "data" / "hf-daily-api"
 

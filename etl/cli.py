@@ -1,0 +1,138 @@
+"""papershelf: turn listings of machine-learning papers into a searchable SQLite dataset."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+
+from . import build as build_module
+from .publish import metadata_yaml
+from .schema import schema_sql
+from .search import HIGHLIGHT_END, HIGHLIGHT_START, search as run_search
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_LISTINGS = PROJECT_ROOT / "listings"
+METADATA = PROJECT_ROOT / "metadata.yml"
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(file_okay=True, dir_okay=False, path_type=Path),
+    default=build_module.DEFAULT_DB,
+    show_default=True,
+    help="SQLite database file",
+)
+
+
+def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not an ISO date (YYYY-MM-DD)")
+
+
+date_option = click.option(
+    "--date", callback=iso_date, help="The listings' date (YYYY-MM-DD), when the file name does not say it"
+)
+strict_option = click.option("--strict", is_flag=True, help="Stop with an error at the first rejected record")
+silent_option = click.option("--silent", is_flag=True, help="No progress output")
+
+
+@click.group()
+@click.version_option(package_name="papershelf")
+def cli() -> None:
+    """papershelf: turn listings of machine-learning papers into a searchable SQLite dataset."""
+
+
+def _run(action, inputs, db_path: Path, date, strict: bool, silent: bool) -> None:  # type: ignore[no-untyped-def]
+    try:
+        paths = build_module.resolve_inputs(inputs)
+        if silent or len(paths) < 2:
+            report = action(paths, db_path, date=date, strict=strict)
+        else:
+            with click.progressbar(length=len(paths), label="Reading listings", file=sys.stderr) as bar:
+                report = action(paths, db_path, date=date, strict=strict, progress=lambda name: bar.update(1))
+    except (build_module.BuildError, build_module.SourceError) as error:
+        raise click.ClickException(str(error))
+    click.echo(report.summary())
+
+
+@cli.command()
+@click.argument("listings", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@db_option
+@date_option
+@strict_option
+@silent_option
+def build(listings: tuple[Path, ...], db_path: Path, date: str | None, strict: bool, silent: bool) -> None:
+    """Build the database from LISTINGS (files, folders or globs; default: the bundled listings/).
+
+    The new database replaces the old one only when the build succeeds.
+    """
+    _run(build_module.build, listings or (BUNDLED_LISTINGS,), db_path, date, strict, silent)
+
+
+@cli.command()
+@click.argument("listings", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@db_option
+@date_option
+@strict_option
+@silent_option
+def add(listings: tuple[Path, ...], db_path: Path, date: str | None, strict: bool, silent: bool) -> None:
+    """Add LISTINGS to an existing database in place, one transaction per file.
+
+    A file already ingested (same SHA-256) changes nothing.
+    """
+    _run(build_module.add, listings, db_path, date, strict, silent)
+
+
+@cli.command()
+@click.argument("query")
+@db_option
+@click.option("--limit", default=10, show_default=True, help="Number of results")
+def search(query: str, db_path: Path, limit: int) -> None:
+    """Ranked full-text search of titles and abstracts, best match first."""
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path} does not exist: run `papershelf build` first")
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    hits = run_search(conn, query, limit)
+    if not hits:
+        click.echo(f"No papers match {query!r}.")
+    for number, hit in enumerate(hits, 1):
+        date = hit.last_seen or "date unknown"
+        click.echo(click.style(f"{number}. {hit.title}", bold=True) + f"  [{hit.id}, {date}]")
+        snippet = hit.snippet.replace(HIGHLIGHT_START, "\x1b[1;33m").replace(HIGHLIGHT_END, "\x1b[0m")
+        if not sys.stdout.isatty():
+            snippet = hit.snippet.replace(HIGHLIGHT_START, "**").replace(HIGHLIGHT_END, "**")
+        click.echo("   " + snippet)
+
+
+@cli.command()
+@db_option
+@click.option("--port", default=8001, show_default=True, help="Port to serve on")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Host to bind")
+def serve(db_path: Path, port: int, host: str) -> None:
+    """Serve the database with Datasette and metadata.yml."""
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path} does not exist: run `papershelf build` first")
+    command = [sys.executable, "-m", "datasette", "serve", str(db_path), "--metadata", str(METADATA),
+               "--host", host, "--port", str(port)]
+    raise SystemExit(subprocess.call(command))
+
+
+@cli.command()
+def schema() -> None:
+    """Print the database schema (the DDL of schema/papershelf.sql)."""
+    click.echo(schema_sql(), nl=False)
+
+
+@cli.command()
+def metadata() -> None:
+    """Print the Datasette metadata (metadata.yml) generated from the schema."""
+    click.echo(metadata_yaml(), nl=False)

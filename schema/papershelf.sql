@@ -1,0 +1,187 @@
+-- Generated from etl/schema.py by `papershelf schema`; do not edit.
+
+CREATE TABLE authors (
+	id INTEGER NOT NULL, 
+	name TEXT NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (name)
+);
+
+CREATE TABLE build_info (
+	"key" TEXT NOT NULL, 
+	value TEXT, 
+	PRIMARY KEY ("key")
+);
+
+CREATE TABLE keyword_df (
+	"key" TEXT NOT NULL, 
+	df INTEGER NOT NULL, 
+	PRIMARY KEY ("key")
+);
+
+CREATE TABLE keywords (
+	id INTEGER NOT NULL, 
+	"key" TEXT NOT NULL, 
+	display TEXT NOT NULL, 
+	source TEXT NOT NULL, 
+	paper_count INTEGER DEFAULT '0' NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE ("key", source)
+);
+
+CREATE INDEX idx_keywords_paper_count ON keywords (paper_count);
+
+CREATE TABLE listings (
+	id INTEGER NOT NULL, 
+	name TEXT NOT NULL, 
+	path TEXT NOT NULL, 
+	source TEXT NOT NULL, 
+	shape TEXT, 
+	date TEXT, 
+	date_text TEXT, 
+	sha256 TEXT NOT NULL, 
+	ingested_at TEXT NOT NULL, 
+	records_read INTEGER DEFAULT '0' NOT NULL, 
+	papers_loaded INTEGER DEFAULT '0' NOT NULL, 
+	papers_merged INTEGER DEFAULT '0' NOT NULL, 
+	rejected INTEGER DEFAULT '0' NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (sha256)
+);
+
+CREATE TABLE papers (
+	id TEXT NOT NULL, 
+	arxiv_id TEXT, 
+	title TEXT NOT NULL, 
+	abstract TEXT DEFAULT '' NOT NULL, 
+	title_key TEXT NOT NULL, 
+	published TEXT, 
+	updated TEXT, 
+	arxiv_version INTEGER, 
+	primary_category TEXT, 
+	doi TEXT, 
+	journal_ref TEXT, 
+	arxiv_comment TEXT, 
+	github_repo TEXT, 
+	project_page TEXT, 
+	ai_summary TEXT, 
+	organization TEXT, 
+	author_count INTEGER, 
+	upvotes INTEGER, 
+	github_stars INTEGER, 
+	comments_count INTEGER, 
+	has_code INTEGER DEFAULT '0' NOT NULL, 
+	first_seen TEXT, 
+	last_seen TEXT, 
+	listing_count INTEGER DEFAULT '0' NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (arxiv_id)
+);
+
+CREATE INDEX idx_papers_last_seen ON papers (last_seen);
+
+CREATE INDEX idx_papers_title_key ON papers (title_key);
+
+CREATE TABLE keyword_aliases (
+	keyword_id INTEGER NOT NULL, 
+	alias TEXT NOT NULL, 
+	PRIMARY KEY (keyword_id, alias), 
+	FOREIGN KEY(keyword_id) REFERENCES keywords (id)
+);
+
+CREATE TABLE links (
+	id INTEGER NOT NULL, 
+	paper_id TEXT NOT NULL, 
+	url TEXT NOT NULL, 
+	raw TEXT NOT NULL, 
+	host TEXT NOT NULL, 
+	kind TEXT NOT NULL, 
+	repo TEXT, 
+	source TEXT NOT NULL, 
+	PRIMARY KEY (id), 
+	UNIQUE (paper_id, url), 
+	FOREIGN KEY(paper_id) REFERENCES papers (id)
+);
+
+CREATE INDEX idx_links_host ON links (host);
+
+CREATE INDEX idx_links_kind ON links (kind);
+
+CREATE INDEX idx_links_repo ON links (repo);
+
+CREATE TABLE listing_papers (
+	listing_id INTEGER NOT NULL, 
+	paper_id TEXT NOT NULL, 
+	position INTEGER NOT NULL, 
+	line INTEGER, 
+	listing_date TEXT, 
+	upvotes INTEGER, 
+	github_stars INTEGER, 
+	comments_count INTEGER, 
+	PRIMARY KEY (listing_id, paper_id), 
+	FOREIGN KEY(listing_id) REFERENCES listings (id), 
+	FOREIGN KEY(paper_id) REFERENCES papers (id)
+);
+
+CREATE INDEX idx_listing_papers_paper_id ON listing_papers (paper_id);
+
+CREATE TABLE paper_authors (
+	paper_id TEXT NOT NULL, 
+	position INTEGER NOT NULL, 
+	author_id INTEGER NOT NULL, 
+	PRIMARY KEY (paper_id, position), 
+	FOREIGN KEY(paper_id) REFERENCES papers (id), 
+	FOREIGN KEY(author_id) REFERENCES authors (id)
+);
+
+CREATE INDEX idx_paper_authors_author_id ON paper_authors (author_id);
+
+CREATE TABLE paper_categories (
+	paper_id TEXT NOT NULL, 
+	category TEXT NOT NULL, 
+	is_primary INTEGER DEFAULT '0' NOT NULL, 
+	PRIMARY KEY (paper_id, category), 
+	FOREIGN KEY(paper_id) REFERENCES papers (id)
+);
+
+CREATE INDEX idx_paper_categories_category ON paper_categories (category);
+
+CREATE TABLE paper_keywords (
+	paper_id TEXT NOT NULL, 
+	keyword_id INTEGER NOT NULL, 
+	source TEXT NOT NULL, 
+	rank INTEGER NOT NULL, 
+	score FLOAT, 
+	PRIMARY KEY (paper_id, keyword_id), 
+	FOREIGN KEY(paper_id) REFERENCES papers (id), 
+	FOREIGN KEY(keyword_id) REFERENCES keywords (id)
+);
+
+CREATE INDEX idx_paper_keywords_keyword_id ON paper_keywords (keyword_id);
+
+CREATE TABLE rejects (
+	id INTEGER NOT NULL, 
+	listing_id INTEGER, 
+	file TEXT NOT NULL, 
+	line INTEGER, 
+	position INTEGER, 
+	reason TEXT NOT NULL, 
+	raw TEXT NOT NULL, 
+	PRIMARY KEY (id), 
+	FOREIGN KEY(listing_id) REFERENCES listings (id)
+);
+
+CREATE VIRTUAL TABLE "papers_fts" USING fts5(
+    title, abstract, content="papers", content_rowid="rowid", tokenize='porter unicode61'
+);
+
+CREATE TRIGGER "papers_ai" AFTER INSERT ON "papers" BEGIN
+  INSERT INTO "papers_fts"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);
+END;
+CREATE TRIGGER "papers_ad" AFTER DELETE ON "papers" BEGIN
+  INSERT INTO "papers_fts"("papers_fts", rowid, title, abstract) VALUES('delete', old.rowid, old.title, old.abstract);
+END;
+CREATE TRIGGER "papers_au" AFTER UPDATE OF title, abstract ON "papers" BEGIN
+  INSERT INTO "papers_fts"("papers_fts", rowid, title, abstract) VALUES('delete', old.rowid, old.title, old.abstract);
+  INSERT INTO "papers_fts"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);
+END;

@@ -1,0 +1,107 @@
+"""Full builds and adds on the real seed and listing captures."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from etl.build import BuildError, add, build
+from etl.normalize import clean_text
+from etl.search import search
+
+from .conftest import LISTINGS, SEED, seed_paragraphs
+
+
+def rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def test_seed_builds_into_63_papers_equal_to_its_paragraphs(seed_db: Path) -> None:
+    paragraphs = [clean_text(p) for p in seed_paragraphs()]
+    expected = list(zip(paragraphs[0::2], paragraphs[1::2]))
+    assert len(expected) == 63
+    got = rows(seed_db, "select p.title, p.abstract from listing_papers lp join papers p on p.id = lp.paper_id"
+                        " order by lp.position")
+    assert got == expected
+    assert rows(seed_db, "select count(*) from papers") == [(63,)]
+    assert rows(seed_db, "select count(*) from listings") == [(1,)]
+    assert rows(seed_db, "select count(*) from listing_papers") == [(63,)]
+
+
+def test_seed_listing_row_keeps_its_date_line_and_never_invents_a_year(seed_db: Path) -> None:
+    [(name, source, shape, date, date_text, read, loaded, merged, rejected)] = rows(
+        seed_db, "select name, source, shape, date, date_text, records_read, papers_loaded, papers_merged,"
+                 " rejected from listings")
+    assert (name, source, shape, date, date_text) == (SEED.name, "hf-text", "paste", None, "Mar 14")
+    assert (read, loaded, merged, rejected) == (63, 63, 0, 0)
+
+
+def test_seed_paper_ids_are_readable_slugs(seed_db: Path) -> None:
+    ids = [r[0] for r in rows(seed_db, "select id from papers")]
+    assert "semi-parametric-neural-image-synthesis" in ids
+    assert all(i == i.lower() and " " not in i for i in ids)
+
+
+def test_speculative_decoding_ranks_its_two_papers_first(seed_db: Path) -> None:
+    conn = sqlite3.connect(seed_db)
+    hits = search(conn, "speculative decoding", limit=5)
+    titles = [hit.title for hit in hits]
+    assert titles[0].startswith("SpecTr") or titles[0].startswith("Speculative Decoding with Big Little")
+    assert {t.split(":")[0] for t in titles[:2]} == {"SpecTr", "Speculative Decoding with Big Little Decoder"}
+    assert "\x02" in hits[0].snippet  # the match is marked for highlighting
+
+
+def test_listing_date_comes_from_the_file_name_or_the_date_option(tmp_path: Path) -> None:
+    source = LISTINGS / "2025-03-14.compact.txt"
+    db = tmp_path / "p.db"
+    build([source], db)
+    assert rows(db, "select date, date_text from listings") == [("2025-03-14", "Mar 13")]
+    assert rows(db, "select distinct listing_date from listing_papers") == [("2025-03-14",)]
+    renamed = tmp_path / "capture.txt"
+    shutil.copy(source, renamed)
+    build([renamed], db, date="2025-03-13")
+    assert rows(db, "select date from listings") == [("2025-03-13",)]
+    build([renamed], db)
+    assert rows(db, "select date, date_text from listings") == [(None, "Mar 13")]
+
+
+def test_same_paper_in_two_listings_is_one_paper_with_two_sightings(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    # The same day captured in two shapes: the pagecopy shows arXiv ids, the paste only titles.
+    build([LISTINGS / "2025-03-14.paste.txt", LISTINGS / "2025-03-14.pagecopy.txt"], db)
+    assert rows(db, "select count(*) from papers") == [(26,)]
+    assert rows(db, "select count(*) from listing_papers") == [(52,)]
+    assert rows(db, "select count(*) from papers where arxiv_id is null") == [(0,)]
+    assert rows(db, "select min(listing_count), max(listing_count) from papers") == [(2, 2)]
+
+
+def test_add_grows_the_database_and_skips_a_file_already_ingested(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    build([SEED], db)
+    report = add([LISTINGS / "2024-06-20.pagecopy.txt"], db)
+    assert (report.read, report.loaded, report.merged, report.rejected) == (6, 6, 0, 0)
+    assert rows(db, "select count(*) from papers") == [(69,)]
+    again = add([LISTINGS / "2024-06-20.pagecopy.txt"], db)
+    assert [c.skipped for c in again.files] == [True]
+    assert "already ingested" in again.summary()
+    assert rows(db, "select count(*) from listings") == [(2,)]
+    # The FTS index follows adds through its triggers.
+    conn = sqlite3.connect(db)
+    assert search(conn, "Multimodal Needle Haystack")[0].title.startswith("Multimodal Needle in a Haystack")
+
+
+def test_a_failed_build_leaves_the_previous_database_in_place(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    build([SEED], db)
+    before = db.read_bytes()
+    with pytest.raises(BuildError):
+        build([tmp_path / "missing-folder"], db)
+    assert db.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["p.db"]

@@ -1,0 +1,65 @@
+"""The command line, through click.testing."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from etl.cli import cli
+
+from .conftest import SEED
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = sorted(cli.commands)
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help(command: str | None) -> None:
+    args = [command, "--help"] if command else ["--help"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "Usage:" in result.output
+    if command:
+        assert cli.commands[command].help, f"{command} has no help text"
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_in_the_readme(command: str) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert re.search(rf"papershelf {command}\b", readme), f"`papershelf {command}` is not in the README"
+
+
+def test_build_reports_what_it_read_and_wrote(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    result = CliRunner().invoke(cli, ["build", str(SEED), "--db", str(db)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "63 records = 63 new papers + 0 merged into known papers + 0 rejected" in result.output
+    assert "1 listings, 63 papers" in result.output
+
+
+def test_search_prints_ranked_titles_with_highlighted_snippets(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    CliRunner().invoke(cli, ["build", str(SEED), "--db", str(db), "--silent"], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["search", "speculative decoding", "--db", str(db), "--limit", "5"])
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if re.match(r"\d\. ", line)]
+    assert len(lines) == 2  # every word must match: only these two papers speak of both
+    assert {lines[0][3:].split(":")[0], lines[1][3:].split("  [")[0]} <= {
+        "SpecTr", "Speculative Decoding with Big Little Decoder", "SpecTr: Fast Speculative Decoding via Optimal Transport"}
+    assert "**" in result.output  # matches highlighted (plain-text form when not a terminal)
+
+
+def test_build_of_the_bundled_listings_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["build", "--silent"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "db" / "papershelf.db").exists()
+
+
+def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["search", "x", "--db", str(tmp_path / "none.db")])
+    assert result.exit_code == 1
+    assert "does not exist" in result.output
