@@ -106,9 +106,15 @@ _LINK_DEFINITION = re.compile(r"^[ \t]*\[([^\]\n]+)\]:[ \t]*<?([^\s>]+)", re.MUL
 # "[Title][3]" or "[Title](https://huggingface.co/papers/...)", the title possibly over several lines.
 _MARKDOWN_TITLE = re.compile(r"\[(?P<label>.*)\](?:\[(?P<ref>[^\]]*)\]|\((?P<url>[^)\s]*)[^)]*\))", re.DOTALL)
 
-# A line longer than this is prose: no metadata line or page word is this long, and no capture
-# hard-wraps at such a width. Short lines are cleaned and matched against the patterns above.
+# A line longer than this is prose: no capture hard-wraps at such a width.
 _SHORT_LINE = 250
+# No page word, date, count or "N authors" line is longer than this; a longer line is prose unless it
+# starts like a heading, link markup, a URL or "Submitted by". Only shorter lines are cleaned and
+# matched against all the patterns above, which keeps classification cheap on hard-wrapped text.
+_META_MAX = 64
+# Lines that markdown captures repeat on every card, classified without the pattern chain.
+_FIXED_LINES = {"[": BLANK, "]": BLANK, "\u00b7": BLANK, "-": VOTE, "[-]": VOTE}
+_LONG_META_START = re.compile(r"(?i)<?(?:https?:|www\.|huggingface\.co|hf\.co|arxiv|submitted by)")
 _TITLE_MAX = 300  # longest paragraph taken for a title (real titles: up to ~250 characters)
 _ABSTRACT_MIN = 200  # a paragraph this long is an abstract whatever its punctuation
 
@@ -158,8 +164,13 @@ def _classify_text(number: int, raw: str) -> _Line:
     stripped = raw.strip()
     if not stripped:
         return _Line(number, BLANK, "")
-    if len(stripped) > _SHORT_LINE and stripped[0] not in "#[":
-        return _Line(number, TEXT, stripped)
+    fixed = _FIXED_LINES.get(stripped)
+    if fixed is not None:
+        return _Line(number, fixed, stripped)
+    if stripped[0] == "]" and _MARKUP.fullmatch(stripped):
+        return _Line(number, BLANK, stripped)
+    if len(stripped) > _META_MAX and stripped[0] not in "#[]" and not _LONG_META_START.match(stripped):
+        return _Line(number, TEXT, stripped)  # most lines: prose, no need to clean and match it here
     text = clean_text(stripped)
     if not text:
         return _Line(number, BLANK, "")
