@@ -22,11 +22,11 @@ from datasette.utils.asgi import Response
 from datasette.views.table import TableView
 
 from ..schema import FTS_TABLE
-from ..schema import papers as papers_table
+from ..schema import papers as papers_schema
 
 DATABASE = "papershelf"
 TABLE = "papers"
-PAPER_COLUMNS = [str(column.name) for column in papers_table.columns]
+PAPER_COLUMNS = [str(column.name) for column in papers_schema.columns]
 # Query-string arguments this view understands; any other _argument means "Datasette's table view".
 OWN_ARGUMENTS = {"_search", "_searchmode", "_size", "_next", "_shape", "_sort", "_sort_desc"}
 SHAPES = ("arrays", "objects", "array", "object")
@@ -144,9 +144,9 @@ async def run(datasette: Any, search: RankedSearch) -> tuple[list[dict[str, Any]
     except sqlite3.OperationalError as error:
         # Raw FTS5 syntax fails in many ways (syntax error, unterminated string, no such column,
         # unknown special query); a locked or broken database is not the search's fault.
-        if search.raw or "fts5" in str(error):
-            if "locked" not in str(error) and "disk" not in str(error):
-                raise SearchError(explain_fts_error(search, error)) from None
+        message = str(error)
+        if (search.raw or "fts5" in message) and "locked" not in message and "disk" not in message:
+            raise SearchError(explain_fts_error(search, error)) from None
         raise
     rows = [dict(zip(results.columns, row)) for row in results.rows]
     try:
