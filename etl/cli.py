@@ -194,6 +194,8 @@ def metadata() -> None:
 
 
 # Publication commands (etl/cli_publish.py): serve, export, report.
-from .cli_publish import serve
+from .cli_publish import export, report, serve
 
 cli.add_command(serve)
+cli.add_command(export)
+cli.add_command(report)

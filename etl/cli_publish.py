@@ -62,3 +62,41 @@ def serve(db_path: Path, port: int, host: str, immutable: bool) -> None:
         metadata.write_text(metadata_yaml(), encoding="utf-8")
         datasette_cli.main(args=datasette_serve_args(db_path, metadata, port, host, immutable),
                            prog_name="papershelf serve")
+
+
+@click.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
+              help="File format of the tables")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("export"),
+              show_default=True, help="Folder to write the files and datapackage.json into")
+def export(db_path: Path, fmt: str, out: Path) -> None:
+    """Export every table as Parquet or CSV, with a Frictionless datapackage.json describing them.
+
+    The descriptor (types, descriptions, primary and foreign keys, license, sources) is generated
+    from the schema; check it with `frictionless validate DIR/datapackage.json`.
+    """
+    from .export import export as run_export
+
+    descriptor = run_export(_existing(db_path), out, fmt)  # type: ignore[arg-type]
+    for resource in descriptor["resources"]:
+        rows = resource["papershelf:rows"]
+        click.echo(f"{out / resource['path']}: {rows:,} row{'' if rows == 1 else 's'}")
+    click.echo(f"{out / 'datapackage.json'}: {len(descriptor['resources'])} resources")
+
+
+@click.command()
+@db_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("report"),
+              show_default=True, help="Folder to write the charts and index.html into")
+def report(db_path: Path, out: Path) -> None:
+    """Draw charts (papers per month, keyword trends, code availability, upvotes) and an HTML page.
+
+    Built from the polars functions of etl/analysis.py; open DIR/index.html in a browser.
+    """
+    from .report import make_report
+
+    result = make_report(_existing(db_path), out)
+    for chart in result.charts:
+        click.echo(f"{chart.title}: {out / chart.file if chart.file else 'not drawn: ' + chart.missing}")
+    click.echo(f"Open {result.index}")
