@@ -123,12 +123,12 @@ def explain_fts_error(search: RankedSearch, error: Exception) -> str:
     detail = str(error).removeprefix("fts5: ")
     if search.raw:
         return (
-            f"The search {search.text!r} is not valid full-text query syntax ({detail}). With"
+            f"The search “{search.text}” is not valid full-text query syntax ({detail}). With"
             " _searchmode=raw, AND, OR, NOT and NEAR are operators, quotes must pair up and a"
             " column filter needs a column name (title: or abstract:). Put words in \"double quotes\""
             " to search for them literally, or drop _searchmode=raw to search for the words as typed."
         )
-    return f"The search {search.text!r} could not run ({detail}). Try plain words."
+    return f"The search “{search.text}” could not run ({detail}). Try plain words."
 
 
 async def run(datasette: Any, search: RankedSearch) -> tuple[list[dict[str, Any]], int | None]:
@@ -139,7 +139,7 @@ async def run(datasette: Any, search: RankedSearch) -> tuple[list[dict[str, Any]
         results = await db.execute(rows_sql, params, log_sql_errors=False)
     except QueryInterrupted:
         raise SearchError(
-            f"The search {search.text!r} took too long: add words to narrow it, or a filter"
+            f"The search “{search.text}” took too long: add words to narrow it, or a filter"
         ) from None
     except sqlite3.OperationalError as error:
         # Raw FTS5 syntax fails in many ways (syntax error, unterminated string, no such column,
