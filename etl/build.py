@@ -236,7 +236,8 @@ def add(
                     _enrich_all(conn, counts.touched, report)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                    conn.execute("rollback")
                 raise
             report.files.append(counts)
             if progress:
