@@ -58,8 +58,11 @@ class BuildReport:
             f"Read {len(self.files)} file(s): {self.read} records = {self.loaded} new papers"
             f" + {self.merged} merged into known papers + {self.rejected} rejected.",
         ]
-        for counts in self.skipped:
-            lines.append(f"Skipped {counts.name}: already ingested (same sha256).")
+        for counts in self.files:
+            if counts.skipped:
+                lines.append(f"Skipped {counts.name}: already ingested (same sha256).")
+            for note in counts.notes:
+                lines.append(f"Note on {counts.name}: {note}")
         lines.append(
             f"Database: {self.listings} listings, {self.papers} papers, {self.links} links,"
             f" {self.keywords} keywords, {self.rejects} rejected records."
@@ -233,7 +236,8 @@ def add(
                     _enrich_all(conn, counts.touched, report)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                    conn.execute("rollback")
                 raise
             report.files.append(counts)
             if progress:

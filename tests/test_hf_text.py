@@ -241,7 +241,9 @@ def test_header_only_listing_gives_no_papers(path: Path) -> None:
     header = header_of(path)
     assert header.strip(), "the header is not empty"
     listing, papers, rejects = run(header)
-    assert (papers, rejects) == ([], [])
+    assert papers == []
+    assert [(r.line, r.reason) for r in rejects] == [
+        (1, f"lines 1-{header.count(chr(10)) + 1}: no paper in this capture, only page header lines")]
     assert listing.date_text is not None
 
 
@@ -251,7 +253,9 @@ def test_header_lines_alone() -> None:
                     "Daily Papers\n\nby\n\nAK\n\nand the research community\n",
                     "# Daily Papers\n## by[AK][1] and the research community\n* Daily\n* Weekly\n* Monthly\n",
                     "Mar 13, 2025\n·\n[\n-\n][2]\n"):
-        assert run(variant)[1:] == ([], [])
+        _, papers, rejects = run(variant)
+        assert papers == [] and [r.reason.split(": ", 1)[1] for r in rejects] == [
+            "no paper in this capture, only page header lines"]
 
 
 @pytest.mark.parametrize("text", ["", " ", "\n\n\n", "\ufeff", "\r\n\r\n", "\x00\x00\x00", "\u00a0\u2028"])

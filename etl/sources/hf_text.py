@@ -621,6 +621,15 @@ def parse(text: str) -> Listing:
 
     def items() -> Iterator[Item]:
         lines = (_classify(number, raw) for number, raw in _iter_lines(text))
-        yield from _Assembler(_units(lines, layout, link_ids)).items()
+        count = 0
+        for item in _Assembler(_units(lines, layout, link_ids)).items():
+            count += 1
+            yield item
+        if count == 0 and clean_text(text):
+            # A capture of the page's header alone (the copy missed the cards): say so, never silently.
+            last_line = text.count("\n") + 1
+            yield Reject(
+                f"lines 1-{last_line}: no paper in this capture, only page header lines", cut(text), 1, 1
+            )
 
     return Listing(source=SOURCE, items=items(), shape=layout.shape, date_text=date_text, date=date)
