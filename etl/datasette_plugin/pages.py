@@ -78,8 +78,18 @@ async def paper_details(db: Any, paper_id: str) -> dict[str, Any] | None:
         "upvotes": upvotes,
         "authors": authors,
         "categories": categories,
-        "similar": await similar_papers(db, paper_id, SIMILAR_LIMIT) if keywords else [],
+        "similar": await _unless_slow(similar_papers(db, paper_id, SIMILAR_LIMIT)) if keywords else [],
     }
+
+
+async def _unless_slow(query: Any) -> list[dict[str, Any]]:
+    """A page's optional part: left out (empty) when it runs past the SQL time limit."""
+    from datasette.database import QueryInterrupted
+
+    try:
+        return await query  # type: ignore[no-any-return]
+    except QueryInterrupted:
+        return []
 
 
 async def similar_papers(db: Any, paper_id: str, limit: int) -> list[dict[str, Any]]:
@@ -122,7 +132,7 @@ async def keyword_details(db: Any, keyword_id: int) -> dict[str, Any] | None:
     params = {"id": keyword_id}
     aliases = [row["alias"] for row in await _rows(
         db, "select alias from keyword_aliases where keyword_id = :id order by alias", params)]
-    months = await _rows(
+    months = await _unless_slow(_rows(
         db,
         """with hits as (
              select substr(papers.first_seen, 1, 7) as month, count(*) as papers
@@ -137,7 +147,7 @@ async def keyword_details(db: Any, keyword_id: int) -> dict[str, Any] | None:
            select hits.month, hits.papers, months.all_papers
            from hits join months on months.month = hits.month order by hits.month""",
         params,
-    )
+    ))
     top = max((row["papers"] for row in months), default=0) or 1
     for row in months:
         row["percent"] = round(100 * row["papers"] / top)
