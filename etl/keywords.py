@@ -30,9 +30,11 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from itertools import compress
-from typing import Iterable, Iterator
+from functools import lru_cache
+from itertools import accumulate, chain, repeat
+from operator import add, mul, sub
 
 __all__ = [
     "CorpusStats",
@@ -48,49 +50,10 @@ __all__ = [
 # Word lists. A word in BOUNDARY_WORDS never belongs to a keyphrase; GENERIC_WORDS may sit inside one
 # ("optimization method") but are never a keyword alone.
 
-_FUNCTION_WORDS = """
-a an the this that these those such each every either neither both all any some no none not nor only
-own other others another same so than too very just also as at by for from in into of off on onto out
-over per to up upon via with within without about above across after against along among amongst
-around before behind below beneath beside besides between beyond despite down during except inside
-like near outside since through throughout toward towards under underneath unlike until unto whereas
-whether while whilst and or but if then else because although though unless once thus hence therefore
-however moreover furthermore additionally meanwhile nevertheless nonetheless otherwise instead indeed
-namely i.e e.g ie eg etc vs versus viz cf i me my mine we us our ours ourselves you your yours he him
-his she her hers it its itself they them their theirs themselves who whom whose which what whatever
-whichever where when why how there here thereby therein wherein whereby thereof be is are was were
-been being am have has had having do does did done doing can cannot could may might must shall should
-will would ought more most less least much many few fewer several various numerous enough quite rather
-almost nearly already still yet even ever never always often sometimes usually now currently recently
-well far again further first second third fourth fifth finally lastly together alone away back ahead
-one two three four five six seven eight nine ten eleven twelve twenty hundred hundreds thousand
-thousands million millions billion billions dozen dozens half twice thrice
-whereas yes nor let lets let's s t re ve ll d m o n
-""".split()
+_FUNCTION_WORDS = ["a", "an", "the", "this", "that", "these", "those", "such", "each", "every", "either", "neither", "both", "all", "any", "some", "no", "none", "not", "nor", "only", "own", "other", "others", "another", "same", "so", "than", "too", "very", "just", "also", "as", "at", "by", "for", "from", "in", "into", "of", "off", "on", "onto", "out", "over", "per", "to", "up", "upon", "via", "with", "within", "without", "about", "above", "across", "after", "against", "along", "among", "amongst", "around", "before", "behind", "below", "beneath", "beside", "besides", "between", "beyond", "despite", "down", "during", "except", "inside", "like", "near", "outside", "since", "through", "throughout", "toward", "towards", "under", "underneath", "unlike", "until", "unto", "whereas", "whether", "while", "whilst", "and", "or", "but", "if", "then", "else", "because", "although", "though", "unless", "once", "thus", "hence", "therefore", "however", "moreover", "furthermore", "additionally", "meanwhile", "nevertheless", "nonetheless", "otherwise", "instead", "indeed", "namely", "i.e", "e.g", "ie", "eg", "etc", "vs", "versus", "viz", "cf", "i", "me", "my", "mine", "we", "us", "our", "ours", "ourselves", "you", "your", "yours", "he", "him", "his", "she", "her", "hers", "it", "its", "itself", "they", "them", "their", "theirs", "themselves", "who", "whom", "whose", "which", "what", "whatever", "whichever", "where", "when", "why", "how", "there", "here", "thereby", "therein", "wherein", "whereby", "thereof", "be", "is", "are", "was", "were", "been", "being", "am", "have", "has", "had", "having", "do", "does", "did", "done", "doing", "can", "cannot", "could", "may", "might", "must", "shall", "should", "will", "would", "ought", "more", "most", "less", "least", "much", "many", "few", "fewer", "several", "various", "numerous", "enough", "quite", "rather", "almost", "nearly", "already", "still", "yet", "even", "ever", "never", "always", "often", "sometimes", "usually", "now", "currently", "recently", "well", "far", "again", "further", "first", "second", "third", "fourth", "fifth", "finally", "lastly", "together", "alone", "away", "back", "ahead", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions", "dozen", "dozens", "half", "twice", "thrice", "whereas", "yes", "nor", "let", "lets", "let's", "s", "t", "re", "ve", "ll", "d", "m", "o", "n"]
 
 # Adjectives and adverbs that qualify without naming a topic: never part of a keyphrase.
-_VAGUE_WORDS = """
-novel new various different existing recent significant extensive comprehensive effective
-simple key main important previous prior additional specific particular overall typical
-conventional original entire whole certain given same similar strong superior promising remarkable
-impressive notable substantial considerable great good better best excellent competitive
-state-of-the-art sota able unable possible impossible necessary likely unlikely useful powerful
-efficient improved enhanced better-performing wide wider widely broad diverse extensive
-challenging difficult hard easy crucial critical essential fundamental major minor numerous
-relevant respective corresponding related underlying standard basic many much various
-successful successfully effectively efficiently significantly substantially considerably
-latest emerging growing increasing increasingly rapid rapidly fast faster slow slower
-high-quality low-quality higher lower larger smaller
-available interesting open non trivial nontrivial unified general broader
-traditional future unknown suitable serious well-known appropriate next pure past brief last little
-desired greater sophisticated straightforward former latter valuable successive popular subsequent
-actual proper today today's potential priori posteriori versatile systematic expensive modern longer
-perfect acceptable earlier rich simplest everyday massive vast preliminary excessive poor attractive
-genuine quick apparent famous definite big so-called due ago according concerning pertaining
-regarding et al mr mrs ms dr sub sup study studies paper article overview discussion way ways version
-year years decade decades century centuries week weeks month months day days
-alternative alternatives usual well-established distinct
-""".split()
+_VAGUE_WORDS = ["novel", "new", "various", "different", "existing", "recent", "significant", "extensive", "comprehensive", "effective", "simple", "key", "main", "important", "previous", "prior", "additional", "specific", "particular", "overall", "typical", "conventional", "original", "entire", "whole", "certain", "given", "same", "similar", "strong", "superior", "promising", "remarkable", "impressive", "notable", "substantial", "considerable", "great", "good", "better", "best", "excellent", "competitive", "state-of-the-art", "sota", "able", "unable", "possible", "impossible", "necessary", "likely", "unlikely", "useful", "powerful", "efficient", "improved", "enhanced", "better-performing", "wide", "wider", "widely", "broad", "diverse", "extensive", "challenging", "difficult", "hard", "easy", "crucial", "critical", "essential", "fundamental", "major", "minor", "numerous", "relevant", "respective", "corresponding", "related", "underlying", "standard", "basic", "many", "much", "various", "successful", "successfully", "effectively", "efficiently", "significantly", "substantially", "considerably", "latest", "emerging", "growing", "increasing", "increasingly", "rapid", "rapidly", "fast", "faster", "slow", "slower", "high-quality", "low-quality", "higher", "lower", "larger", "smaller", "available", "interesting", "open", "non", "trivial", "nontrivial", "unified", "general", "broader", "traditional", "future", "unknown", "suitable", "serious", "well-known", "appropriate", "next", "pure", "past", "brief", "last", "little", "desired", "greater", "sophisticated", "straightforward", "former", "latter", "valuable", "successive", "popular", "subsequent", "actual", "proper", "today", "today's", "potential", "priori", "posteriori", "versatile", "systematic", "expensive", "modern", "longer", "perfect", "acceptable", "earlier", "rich", "simplest", "everyday", "massive", "vast", "preliminary", "excessive", "poor", "attractive", "genuine", "quick", "apparent", "famous", "definite", "big", "so-called", "due", "ago", "according", "concerning", "pertaining", "regarding", "et", "al", "mr", "mrs", "ms", "dr", "sub", "sup", "study", "studies", "paper", "article", "overview", "discussion", "way", "ways", "version", "year", "years", "decade", "decades", "century", "centuries", "week", "weeks", "month", "months", "day", "days", "alternative", "alternatives", "usual", "well-established", "distinct"]
 
 # Verbs common in abstracts, as lemmas; their inflected forms are generated. A plain lemma: every form
 # is a boundary. A marked lemma is also a noun, and some forms stay content words:
@@ -98,95 +61,19 @@ alternative alternatives usual well-established distinct
 #   "lemma+"  base and plural forms ("result", "results"; "-ed" and "-ing" are verbs)
 #   "lemma="  the base form only ("design", "support": "supports" and "designing" are verbs)
 #   "lemma~"  the -ing form only ("learning", "reasoning": "learns" is a verb)
-_VERBS = """
-propose present introduce show demonstrate achieve outperform improve use utilize utilise employ
-leverage apply describe discuss investigate explore examine analyze analyse evaluate compare
-consider address tackle solve provide offer enable allow require make take give get yield= obtain
-produce reduce increase enhance boost surpass exceed perform conduct remain become seem appear lead
-suggest indicate reveal find observe note argue claim believe report= highlight emphasize emphasise
-focus= aim seek attempt try help contain include involve consist comprise incorporate extend build~
-create establish define formulate derive prove verify validate confirm ensure guarantee maintain
-preserve capture exploit explain understand know learn~ train~ pretrain~ pre-train~ call name term=
-refer denote represent predict~ determine identify select choose collect gather release= publish
-keep bring come go move see look turn begin start stop continue tend want wish hope expect struggle
-suffer fail hinder hamper restrict ignore overlook neglect face+ pose= raise persist emerge arise
-exist occur happen rise grow receive facilitate promote foster encourage accelerate mitigate
-alleviate minimize minimise maximize maximise bridge= unlock unleash empower inspire motivate excel
-contribute correspond relate associate affect benefit= rival beat span= cover deliver serve act=
-adopt assess measure+ quantify construct design= develop study inform enrich strengthen complement
-outline summarize summarise review= survey= generate integrate combine adapt~ fine-tune~ finetune~
-tune~ deploy operate depend rely lack= lie attain accomplish realize realise rank! simplify scale!
-handle compose treat cause demand+ prevent avoid overcome resolve remove eliminate add augment
-replace supplement transfer! transform convert translate map! match! process! support= structure+
-base lag trail approach+ assume suppose prefer decide manage miss regard necessitate entail outpace
-underperform outstrip detail= showcase exhibit possess display= lower raise elevate open close enter
-leave own put set+ hold run= write read speak say tell ask answer! discover incur retain regain
-recover broaden narrow shorten lengthen widen deepen rethink revisit reconsider reformulate recast
-frame+ pave spur fuel drive! enforce impose induce inject insert embed~ curate annotate label! filter!
-sample! guide= reason~ optimize optimise generalize generalise align~ extract refine synthesize
-synthesise advance+ balance= interpret simulate interact follow detect fill reconstruct uncover
-encode~ decode~ infer distill distil reflect retrieve meet execute unify illustrate recognize
-recognise correct assist perceive evolve fall prioritize distinguish automate formalize compress
-stabilize conclude hypothesize devise acquire elicit characterize decouple edit~ expand push= reach
-store= comprehend update+ probe+ steer draw assign delve shift+ express modify engage anticipate
-render~ reproduce disentangle respond categorize fit break carry suppress adjust organize posit
-initialize expose advocate connect reinforce trace+ manipulate adhere equip teach fuse aggregate
-differ collaborate vary change+ envision navigate link+ instantiate allocate locate judge accept
-replicate buy combat track! plan! search! model! test! code! prompt~ merge~ ground~ condition~ prune~
-compute~ control! schedule! forecast! cluster! mine~ manufacture! program! rate+ value+ weight!
-price! cost+ need+ result+ limit+ impact+ work+ question+ experiment+ output+ input+ feature+ score!
-task+ target+ demo+ list+ group! order! form+ range+ layer+ type+ view+ word+ record! count! place+
-reward+ return+ share~ function+ assure permit= spend dominate play= satisfy imply send notify
-invalidate deal= concern= estimate+ mean+ decline+ grant+ arrange implement influence= stem=
-""".split()
+_VERBS = ["propose", "present", "introduce", "show", "demonstrate", "achieve", "outperform", "improve", "use", "utilize", "utilise", "employ", "leverage", "apply", "describe", "discuss", "investigate", "explore", "examine", "analyze", "analyse", "evaluate", "compare", "consider", "address", "tackle", "solve", "provide", "offer", "enable", "allow", "require", "make", "take", "give", "get", "yield=", "obtain", "produce", "reduce", "increase", "enhance", "boost", "surpass", "exceed", "perform", "conduct", "remain", "become", "seem", "appear", "lead", "suggest", "indicate", "reveal", "find", "observe", "note", "argue", "claim", "believe", "report=", "highlight", "emphasize", "emphasise", "focus=", "aim", "seek", "attempt", "try", "help", "contain", "include", "involve", "consist", "comprise", "incorporate", "extend", "build~", "create", "establish", "define", "formulate", "derive", "prove", "verify", "validate", "confirm", "ensure", "guarantee", "maintain", "preserve", "capture", "exploit", "explain", "understand", "know", "learn~", "train~", "pretrain~", "pre-train~", "call", "name", "term=", "refer", "denote", "represent", "predict~", "determine", "identify", "select", "choose", "collect", "gather", "release=", "publish", "keep", "bring", "come", "go", "move", "see", "look", "turn", "begin", "start", "stop", "continue", "tend", "want", "wish", "hope", "expect", "struggle", "suffer", "fail", "hinder", "hamper", "restrict", "ignore", "overlook", "neglect", "face+", "pose=", "raise", "persist", "emerge", "arise", "exist", "occur", "happen", "rise", "grow", "receive", "facilitate", "promote", "foster", "encourage", "accelerate", "mitigate", "alleviate", "minimize", "minimise", "maximize", "maximise", "bridge=", "unlock", "unleash", "empower", "inspire", "motivate", "excel", "contribute", "correspond", "relate", "associate", "affect", "benefit=", "rival", "beat", "span=", "cover", "deliver", "serve", "act=", "adopt", "assess", "measure+", "quantify", "construct", "design=", "develop", "study", "inform", "enrich", "strengthen", "complement", "outline", "summarize", "summarise", "review=", "survey=", "generate", "integrate", "combine", "adapt~", "fine-tune~", "finetune~", "tune~", "deploy", "operate", "depend", "rely", "lack=", "lie", "attain", "accomplish", "realize", "realise", "rank!", "simplify", "scale!", "handle", "compose", "treat", "cause", "demand+", "prevent", "avoid", "overcome", "resolve", "remove", "eliminate", "add", "augment", "replace", "supplement", "transfer!", "transform", "convert", "translate", "map!", "match!", "process!", "support=", "structure+", "base", "lag", "trail", "approach+", "assume", "suppose", "prefer", "decide", "manage", "miss", "regard", "necessitate", "entail", "outpace", "underperform", "outstrip", "detail=", "showcase", "exhibit", "possess", "display=", "lower", "raise", "elevate", "open", "close", "enter", "leave", "own", "put", "set+", "hold", "run=", "write", "read", "speak", "say", "tell", "ask", "answer!", "discover", "incur", "retain", "regain", "recover", "broaden", "narrow", "shorten", "lengthen", "widen", "deepen", "rethink", "revisit", "reconsider", "reformulate", "recast", "frame+", "pave", "spur", "fuel", "drive!", "enforce", "impose", "induce", "inject", "insert", "embed~", "curate", "annotate", "label!", "filter!", "sample!", "guide=", "reason~", "optimize", "optimise", "generalize", "generalise", "align~", "extract", "refine", "synthesize", "synthesise", "advance+", "balance=", "interpret", "simulate", "interact", "follow", "detect", "fill", "reconstruct", "uncover", "encode~", "decode~", "infer", "distill", "distil", "reflect", "retrieve", "meet", "execute", "unify", "illustrate", "recognize", "recognise", "correct", "assist", "perceive", "evolve", "fall", "prioritize", "distinguish", "automate", "formalize", "compress", "stabilize", "conclude", "hypothesize", "devise", "acquire", "elicit", "characterize", "decouple", "edit~", "expand", "push=", "reach", "store=", "comprehend", "update+", "probe+", "steer", "draw", "assign", "delve", "shift+", "express", "modify", "engage", "anticipate", "render~", "reproduce", "disentangle", "respond", "categorize", "fit", "break", "carry", "suppress", "adjust", "organize", "posit", "initialize", "expose", "advocate", "connect", "reinforce", "trace+", "manipulate", "adhere", "equip", "teach", "fuse", "aggregate", "differ", "collaborate", "vary", "change+", "envision", "navigate", "link+", "instantiate", "allocate", "locate", "judge", "accept", "replicate", "buy", "combat", "track!", "plan!", "search!", "model!", "test!", "code!", "prompt~", "merge~", "ground~", "condition~", "prune~", "compute~", "control!", "schedule!", "forecast!", "cluster!", "mine~", "manufacture!", "program!", "rate+", "value+", "weight!", "price!", "cost+", "need+", "result+", "limit+", "impact+", "work+", "question+", "experiment+", "output+", "input+", "feature+", "score!", "task+", "target+", "demo+", "list+", "group!", "order!", "form+", "range+", "layer+", "type+", "view+", "word+", "record!", "count!", "place+", "reward+", "return+", "share~", "function+", "assure", "permit=", "spend", "dominate", "play=", "satisfy", "imply", "send", "notify", "invalidate", "deal=", "concern=", "estimate+", "mean+", "decline+", "grant+", "arrange", "implement", "influence=", "stem="]
 
-_IRREGULAR_VERB_FORMS = """
-made taken given shown found built led known ran brought came become became got gotten seen saw held
-kept left meant sought thought told understood wrote written chosen drawn grown undertaken arisen
-begun began done did went gone put set let lain lay paid said spoke spoken stood won hidden taught
-caught dealt fed felt fought forgot forgotten heard lost met sent spent split spread struck swept
-thrown withheld underwent overcame overcome outgrew rose risen fell fallen broke broken froze frozen
-""".split()
+_IRREGULAR_VERB_FORMS = ["made", "taken", "given", "shown", "found", "built", "led", "known", "ran", "brought", "came", "become", "became", "got", "gotten", "seen", "saw", "held", "kept", "left", "meant", "sought", "thought", "told", "understood", "wrote", "written", "chosen", "drawn", "grown", "undertaken", "arisen", "begun", "began", "done", "did", "went", "gone", "put", "set", "let", "lain", "lay", "paid", "said", "spoke", "spoken", "stood", "won", "hidden", "taught", "caught", "dealt", "fed", "felt", "fought", "forgot", "forgotten", "heard", "lost", "met", "sent", "spent", "split", "spread", "struck", "swept", "thrown", "withheld", "underwent", "overcame", "overcome", "outgrew", "rose", "risen", "fell", "fallen", "broke", "broken", "froze", "frozen"]
 
 # Nouns and adjectives too generic to be a keyword alone ("approach", "results"); they may end a
 # longer keyphrase ("optimization method") but never start one.
 GENERIC_WORDS = frozenset(
-    """
-approach approaches method methods methodology result results paper papers work works performance
-task tasks model models framework frameworks system systems problem problems technique techniques
-solution solutions way ways strategy strategies study studies analysis experiment experiments data
-dataset datasets benchmark benchmarks evaluation evaluations application applications algorithm
-algorithms process processes procedure procedures issue issues challenge challenges question
-questions effect effects impact impacts improvement improvements advantage advantages limitation
-limitations capability capabilities ability abilities quality efficiency effectiveness accuracy
-number numbers set sets type types kind kinds form forms part parts level levels range ranges
-variety amount amounts case cases example examples instance instances step steps stage stages
-aspect aspects factor factors feature features property properties component components element
-elements information knowledge research researchers field fields area areas domain domains setting
-settings scenario scenarios environment environments condition conditions context contexts
-baseline baselines state art use usage user users time times terms term fact need needs goal goals
-objective objectives purpose purposes idea ideas concept concepts insight insights finding findings
-contribution contributions point points order manner means basis base detail details version
-versions variant variants design designs development developments implementation implementations
-experimental empirical theoretical practical code codes
-gain gains cost costs trade-off tradeoff trade-offs tradeoffs outcome outcomes output outputs input
-inputs value values rate rates error errors score scores metric metrics measure measures
-mechanism mechanisms module modules operation operations tool tools resource resources
-improvement world real-world practice practices lot lots yield yields demand demands interest
-people person human humans researcher scheme schemes family families principle principles
-situation situations nature means effort efforts combination combinations subject subjects item items
-extension extensions paradigm paradigms perspective perspectives comparison comparisons notion notions
-fashion difficulty difficulties direction directions statement statements suite
-""".split()
+    ["approach", "approaches", "method", "methods", "methodology", "result", "results", "paper", "papers", "work", "works", "performance", "task", "tasks", "model", "models", "framework", "frameworks", "system", "systems", "problem", "problems", "technique", "techniques", "solution", "solutions", "way", "ways", "strategy", "strategies", "study", "studies", "analysis", "experiment", "experiments", "data", "dataset", "datasets", "benchmark", "benchmarks", "evaluation", "evaluations", "application", "applications", "algorithm", "algorithms", "process", "processes", "procedure", "procedures", "issue", "issues", "challenge", "challenges", "question", "questions", "effect", "effects", "impact", "impacts", "improvement", "improvements", "advantage", "advantages", "limitation", "limitations", "capability", "capabilities", "ability", "abilities", "quality", "efficiency", "effectiveness", "accuracy", "number", "numbers", "set", "sets", "type", "types", "kind", "kinds", "form", "forms", "part", "parts", "level", "levels", "range", "ranges", "variety", "amount", "amounts", "case", "cases", "example", "examples", "instance", "instances", "step", "steps", "stage", "stages", "aspect", "aspects", "factor", "factors", "feature", "features", "property", "properties", "component", "components", "element", "elements", "information", "knowledge", "research", "researchers", "field", "fields", "area", "areas", "domain", "domains", "setting", "settings", "scenario", "scenarios", "environment", "environments", "condition", "conditions", "context", "contexts", "baseline", "baselines", "state", "art", "use", "usage", "user", "users", "time", "times", "terms", "term", "fact", "need", "needs", "goal", "goals", "objective", "objectives", "purpose", "purposes", "idea", "ideas", "concept", "concepts", "insight", "insights", "finding", "findings", "contribution", "contributions", "point", "points", "order", "manner", "means", "basis", "base", "detail", "details", "version", "versions", "variant", "variants", "design", "designs", "development", "developments", "implementation", "implementations", "experimental", "empirical", "theoretical", "practical", "code", "codes", "gain", "gains", "cost", "costs", "trade-off", "tradeoff", "trade-offs", "tradeoffs", "outcome", "outcomes", "output", "outputs", "input", "inputs", "value", "values", "rate", "rates", "error", "errors", "score", "scores", "metric", "metrics", "measure", "measures", "mechanism", "mechanisms", "module", "modules", "operation", "operations", "tool", "tools", "resource", "resources", "improvement", "world", "real-world", "practice", "practices", "lot", "lots", "yield", "yields", "demand", "demands", "interest", "people", "person", "human", "humans", "researcher", "scheme", "schemes", "family", "families", "principle", "principles", "situation", "situations", "nature", "means", "effort", "efforts", "combination", "combinations", "subject", "subjects", "item", "items", "extension", "extensions", "paradigm", "paradigms", "perspective", "perspectives", "comparison", "comparisons", "notion", "notions", "fashion", "difficulty", "difficulties", "direction", "directions", "statement", "statements", "suite"]
 )
 
 # "-ly" words that are not adverbs.
 _LY_NOUNS = frozenset(
-    """
-family assembly anomaly supply poly italy reply apply multiply monopoly oligopoly butterfly firefly
-early daily weekly monthly yearly quarterly hourly elderly bully rally tally jelly belly lily holly
-ally fly rely imply comply july homily melancholy disassembly underbelly anomaly friendly
-""".split()
+    ["family", "assembly", "anomaly", "supply", "poly", "italy", "reply", "apply", "multiply", "monopoly", "oligopoly", "butterfly", "firefly", "early", "daily", "weekly", "monthly", "yearly", "quarterly", "hourly", "elderly", "bully", "rally", "tally", "jelly", "belly", "lily", "holly", "ally", "fly", "rely", "imply", "comply", "july", "homily", "melancholy", "disassembly", "underbelly", "anomaly", "friendly"]
 )
 
 
@@ -242,49 +129,61 @@ BOUNDARY_WORDS = frozenset(_FUNCTION_WORDS) | frozenset(_VAGUE_WORDS) | (
 # ---------------------------------------------------------------------------------------------
 # Tokens and their classes.
 
-# Words keep inner hyphens and apostrophes ("text-to-image", "GPT-4"); any other non-space
-# character is a token of its own (punctuation, a boundary).
-_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*|[^\w\s]")
+# Text is cut at white space only (str.split, in C); punctuation stays attached to the words and the
+# token's cached key turns it into boundaries: "(LLMs)," -> "|llm|", "input/output" -> "input|output".
+_PUNCTUATION = re.compile(r"[^\w\s'’-]+|_+")
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 # Suffixes that only verbs have (at six letters or more: "size" and "prizes" are nouns).
 _VERB_SUFFIXES = ("ize", "izes", "izing", "yze", "yzes", "yzing", "ify", "ifies", "ifying")
-_BOUNDARY = 1
-_CONTENT = 0
+BOUNDARY = "|"  # the key of every boundary
 
 
-class _WordClasses(dict[str, int]):
-    """Lower-case token -> boundary or content, computed once per distinct token and cached.
+def _is_boundary(word: str) -> bool:
+    """Whether a word (no punctuation around it) can be no part of a keyphrase."""
+    token = word.lower()
+    if token in BOUNDARY_WORDS or len(token) < 2 or not _HAS_LETTER.search(token):
+        return True
+    if token.endswith("'s") and word[0].islower():
+        return True  # "system's", "it's"
+    if len(token) >= 6 and token.endswith(_VERB_SUFFIXES):
+        return True  # "characterize", "simplifies", "optimizing"
+    if token.endswith("ly") and len(token) > 4 and token not in _LY_NOUNS and "-" not in token:
+        return True  # adverbs
+    if token[0].isdigit() and "-" not in token and not any(ch.isupper() for ch in word):
+        # "3d" is content; "10th", "5x", "7b" are not worth a keyword on their own.
+        return len(token) > 2 or not token[1].isalpha()
+    return False
 
-    Looked up through ``dict.__getitem__`` from C (``map``), so a known token costs no Python code.
+
+def _token_key(token: str) -> str:
+    """The key of a white-space token: its words' keys, with BOUNDARY for punctuation and for words
+    that cannot be part of a keyphrase."""
+    pieces = _PUNCTUATION.split(token.replace("’", "'"))
+    keys = []
+    for piece in pieces:
+        word = piece.strip("-'")
+        if word.endswith("'s") and word[:1].isupper():
+            # "GPT-4o's results": the name, then a boundary ("Alzheimer's disease" is lost)
+            keys.append(_SINGULARS[word[:-2]] if not _is_boundary(word[:-2]) else BOUNDARY)
+            keys.append(BOUNDARY)
+            continue
+        keys.append(BOUNDARY if not word or _is_boundary(word) else _SINGULARS[word])
+    return BOUNDARY.join(keys)
+
+
+class _TokenKeys(dict[str, str]):
+    """Token as written -> its key, computed once and cached (see ``_token_key``).
+
+    Used through ``map(_KEYS.__getitem__, tokens)``: a token seen before costs no Python code.
     """
 
-    def __missing__(self, token: str) -> int:
-        value = _classify(token)
-        if len(self) < 2_000_000:  # a cache, not a leak: arXiv's vocabulary fits several times
-            self[token] = value
+    def __missing__(self, token: str) -> str:
+        value = _token_key(token)
+        if len(self) >= 2_000_000:  # a cache, not a leak: arXiv's tokens fit several times
+            self.clear()
+        self[token] = value
         return value
-
-
-def _classify(original: str) -> int:
-    token = original.lower()
-    if token in BOUNDARY_WORDS or not _HAS_LETTER.search(token):
-        return _BOUNDARY
-    if len(token) == 1 or token[0] == "_" or token[-1] == "_":
-        return _BOUNDARY
-    if token.endswith(("'s", "’s")) and original[0].islower():
-        return _BOUNDARY  # "system's", "it's"; but "Alzheimer's disease" stays
-    if len(token) >= 6 and token.endswith(_VERB_SUFFIXES):
-        return _BOUNDARY  # "characterize", "simplifies", "optimizing"
-    if token.endswith("ly") and len(token) > 4 and token not in _LY_NOUNS and "-" not in token:
-        return _BOUNDARY
-    if token[0].isdigit() and "-" not in token and not any(ch.isupper() for ch in original):
-        # "3d" is content, "10th" and "5x" are not worth a keyword on their own.
-        return _BOUNDARY if len(token) > 2 or not token[1].isalpha() else _CONTENT
-    return _CONTENT
-
-
-_CLASSES = _WordClasses()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -421,14 +320,13 @@ def _singular_token(token: str) -> str:
     lower = token.lower()
     if _ACRONYM_PLURAL.fullmatch(token):  # "LLMs" -> "llm", "CNNs" -> "cnn"
         return lower[:-1]
-    if sum(1 for ch in token if ch.isupper()) > 1 and not token.isupper() is False:
-        return lower  # all-caps acronyms ("OLSS", "BOSS") are never plural forms
-    if token.isupper() and len(token) > 1:
-        return lower
+    if sum(1 for ch in token if ch.isupper()) > 1:
+        return lower  # acronyms and names ("OLSS", "BOSS", "ConvNeXt") are not plural forms
     return _singular(lower)
 
 
 _SINGULARS = _Singulars()
+_KEYS = _TokenKeys()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -437,10 +335,10 @@ _SINGULARS = _Singulars()
 # The acronym: a word with at least two capitals (or a capital and a digit), at most 12 characters,
 # optionally plural; the long form is read back from the text before the parenthesis.
 _ACRONYM_DEFINITION = re.compile(r"\(\s*((?=[\w-]*[A-Z][\w-]*[A-Z0-9])[A-Za-z][\w-]{1,11})\s*[),;]")
-_LONG_FORM_WORDS = re.compile(r"\w+(?:[-'’]\w+)*")
-_ACRONYM_SKIPPABLE = frozenset("of for from and in on the to with a an by via".split())
+_ACRONYM_SKIPPABLE = frozenset(["of", "for", "from", "and", "in", "on", "the", "to", "with", "a", "an", "by", "via"])
 
 
+@lru_cache(maxsize=65536)
 def _acronym_letters(acronym: str) -> str:
     """The letters an acronym abbreviates: lower case, without a plural s, digits and hyphens."""
     if _ACRONYM_PLURAL.fullmatch(acronym):
@@ -499,17 +397,20 @@ def _acronym_definitions(text: str) -> list[tuple[str, list[str]]]:
     for match in _ACRONYM_DEFINITION.finditer(text):
         acronym = match.group(1)
         letters = _acronym_letters(acronym)
-        if not 2 <= len(letters) <= 10:
+        size = len(letters)
+        if not 2 <= size <= 10:
             continue
-        before = _LONG_FORM_WORDS.findall(text, max(0, match.start() - 24 * len(letters) - 40), match.start())
-        if not before:
-            continue
-        # Only the words after the last punctuation before the parenthesis can be the long form.
-        window = before[-(len(letters) + 4) :]
-        used = _match_initials(letters, window)
+        start = match.start()
+        # The long form does not cross punctuation.
+        before = _PUNCTUATION.split(text[max(0, start - 16 * size - 40) : start])[-1]
+        window = before.split()[-(size + 4) :]
+        tail = window[-size:]
+        if len(tail) == size and "".join([word[0] for word in tail]).lower() == letters:
+            used = size  # one word per letter, the common case
+        else:
+            used = _match_initials(letters, window)
         if used:
-            long_words = window[len(window) - used :]
-            found.append((acronym, long_words))
+            found.append((acronym, window[len(window) - used :]))
     return found
 
 
@@ -519,285 +420,374 @@ def _acronym_definitions(text: str) -> list[tuple[str, list[str]]]:
 
 @dataclass(slots=True)
 class DocCandidates:
-    """Everything ``rank`` needs from one document, computed without corpus statistics.
+    """What ``rank`` needs from one paper, computed without corpus statistics.
 
-    ``phrases`` maps a phrase key to ``[term frequency, first token position, surface tokens as
-    written, surface taken from the title, surface opens a sentence]``; ``words`` counts the content
-    words (keys: lower case, singular); ``aliases`` maps a phrase key to the acronyms the document
-    defines for it, as written; ``acronyms`` maps an acronym's key to its long form's key.
+    ``tf`` maps each phrase key to its number of occurrences, in the order of first occurrence; the
+    first ``n_title`` phrases are the title's. ``words`` holds the keys of the content words. ``text``
+    is the title, a new line and the abstract, white space normalized, kept to show a keyword as the
+    paper writes it; the abstract starts at ``abstract_start``. ``aliases`` maps a phrase key to the
+    acronyms the paper defines for it, as written; ``acronyms`` maps an acronym's key to its long form's
+    key; ``surfaces`` holds long forms as written that are no run of content words ("mixture of experts").
     """
 
-    phrases: dict[str, list]
-    words: Counter[str]
-    n_tokens: int = 0
-    n_title: int = 0  # tokens of the title: positions below it are in the title
+    tf: dict[str, int]
+    n_title: int
+    words: set[str]
+    text: str
+    abstract_start: int
     aliases: dict[str, list[str]] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)
+    surfaces: dict[str, list[str]] = field(default_factory=dict)
 
     def df_keys(self) -> set[str]:
-        """The keys this document adds one to in the corpus document frequencies."""
-        keys = set(self.phrases)
-        keys.update(self.words)
-        return keys
+        """What this paper adds one to in the corpus counts: its words, and "acronym=long form" for
+        each acronym it defines."""
+        if not self.acronyms:
+            return self.words
+        return self.words | {f"{acronym}={long_key}" for acronym, long_key in self.acronyms.items()}
 
 
 @dataclass(slots=True)
 class Keyword:
-    """One ranked keyphrase of a document."""
+    """One ranked keyphrase of a paper."""
 
-    key: str  # normalized: lower case, last word singular, acronym resolved
-    display: str  # readable form as the paper wrote it (plural kept, title case undone)
+    key: str  # normalized: lower case, singular, acronym resolved ("large language model")
+    display: str  # as the paper writes it, with the title's and the sentence's capitals undone
     score: float
-    aliases: tuple[str, ...] = ()  # acronyms defined for it, as written ("LLMs")
+    aliases: tuple[str, ...] = ()  # acronyms standing for it, as written ("LLMs")
 
 
-@dataclass
 class CorpusStats:
-    """Document frequencies of phrase keys and words over a corpus, plus corpus-wide acronyms.
+    """Corpus statistics: the number of papers and how many of them have each word (df).
 
-    ``df[key]`` counts the documents having ``key`` as a candidate phrase or as a word of one;
-    ``acronyms[acronym_key][long_key]`` counts the documents that define the acronym that way.
+    ``df`` also counts acronym definitions, under keys "acronym=long form" ("llm=large language
+    model"; no word contains "="). A corpus usually expands an acronym one way, so a paper that only
+    writes "LLMs" gets the keyword "large language model" (``expansion``).
+
+    Store ``n_docs`` and ``rows()`` (tables ``build_info`` and ``keyword_df``) and rebuild with
+    ``CorpusStats(n_docs, rows)`` to score later papers consistently; ``add`` the new papers first.
     """
 
-    n_docs: int = 0
-    df: Counter[str] = field(default_factory=Counter)
-    acronyms: dict[str, Counter[str]] = field(default_factory=dict)
+    __slots__ = ("_acronyms", "_expansions", "_word_weights", "df", "n_docs")
+
+    def __init__(self, n_docs: int = 0, df: Mapping[str, int] | Iterable[tuple[str, int]] = ()) -> None:
+        if n_docs < 0:
+            raise ValueError(f"n_docs must not be negative, got {n_docs}")
+        self.n_docs = n_docs
+        self.df: Counter[str] = Counter(dict(df))
+        self._acronyms: dict[str, Counter[str]] = {}
+        for key, count in self.df.items():
+            if "=" in key:
+                acronym, _, long_key = key.partition("=")
+                self._acronyms.setdefault(acronym, Counter())[long_key] = count
+        self._forget()
+
+    def _forget(self) -> None:
+        self._word_weights: _WordWeights | None = None
+        self._expansions: dict[str, str] | None = None
 
     def add(self, doc: DocCandidates) -> None:
+        """Count one more paper."""
         self.n_docs += 1
         self.df.update(doc.df_keys())
-        for acronym_key, long_key in doc.acronyms.items():
-            self.acronyms.setdefault(acronym_key, Counter())[long_key] += 1
+        for acronym, long_key in doc.acronyms.items():
+            self._acronyms.setdefault(acronym, Counter())[long_key] += 1
+        if self._word_weights is not None:
+            self._forget()
+
+    def rows(self) -> list[tuple[str, int]]:
+        """(key, df) pairs sorted by key, for storage."""
+        return sorted(self.df.items())
 
     def expansion(self, acronym_key: str) -> str | None:
-        """The corpus's usual long form for an acronym: defined by at least two documents and by a
-        clear majority of those defining it."""
-        counts = self.acronyms.get(acronym_key)
-        if not counts:
-            return None
-        long_key, count = counts.most_common(1)[0]
-        if count >= 2 and count * 3 >= 2 * sum(counts.values()):
-            return long_key
-        return None
+        """The corpus's long form of an acronym key: defined by two papers at least, and two thirds
+        of the definitions agree."""
+        return self.expansions().get(acronym_key)
+
+    def expansions(self) -> dict[str, str]:
+        """Acronym key -> long-form key, for every acronym with a clear corpus-wide expansion."""
+        if self._expansions is None:
+            found = {}
+            for acronym, counts in self._acronyms.items():
+                long_key, count = max(counts.items(), key=lambda item: (item[1], item[0]))
+                if count >= 2 and 3 * count >= 2 * sum(counts.values()):
+                    found[acronym] = long_key
+            self._expansions = found
+        return self._expansions
+
+    def word_weights(self) -> _WordWeights:
+        """Word key -> its weight in a phrase's score (IDF), computed on first use and cached."""
+        if self._word_weights is None:
+            self._word_weights = _WordWeights(self.n_docs, self.df)
+        return self._word_weights
+
+
+GENERIC_WEIGHT = 0.3  # a generic word ("performance", "model") weighs this share of its IDF
+_CACHE_LIMIT = 1_000_000  # entries per cache; a full cache is emptied and refilled
+
+
+class _WordWeights(dict[str, float]):
+    """Word key -> its IDF, log((N + 1) / df) (df at least 1, so that a corpus of one paper still
+    ranks), less for generic words, nothing for boundary words; computed on first use."""
+
+    def __init__(self, n_docs: int, df: Counter[str]) -> None:
+        super().__init__()
+        self.log_n = math.log(n_docs + 1)
+        self.df = df
+
+    def __missing__(self, word: str) -> float:
+        if word in BOUNDARY_WORDS:
+            return 0.0  # the "of" in a long form "mixture of experts"
+        weight = self.log_n - math.log(self.df.get(word, 0) or 1)
+        if word in GENERIC_WORDS:
+            weight *= GENERIC_WEIGHT
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        self[word] = weight
+        return weight
 
 
 # ---------------------------------------------------------------------------------------------
 # Candidates.
 
-MAX_WORDS = 4  # longer runs are cut: Inspec's and the API's keyphrases are 1-4 words
-_SENTENCE_END = frozenset(".!?:;\n")
-_DETERMINERS = frozenset("the a an this these that those its their our his her each every all some any".split())
+
+def _phrases(tokens: list[str]) -> list[str]:
+    """The runs of content words between boundaries, as keys, in order."""
+    joined = " ".join(map(_KEYS.__getitem__, tokens)).replace(" |", "|").replace("| ", "|")
+    return [*filter(None, joined.split(BOUNDARY))]
 
 
 def candidates(title: str, abstract: str) -> DocCandidates:
-    """Candidate phrases of one document (title and abstract), with no corpus statistics."""
-    title = title or ""
-    text = f"{title}\n.\n{abstract or ''}"
-    tokens = _TOKEN.findall(text)
-    classes = list(map(_CLASSES.__getitem__, tokens))
-    keys = list(map(_SINGULARS.__getitem__, tokens))
-    n_title = len(_TOKEN.findall(title))
-    n_tokens = len(tokens)
-
-    phrases: dict[str, list] = {}
-    content_words: list[str] = []
-    # Content runs lie between boundary tokens.
-    boundaries = list(compress(range(len(tokens)), classes))
-    boundaries.append(len(tokens))
-    previous = -1
-    for end in boundaries:
-        start = previous + 1
-        previous = end
-        if end == start:
-            continue
-        # A phrase never ends in an -ed form ("models trained").
-        while end > start and keys[end - 1].endswith("ed") and len(keys[end - 1]) > 4 and not keys[end - 1].endswith("eed"):
-            end -= 1
-        # An -ing word before an article is a verb with its object ("by implementing the ...").
-        if end > start and end < n_tokens and keys[end - 1].endswith("ing") and keys[end] in _DETERMINERS:
-            end -= 1
-        if end == start:
-            continue
-        run = keys[start:end]
-        content_words += run
-        if end - start <= MAX_WORDS:
-            spans = ((start, end),)
-        else:
-            spans = ((start, start + MAX_WORDS), (end - MAX_WORDS, end))
-        for span_start, span_end in spans:
-            key = " ".join(keys[span_start:span_end])
-            entry = phrases.get(key)
-            if entry is None:
-                phrases[key] = [1, span_start, span_start]
-            else:
-                entry[0] += 1
-                if entry[2] < n_title <= span_start:
-                    entry[2] = span_start  # the abstract's spelling reads better than the title's
-
-    # The surface form for display: tokens as written, and whether they came from the title or
-    # opened a sentence (where capitals say nothing).
-    for key, entry in phrases.items():
-        at = entry[2]
-        entry[2] = tuple(tokens[at : at + key.count(" ") + 1])
-        entry.append(at < n_title)
-        entry.append(at < n_title or at == 0 or tokens[at - 1] in _SENTENCE_END)
-
-    doc = DocCandidates(phrases=phrases, words=Counter(content_words), n_tokens=len(tokens), n_title=n_title)
-    if "(" in text:
-        _add_acronyms(doc, text)
+    """Candidate phrases of one paper (title and abstract), with no corpus statistics."""
+    title_tokens = (title or "").split()
+    abstract_tokens = (abstract or "").split()
+    title_phrases = _phrases(title_tokens)
+    # Counter keeps the order of first occurrence: the position of a phrase is its index.
+    tf = Counter(title_phrases)
+    n_title = len(tf)
+    tf.update(_phrases(abstract_tokens))
+    words = set(" ".join(tf).split(" "))
+    title_text = " ".join(title_tokens)
+    doc = DocCandidates(tf, n_title, words, f"{title_text}\n{' '.join(abstract_tokens)}", len(title_text) + 1)
+    if "(" in doc.text:
+        _add_acronyms(doc, doc.text[doc.abstract_start :])
     return doc
 
 
 def _add_acronyms(doc: DocCandidates, text: str) -> None:
-    phrases = doc.phrases
+    """Make each acronym the paper defines an alias of its long form: its uses count for the long form."""
     for acronym, long_words in _acronym_definitions(text):
         acronym_key = _SINGULARS[acronym]
-        long_key = _phrase_key(long_words)
-        if not long_key or long_key == acronym_key or acronym_key in doc.acronyms:
+        long_key = " ".join(map(_SINGULARS.__getitem__, long_words))
+        if long_key == acronym_key or acronym_key in doc.acronyms or long_key in doc.acronyms:
             continue
         doc.acronyms[acronym_key] = long_key
         doc.aliases.setdefault(long_key, []).append(acronym)
-        acronym_entry = phrases.pop(acronym_key, None)
-        long_entry = phrases.get(long_key)
-        if long_entry is None:
-            # The long form was no candidate (it holds a small word such as "of"): make it one.
-            position = acronym_entry[1] if acronym_entry else doc.n_title
-            long_entry = phrases[long_key] = [0, position, tuple(long_words), False, False]
-            doc.words.update(long_key.split(" "))
-        if acronym_entry is not None:
-            long_entry[0] += acronym_entry[0]
-            long_entry[1] = min(long_entry[1], acronym_entry[1])
-            # The acronym's uses count for the long form's words too.
-            for word in long_key.split(" "):
-                if word in doc.words:
-                    doc.words[word] += acronym_entry[0]
-
-
-def _phrase_key(words: list[str]) -> str:
-    return " ".join(map(_SINGULARS.__getitem__, words))
+        tf = doc.tf
+        if long_key in tf:
+            tf[long_key] += tf.pop(acronym_key, 0)
+            continue
+        # The long form was no phrase of its own (it holds "of", or ran on from other words): it
+        # takes the acronym's place, or comes after the title when the acronym was not a phrase.
+        doc.surfaces[long_key] = long_words
+        doc.words.update(word for word in long_key.split(" ") if word not in BOUNDARY_WORDS)
+        if acronym_key in tf:
+            doc.tf = Counter({long_key if key == acronym_key else key: count for key, count in tf.items()})
+            doc.tf[long_key] += 1
+        else:
+            order = list(tf.items())
+            order.insert(doc.n_title, (long_key, 1))
+            doc.tf = Counter(dict(order))
 
 
 def normalize_key(phrase: str) -> str:
-    """The key of any phrase, e.g. an API keyword: "Diffusion Models" -> "diffusion model".
+    """The key of any phrase, e.g. a keyword a source gives: "Diffusion Models" -> "diffusion model".
 
     A trailing parenthesized acronym is an alias and is dropped: "large language models (LLMs)" ->
-    "large language model". Use ``split_alias`` to keep the acronym.
+    "large language model" (``split_alias`` returns it too).
     """
     return split_alias(phrase)[0]
 
 
+_ALIAS = re.compile(r"(.+?)\s*\(\s*([^()]+?)\s*\)")
+
+
 def split_alias(phrase: str) -> tuple[str, str | None]:
-    """(key of the phrase, acronym defined for it or None): "Adaptive Parallel Reasoning (APR)" ->
-    ("adaptive parallel reasoning", "APR")."""
-    phrase = phrase.strip()
-    acronym = None
-    match = re.fullmatch(r"(.+?)\s*\(\s*([^()]+?)\s*\)", phrase)
+    """(key, alias or None): "Adaptive Parallel Reasoning (APR)" -> ("adaptive parallel reasoning",
+    "APR"); "LLMs" -> ("llm", None)."""
+    phrase = " ".join(phrase.split())
+    alias = None
+    match = _ALIAS.fullmatch(phrase)
     if match:
-        phrase, acronym = match.group(1), match.group(2)
-    words = _LONG_FORM_WORDS.findall(phrase)
-    return _phrase_key(words), acronym
+        phrase, alias = match.group(1), match.group(2)
+    words = [word.strip("-'") for word in _PUNCTUATION.sub(" ", phrase.replace("’", "'")).split()]
+    return " ".join(_SINGULARS[word] for word in words if word), alias
 
 
 # ---------------------------------------------------------------------------------------------
 # Ranking.
 
-TITLE_BOOST = 1.0  # weight multiplier 1 + TITLE_BOOST for a phrase of the title
-POSITION_BOOST = 0.0  # and 1 + POSITION_BOOST * POSITION_SCALE / (POSITION_SCALE + first position)
-POSITION_SCALE = 50.0
-TF_POWER = 1.0  # a word weighs tf ** TF_POWER * idf ** IDF_POWER
-IDF_POWER = 1.0
-LENGTH_FACTOR = {2: 1.0, 3: 1.0, 4: 1.0}  # a phrase sums its words' weights, times this by length
-PHRASE_TF = 0.0  # and multiplied by 1 + PHRASE_TF * (phrase tf - 1)
-SINGLE_WORD = 1.0  # multiplier for one-word phrases
-PHRASE_IDF_POWER = 0.0
-GENERIC_START = 1.0
+TITLE_BOOST = 0.5  # a phrase of the title weighs 1 + TITLE_BOOST times more
+POSITION_BOOST = 2.0  # the n-th distinct phrase of a paper weighs 1 + POSITION_BOOST * S / (S + n) more
+POSITION_SCALE = 15.0  # S
+PHRASE_TF = 0.3  # a phrase written k times weighs 1 + PHRASE_TF * (k - 1) times more
+LENGTH_FACTORS = (0.5, 1.0, 1.0, 0.6)  # phrase weight factor by number of words, 1 to 4
+LONG_FACTOR = 0.3  # five words or more
 
 
-_is_generic = GENERIC_WORDS.__contains__
-SUB_PHRASE_DF = 2  # a phrase inside a longer candidate counts when this many documents have it alone
+class _Factors(dict[int, float]):
+    """Count -> 1 + PHRASE_TF * (count - 1), cached."""
+
+    def __missing__(self, count: int) -> float:
+        value = self[count] = 1.0 + PHRASE_TF * (count - 1)
+        return value
 
 
-def _with_known_subphrases(phrases: dict[str, list], df: Counter[str]) -> dict[str, list]:
-    """``phrases`` plus the phrases of two or more words found inside longer ones that the corpus
-    knows as candidates of their own ("decision tree" inside "hybrid decision tree")."""
-    added: dict[str, list] = {}
-    for key, entry in phrases.items():
-        if key.count(" ") < 2:
-            continue
-        parts = key.split(" ")
-        n = len(parts)
-        for length in range(2, n):
-            for offset in range(n - length + 1):
-                sub = " ".join(parts[offset : offset + length])
-                if sub in phrases or df.get(sub, 0) < SUB_PHRASE_DF:
-                    continue
-                found = added.get(sub)
-                if found is None:
-                    surface = entry[2][offset : offset + length]
-                    added[sub] = [entry[0], entry[1] + offset, surface, entry[3], entry[4] and offset == 0]
-                else:
-                    found[0] += entry[0]
-                    found[1] = min(found[1], entry[1] + offset)
-    if not added:
-        return phrases
-    return {**phrases, **added}
+class _LengthFactors(dict[int, float]):
+    """Number of spaces in a phrase -> LENGTH_FACTORS or LONG_FACTOR, cached."""
+
+    def __missing__(self, spaces: int) -> float:
+        value = self[spaces] = LENGTH_FACTORS[spaces] if spaces < len(LENGTH_FACTORS) else LONG_FACTOR
+        return value
+
+
+_SETTINGS: tuple[object, ...] = ()
+_IN_TITLE: list[float] = []
+_ELSEWHERE: list[float] = []
+_REPEATED = _Factors()
+_LENGTHS = _LengthFactors()
+
+
+def _position_factors(n_phrases: int) -> tuple[list[float], list[float]]:
+    """Factors by position for phrases of the title and of the abstract, for ``n_phrases`` at least."""
+    global _SETTINGS, _IN_TITLE, _ELSEWHERE, _REPEATED, _LENGTHS
+    settings = (TITLE_BOOST, POSITION_BOOST, POSITION_SCALE, PHRASE_TF, LENGTH_FACTORS, LONG_FACTOR)
+    if settings != _SETTINGS or n_phrases > len(_ELSEWHERE):
+        size = max(256, 2 * n_phrases)
+        _ELSEWHERE = [1.0 + POSITION_BOOST * POSITION_SCALE / (POSITION_SCALE + n) for n in range(size)]
+        _IN_TITLE = [(1.0 + TITLE_BOOST) * factor for factor in _ELSEWHERE]
+        _REPEATED = _Factors()
+        _LENGTHS = _LengthFactors()
+        _SETTINGS = settings
+    return _IN_TITLE, _ELSEWHERE
 
 
 def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10) -> list[Keyword]:
-    """The ``top`` keyphrases of ``doc``, best first, scored against the corpus ``stats``."""
-    df = stats.df
-    log_n = math.log(stats.n_docs + 1)
-    idf = {word: log_n - math.log(df.get(word, 0) + 1) for word in doc.words}
-    word_weight = {word: count**TF_POWER * max(idf[word], 0.0) ** IDF_POWER for word, count in doc.words.items()}
-    get_weight = word_weight.__getitem__
+    """The ``top`` keyphrases of ``doc``, best first, scored against ``stats``.
+
+    A phrase scores the sum of its words' IDF, times factors for its length, for being in the title,
+    for coming early and for being repeated.
+    """
+    if top <= 0:
+        return []
+    tf = doc.tf
+    aliases = doc.aliases
+    displays: dict[str, str] = {}
+    expansions = stats.expansions()
+    if expansions and not expansions.keys().isdisjoint(tf):
+        tf, aliases, displays = _resolve_acronyms(doc, expansions)
+    n_phrases = len(tf)
+    in_title, elsewhere = _position_factors(n_phrases)
     n_title = doc.n_title
-    phrases = doc.phrases
-    if SUB_PHRASE_DF:
-        phrases = _with_known_subphrases(phrases, df)
-    scored = []
-    for key, entry in phrases.items():
-        parts = key.split(" ")
-        if len(parts) > 1:
-            if all(map(_is_generic, parts)):
-                continue  # "experimental result", "performance gain"
-            weight = sum(map(get_weight, parts)) * LENGTH_FACTOR[min(len(parts), 4)]
-        elif key in GENERIC_WORDS:
-            continue
-        else:
-            weight = word_weight[key] * SINGLE_WORD
-        tf, first = entry[0], entry[1]
-        if PHRASE_IDF_POWER:
-            weight *= ((log_n - math.log(df.get(key, 0) + 1)) / log_n) ** PHRASE_IDF_POWER
-        if GENERIC_START != 1.0 and parts[0] in GENERIC_WORDS:
-            weight *= GENERIC_START
-        if PHRASE_TF:
-            weight *= 1.0 + PHRASE_TF * (tf - 1)
-        if first < n_title:
-            weight *= 1.0 + TITLE_BOOST
-        if POSITION_BOOST:
-            weight *= 1.0 + POSITION_BOOST * POSITION_SCALE / (POSITION_SCALE + first)
-        scored.append((weight, key))
-    scored.sort(key=lambda item: (-item[0], item[1]))
+    positions = in_title[:n_title] + elsewhere[n_title:n_phrases]
+    keys = list(tf)
+    # Each phrase's sum of word weights, with no Python code per phrase: prefix sums over the words of
+    # all phrases, read at the phrase ends.
+    spaces = list(map(str.count, keys, repeat(" ")))
+    ends = list(accumulate(map(add, spaces, repeat(1))))
+    prefix = [0.0, *accumulate(map(stats.word_weights().__getitem__, " ".join(keys).split(" ")))]
+    sums = map(sub, map(prefix.__getitem__, ends), map(prefix.__getitem__, chain((0,), ends)))
+    scores = map(
+        mul,
+        map(mul, map(mul, sums, map(_LENGTHS.__getitem__, spaces)), positions),
+        map(_REPEATED.__getitem__, tf.values()),
+    )
+    # Ties are broken by key, descending, so that the order never depends on the input order.
+    best = sorted(zip(scores, keys), reverse=True)
+    lower = doc.text.lower()
     out = []
-    for weight, key in scored[:top]:
-        entry = phrases[key]
-        out.append(
-            Keyword(
-                key=key,
-                display=_display(entry[2], entry[3], entry[4]),
-                score=round(weight, 4),
-                aliases=tuple(doc.aliases.get(key, ())),
-            )
-        )
+    for score, key in best:
+        if score <= 0.0 or len(out) == top:
+            break
+        if key in GENERIC_WORDS:
+            continue  # "performance", "approach" alone
+        display = displays.get(key) or _display(doc, key, lower)
+        out.append(Keyword(key, display, score, tuple(aliases.get(key, ()))))
     return out
 
 
-def _display(surface: tuple[str, ...], from_title: bool, opens_sentence: bool) -> str:
-    """A readable form: capitals kept where they carry meaning (acronyms, "LLaMA", names written
-    with a capital inside a sentence), undone where they are the title's or the sentence's."""
+def _resolve_acronyms(
+    doc: DocCandidates, expansions: dict[str, str]
+) -> tuple[dict[str, int], dict[str, list[str]], dict[str, str]]:
+    """Acronyms the paper uses without defining them count for the corpus's long form."""
+    tf = dict(doc.tf)
+    aliases = {key: list(value) for key, value in doc.aliases.items()}
+    displays: dict[str, str] = {}
+    renamed: dict[str, str] = {}
+    for acronym in expansions.keys() & tf.keys():
+        if acronym in doc.acronyms:
+            continue
+        long_key = expansions[acronym]
+        written = _display(doc, acronym, doc.text.lower())
+        if long_key in tf:
+            tf[long_key] += tf.pop(acronym)
+        else:
+            renamed[acronym] = long_key
+            displays[long_key] = written  # the paper only writes the acronym
+        if written not in aliases.setdefault(long_key, []):
+            aliases[long_key].append(written)
+    if renamed:  # the long form takes the acronym's place
+        tf = {renamed.get(key, key): count for key, count in tf.items()}
+    return tf, aliases, displays
+
+
+_WORD_REST = re.compile(r"[\w'’-]*")
+
+
+def _display(doc: DocCandidates, key: str, lower: str) -> str:
+    """The phrase as the paper writes it (the abstract's spelling before the title's), with capitals
+    that only mark the title or a sentence start made lower case. Found by searching the lower-case
+    text for the key, its last two letters left out for the plural ("strategy" in "strategies")."""
+    special = doc.surfaces.get(key)
+    if special is not None:
+        return " ".join(special)
+    text = doc.text
+    needle = key[:-2] if len(key) > 4 and key[-3] != " " else key
+    size = key.count(" ") + 1
+    abstract_start = doc.abstract_start
+    for start in (abstract_start, 0):
+        position = lower.find(needle, start)
+        while position >= 0:
+            if position == 0 or not lower[position - 1].isalnum():
+                end = _WORD_REST.match(lower, position + len(needle)).end()  # type: ignore[union-attr]
+                found = lower[position:end]
+                if found == key or _key_of(found, size) == key:
+                    opens = position in (0, abstract_start) or lower[position - 2 : position - 1] in _SENTENCE_ENDS
+                    return _readable(text[position:end].split(" "), position < abstract_start, opens)
+            position = lower.find(needle, position + 1)
+    return key
+
+
+_SENTENCE_ENDS = frozenset(".!?")
+
+
+def _key_of(surface: str, size: int) -> str:
+    words = surface.split(" ")
+    if len(words) != size:
+        return ""
+    return " ".join([_SINGULARS[word.strip("-'")] for word in words])
+
+
+def _readable(surface: list[str], from_title: bool, opens_sentence: bool) -> str:
+    """Keep capitals that carry meaning (acronyms, "LLaMA", names inside a sentence); lower those of
+    a title and of a sentence's first words."""
+    text = " ".join(surface)
+    if text.islower():
+        return text
     words = []
-    lowering = from_title or opens_sentence  # a sentence's Title Case run is lowered as a whole
+    lowering = from_title or opens_sentence
     for token in surface:
+        token = token.strip("-'") or token
         if token[1:] != token[1:].lower():
             words.append(token)  # acronym or mixed case
             lowering = from_title
@@ -809,9 +799,16 @@ def _display(surface: tuple[str, ...], from_title: bool, opens_sentence: bool) -
     return " ".join(words)
 
 
+# ---------------------------------------------------------------------------------------------
+# Whole corpora.
+
+
 def extract_corpus(docs: Iterable[tuple[str, str, str]], top: int = 10) -> Iterator[tuple[str, list[Keyword]]]:
-    """Keyphrases for every (id, title, abstract), with statistics over the same documents (two passes
-    over candidates kept in memory)."""
+    """Keyphrases for every (id, title, abstract), with statistics over the same papers.
+
+    Keeps every paper's candidates between the two passes (some kB each); for a corpus too large for
+    that, compute ``candidates`` twice: once for ``CorpusStats.add``, once for ``rank``.
+    """
     stats = CorpusStats()
     kept = []
     for doc_id, title, abstract in docs:
