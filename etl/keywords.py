@@ -46,14 +46,61 @@ __all__ = [
     "rank",
 ]
 
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 # ---------------------------------------------------------------------------------------------
 # Word lists. A word in BOUNDARY_WORDS never belongs to a keyphrase; GENERIC_WORDS may sit inside one
 # ("optimization method") but are never a keyword alone.
 
-_FUNCTION_WORDS = ["a", "an", "the", "this", "that", "these", "those", "such", "each", "every", "either", "neither", "both", "all", "any", "some", "no", "none", "not", "nor", "only", "own", "other", "others", "another", "same", "so", "than", "too", "very", "just", "also", "as", "at", "by", "for", "from", "in", "into", "of", "off", "on", "onto", "out", "over", "per", "to", "up", "upon", "via", "with", "within", "without", "about", "above", "across", "after", "against", "along", "among", "amongst", "around", "before", "behind", "below", "beneath", "beside", "besides", "between", "beyond", "despite", "down", "during", "except", "inside", "like", "near", "outside", "since", "through", "throughout", "toward", "towards", "under", "underneath", "unlike", "until", "unto", "whereas", "whether", "while", "whilst", "and", "or", "but", "if", "then", "else", "because", "although", "though", "unless", "once", "thus", "hence", "therefore", "however", "moreover", "furthermore", "additionally", "meanwhile", "nevertheless", "nonetheless", "otherwise", "instead", "indeed", "namely", "i.e", "e.g", "ie", "eg", "etc", "vs", "versus", "viz", "cf", "i", "me", "my", "mine", "we", "us", "our", "ours", "ourselves", "you", "your", "yours", "he", "him", "his", "she", "her", "hers", "it", "its", "itself", "they", "them", "their", "theirs", "themselves", "who", "whom", "whose", "which", "what", "whatever", "whichever", "where", "when", "why", "how", "there", "here", "thereby", "therein", "wherein", "whereby", "thereof", "be", "is", "are", "was", "were", "been", "being", "am", "have", "has", "had", "having", "do", "does", "did", "done", "doing", "can", "cannot", "could", "may", "might", "must", "shall", "should", "will", "would", "ought", "more", "most", "less", "least", "much", "many", "few", "fewer", "several", "various", "numerous", "enough", "quite", "rather", "almost", "nearly", "already", "still", "yet", "even", "ever", "never", "always", "often", "sometimes", "usually", "now", "currently", "recently", "well", "far", "again", "further", "first", "second", "third", "fourth", "fifth", "finally", "lastly", "together", "alone", "away", "back", "ahead", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve", "twenty", "hundred", "hundreds", "thousand", "thousands", "million", "millions", "billion", "billions", "dozen", "dozens", "half", "twice", "thrice", "whereas", "yes", "nor", "let", "lets", "let's", "s", "t", "re", "ve", "ll", "d", "m", "o", "n"]
+_FUNCTION_WORDS = _words(
+    """
+a an the this that these those such each every either neither both all any some no none not nor only
+own other others another same so than too very just also as at by for from in into of off on onto
+out over per to up upon via with within without about above across after against along among amongst
+around before behind below beneath beside besides between beyond despite down during except inside
+like near outside since through throughout toward towards under underneath unlike until unto whereas
+whether while whilst and or but if then else because although though unless once thus hence
+therefore however moreover furthermore additionally meanwhile nevertheless nonetheless otherwise
+instead indeed namely i.e e.g ie eg etc vs versus viz cf i me my mine we us our ours ourselves you
+your yours he him his she her hers it its itself they them their theirs themselves who whom whose
+which what whatever whichever where when why how there here thereby therein wherein whereby thereof
+be is are was were been being am have has had having do does did done doing can cannot could may
+might must shall should will would ought more most less least much many few fewer several various
+numerous enough quite rather almost nearly already still yet even ever never always often sometimes
+usually now currently recently well far again further first second third fourth fifth finally lastly
+together alone away back ahead one two three four five six seven eight nine ten eleven twelve twenty
+hundred hundreds thousand thousands million millions billion billions dozen dozens half twice thrice
+whereas yes nor let lets let's s t re ve ll d m o n
+"""
+)
 
 # Adjectives and adverbs that qualify without naming a topic: never part of a keyphrase.
-_VAGUE_WORDS = ["novel", "new", "various", "different", "existing", "recent", "significant", "extensive", "comprehensive", "effective", "simple", "key", "main", "important", "previous", "prior", "additional", "specific", "particular", "overall", "typical", "conventional", "original", "entire", "whole", "certain", "given", "same", "similar", "strong", "superior", "promising", "remarkable", "impressive", "notable", "substantial", "considerable", "great", "good", "better", "best", "excellent", "competitive", "state-of-the-art", "sota", "able", "unable", "possible", "impossible", "necessary", "likely", "unlikely", "useful", "powerful", "efficient", "improved", "enhanced", "better-performing", "wide", "wider", "widely", "broad", "diverse", "extensive", "challenging", "difficult", "hard", "easy", "crucial", "critical", "essential", "fundamental", "major", "minor", "numerous", "relevant", "respective", "corresponding", "related", "underlying", "standard", "basic", "many", "much", "various", "successful", "successfully", "effectively", "efficiently", "significantly", "substantially", "considerably", "latest", "emerging", "growing", "increasing", "increasingly", "rapid", "rapidly", "fast", "faster", "slow", "slower", "high-quality", "low-quality", "higher", "lower", "larger", "smaller", "available", "interesting", "open", "non", "trivial", "nontrivial", "unified", "general", "broader", "traditional", "future", "unknown", "suitable", "serious", "well-known", "appropriate", "next", "pure", "past", "brief", "last", "little", "desired", "greater", "sophisticated", "straightforward", "former", "latter", "valuable", "successive", "popular", "subsequent", "actual", "proper", "today", "today's", "potential", "priori", "posteriori", "versatile", "systematic", "expensive", "modern", "longer", "perfect", "acceptable", "earlier", "rich", "simplest", "everyday", "massive", "vast", "preliminary", "excessive", "poor", "attractive", "genuine", "quick", "apparent", "famous", "definite", "big", "so-called", "due", "ago", "according", "concerning", "pertaining", "regarding", "et", "al", "mr", "mrs", "ms", "dr", "sub", "sup", "study", "studies", "paper", "article", "overview", "discussion", "way", "ways", "version", "year", "years", "decade", "decades", "century", "centuries", "week", "weeks", "month", "months", "day", "days", "alternative", "alternatives", "usual", "well-established", "distinct"]
+_VAGUE_WORDS = _words(
+    """
+novel new various different existing recent significant extensive comprehensive effective simple key
+main important previous prior additional specific particular overall typical conventional original
+entire whole certain given same similar strong superior promising remarkable impressive notable
+substantial considerable great good better best excellent competitive state-of-the-art sota able
+unable possible impossible necessary likely unlikely useful powerful efficient improved enhanced
+better-performing wide wider widely broad diverse extensive challenging difficult hard easy crucial
+critical essential fundamental major minor numerous relevant respective corresponding related
+underlying standard basic many much various successful successfully effectively efficiently
+significantly substantially considerably latest emerging growing increasing increasingly rapid
+rapidly fast faster slow slower high-quality low-quality higher lower larger smaller available
+interesting open non trivial nontrivial unified general broader traditional future unknown suitable
+serious well-known appropriate next pure past brief last little desired greater sophisticated
+straightforward former latter valuable successive popular subsequent actual proper today today's
+potential priori posteriori versatile systematic expensive modern longer perfect acceptable earlier
+rich simplest everyday massive vast preliminary excessive poor attractive genuine quick apparent
+famous definite big so-called due ago according concerning pertaining regarding et al mr mrs ms dr
+sub sup study studies paper article overview discussion way ways version year years decade decades
+century centuries week weeks month months day days alternative alternatives usual well-established
+distinct
+"""
+)
 
 # Verbs common in abstracts, as lemmas; their inflected forms are generated. A plain lemma: every form
 # is a boundary. A marked lemma is also a noun, and some forms stay content words:
@@ -61,19 +108,104 @@ _VAGUE_WORDS = ["novel", "new", "various", "different", "existing", "recent", "s
 #   "lemma+"  base and plural forms ("result", "results"; "-ed" and "-ing" are verbs)
 #   "lemma="  the base form only ("design", "support": "supports" and "designing" are verbs)
 #   "lemma~"  the -ing form only ("learning", "reasoning": "learns" is a verb)
-_VERBS = ["propose", "present", "introduce", "show", "demonstrate", "achieve", "outperform", "improve", "use", "utilize", "utilise", "employ", "leverage", "apply", "describe", "discuss", "investigate", "explore", "examine", "analyze", "analyse", "evaluate", "compare", "consider", "address", "tackle", "solve", "provide", "offer", "enable", "allow", "require", "make", "take", "give", "get", "yield=", "obtain", "produce", "reduce", "increase", "enhance", "boost", "surpass", "exceed", "perform", "conduct", "remain", "become", "seem", "appear", "lead", "suggest", "indicate", "reveal", "find", "observe", "note", "argue", "claim", "believe", "report=", "highlight", "emphasize", "emphasise", "focus=", "aim", "seek", "attempt", "try", "help", "contain", "include", "involve", "consist", "comprise", "incorporate", "extend", "build~", "create", "establish", "define", "formulate", "derive", "prove", "verify", "validate", "confirm", "ensure", "guarantee", "maintain", "preserve", "capture", "exploit", "explain", "understand", "know", "learn~", "train~", "pretrain~", "pre-train~", "call", "name", "term=", "refer", "denote", "represent", "predict~", "determine", "identify", "select", "choose", "collect", "gather", "release=", "publish", "keep", "bring", "come", "go", "move", "see", "look", "turn", "begin", "start", "stop", "continue", "tend", "want", "wish", "hope", "expect", "struggle", "suffer", "fail", "hinder", "hamper", "restrict", "ignore", "overlook", "neglect", "face+", "pose=", "raise", "persist", "emerge", "arise", "exist", "occur", "happen", "rise", "grow", "receive", "facilitate", "promote", "foster", "encourage", "accelerate", "mitigate", "alleviate", "minimize", "minimise", "maximize", "maximise", "bridge=", "unlock", "unleash", "empower", "inspire", "motivate", "excel", "contribute", "correspond", "relate", "associate", "affect", "benefit=", "rival", "beat", "span=", "cover", "deliver", "serve", "act=", "adopt", "assess", "measure+", "quantify", "construct", "design=", "develop", "study", "inform", "enrich", "strengthen", "complement", "outline", "summarize", "summarise", "review=", "survey=", "generate", "integrate", "combine", "adapt~", "fine-tune~", "finetune~", "tune~", "deploy", "operate", "depend", "rely", "lack=", "lie", "attain", "accomplish", "realize", "realise", "rank!", "simplify", "scale!", "handle", "compose", "treat", "cause", "demand+", "prevent", "avoid", "overcome", "resolve", "remove", "eliminate", "add", "augment", "replace", "supplement", "transfer!", "transform", "convert", "translate", "map!", "match!", "process!", "support=", "structure+", "base", "lag", "trail", "approach+", "assume", "suppose", "prefer", "decide", "manage", "miss", "regard", "necessitate", "entail", "outpace", "underperform", "outstrip", "detail=", "showcase", "exhibit", "possess", "display=", "lower", "raise", "elevate", "open", "close", "enter", "leave", "own", "put", "set+", "hold", "run=", "write", "read", "speak", "say", "tell", "ask", "answer!", "discover", "incur", "retain", "regain", "recover", "broaden", "narrow", "shorten", "lengthen", "widen", "deepen", "rethink", "revisit", "reconsider", "reformulate", "recast", "frame+", "pave", "spur", "fuel", "drive!", "enforce", "impose", "induce", "inject", "insert", "embed~", "curate", "annotate", "label!", "filter!", "sample!", "guide=", "reason~", "optimize", "optimise", "generalize", "generalise", "align~", "extract", "refine", "synthesize", "synthesise", "advance+", "balance=", "interpret", "simulate", "interact", "follow", "detect", "fill", "reconstruct", "uncover", "encode~", "decode~", "infer", "distill", "distil", "reflect", "retrieve", "meet", "execute", "unify", "illustrate", "recognize", "recognise", "correct", "assist", "perceive", "evolve", "fall", "prioritize", "distinguish", "automate", "formalize", "compress", "stabilize", "conclude", "hypothesize", "devise", "acquire", "elicit", "characterize", "decouple", "edit~", "expand", "push=", "reach", "store=", "comprehend", "update+", "probe+", "steer", "draw", "assign", "delve", "shift+", "express", "modify", "engage", "anticipate", "render~", "reproduce", "disentangle", "respond", "categorize", "fit", "break", "carry", "suppress", "adjust", "organize", "posit", "initialize", "expose", "advocate", "connect", "reinforce", "trace+", "manipulate", "adhere", "equip", "teach", "fuse", "aggregate", "differ", "collaborate", "vary", "change+", "envision", "navigate", "link+", "instantiate", "allocate", "locate", "judge", "accept", "replicate", "buy", "combat", "track!", "plan!", "search!", "model!", "test!", "code!", "prompt~", "merge~", "ground~", "condition~", "prune~", "compute~", "control!", "schedule!", "forecast!", "cluster!", "mine~", "manufacture!", "program!", "rate+", "value+", "weight!", "price!", "cost+", "need+", "result+", "limit+", "impact+", "work+", "question+", "experiment+", "output+", "input+", "feature+", "score!", "task+", "target+", "demo+", "list+", "group!", "order!", "form+", "range+", "layer+", "type+", "view+", "word+", "record!", "count!", "place+", "reward+", "return+", "share~", "function+", "assure", "permit=", "spend", "dominate", "play=", "satisfy", "imply", "send", "notify", "invalidate", "deal=", "concern=", "estimate+", "mean+", "decline+", "grant+", "arrange", "implement", "influence=", "stem="]
+_VERBS = _words(
+    """
+propose present introduce show demonstrate achieve outperform improve use utilize utilise employ
+leverage apply describe discuss investigate explore examine analyze analyse evaluate compare
+consider address tackle solve provide offer enable allow require make take give get yield= obtain
+produce reduce increase enhance boost surpass exceed perform conduct remain become seem appear lead
+suggest indicate reveal find observe note argue claim believe report= highlight emphasize emphasise
+focus= aim seek attempt try help contain include involve consist comprise incorporate extend build~
+create establish define formulate derive prove verify validate confirm ensure guarantee maintain
+preserve capture exploit explain understand know learn~ train~ pretrain~ pre-train~ call name term=
+refer denote represent predict~ determine identify select choose collect gather release= publish
+keep bring come go move see look turn begin start stop continue tend want wish hope expect struggle
+suffer fail hinder hamper restrict ignore overlook neglect face+ pose= raise persist emerge arise
+exist occur happen rise grow receive facilitate promote foster encourage accelerate mitigate
+alleviate minimize minimise maximize maximise bridge= unlock unleash empower inspire motivate excel
+contribute correspond relate associate affect benefit= rival beat span= cover deliver serve act=
+adopt assess measure+ quantify construct design= develop study inform enrich strengthen complement
+outline summarize summarise review= survey= generate integrate combine adapt~ fine-tune~ finetune~
+tune~ deploy operate depend rely lack= lie attain accomplish realize realise rank! simplify scale!
+handle compose treat cause demand+ prevent avoid overcome resolve remove eliminate add augment
+replace supplement transfer! transform convert translate map! match! process! support= structure+
+base lag trail approach+ assume suppose prefer decide manage miss regard necessitate entail outpace
+underperform outstrip detail= showcase exhibit possess display= lower raise elevate open close enter
+leave own put set+ hold run= write read speak say tell ask answer! discover incur retain regain
+recover broaden narrow shorten lengthen widen deepen rethink revisit reconsider reformulate recast
+frame+ pave spur fuel drive! enforce impose induce inject insert embed~ curate annotate label!
+filter! sample! guide= reason~ optimize optimise generalize generalise align~ extract refine
+synthesize synthesise advance+ balance= interpret simulate interact follow detect fill reconstruct
+uncover encode~ decode~ infer distill distil reflect retrieve meet execute unify illustrate
+recognize recognise correct assist perceive evolve fall prioritize distinguish automate formalize
+compress stabilize conclude hypothesize devise acquire elicit characterize decouple edit~ expand
+push= reach store= comprehend update+ probe+ steer draw assign delve shift+ express modify engage
+anticipate render~ reproduce disentangle respond categorize fit break carry suppress adjust organize
+posit initialize expose advocate connect reinforce trace+ manipulate adhere equip teach fuse
+aggregate differ collaborate vary change+ envision navigate link+ instantiate allocate locate judge
+accept replicate buy combat track! plan! search! model! test! code! prompt~ merge~ ground~
+condition~ prune~ compute~ control! schedule! forecast! cluster! mine~ manufacture! program! rate+
+value+ weight! price! cost+ need+ result+ limit+ impact+ work+ question+ experiment+ output+ input+
+feature+ score! task+ target+ demo+ list+ group! order! form+ range+ layer+ type+ view+ word+
+record! count! place+ reward+ return+ share~ function+ assure permit= spend dominate play satisfy
+imply send notify invalidate deal= concern= estimate+ mean+ decline+ grant+ arrange implement
+influence= stem= constitute win invest experience= witness hinge
+"""
+)
 
-_IRREGULAR_VERB_FORMS = ["made", "taken", "given", "shown", "found", "built", "led", "known", "ran", "brought", "came", "become", "became", "got", "gotten", "seen", "saw", "held", "kept", "left", "meant", "sought", "thought", "told", "understood", "wrote", "written", "chosen", "drawn", "grown", "undertaken", "arisen", "begun", "began", "done", "did", "went", "gone", "put", "set", "let", "lain", "lay", "paid", "said", "spoke", "spoken", "stood", "won", "hidden", "taught", "caught", "dealt", "fed", "felt", "fought", "forgot", "forgotten", "heard", "lost", "met", "sent", "spent", "split", "spread", "struck", "swept", "thrown", "withheld", "underwent", "overcame", "overcome", "outgrew", "rose", "risen", "fell", "fallen", "broke", "broken", "froze", "frozen"]
+_IRREGULAR_VERB_FORMS = _words(
+    """
+made taken given shown found built led known ran brought came become became got gotten seen saw held
+kept left meant sought thought told understood wrote written chosen drawn grown undertaken arisen
+begun began done did went gone put set let lain lay paid said spoke spoken stood won hidden taught
+caught dealt fed felt fought forgot forgotten heard lost met sent spent split spread struck swept
+thrown withheld underwent overcame overcome outgrew rose risen fell fallen broke broken froze frozen
+"""
+)
 
 # Nouns and adjectives too generic to be a keyword alone ("approach", "results"); they may end a
 # longer keyphrase ("optimization method") but never start one.
 GENERIC_WORDS = frozenset(
-    ["approach", "approaches", "method", "methods", "methodology", "result", "results", "paper", "papers", "work", "works", "performance", "task", "tasks", "model", "models", "framework", "frameworks", "system", "systems", "problem", "problems", "technique", "techniques", "solution", "solutions", "way", "ways", "strategy", "strategies", "study", "studies", "analysis", "experiment", "experiments", "data", "dataset", "datasets", "benchmark", "benchmarks", "evaluation", "evaluations", "application", "applications", "algorithm", "algorithms", "process", "processes", "procedure", "procedures", "issue", "issues", "challenge", "challenges", "question", "questions", "effect", "effects", "impact", "impacts", "improvement", "improvements", "advantage", "advantages", "limitation", "limitations", "capability", "capabilities", "ability", "abilities", "quality", "efficiency", "effectiveness", "accuracy", "number", "numbers", "set", "sets", "type", "types", "kind", "kinds", "form", "forms", "part", "parts", "level", "levels", "range", "ranges", "variety", "amount", "amounts", "case", "cases", "example", "examples", "instance", "instances", "step", "steps", "stage", "stages", "aspect", "aspects", "factor", "factors", "feature", "features", "property", "properties", "component", "components", "element", "elements", "information", "knowledge", "research", "researchers", "field", "fields", "area", "areas", "domain", "domains", "setting", "settings", "scenario", "scenarios", "environment", "environments", "condition", "conditions", "context", "contexts", "baseline", "baselines", "state", "art", "use", "usage", "user", "users", "time", "times", "terms", "term", "fact", "need", "needs", "goal", "goals", "objective", "objectives", "purpose", "purposes", "idea", "ideas", "concept", "concepts", "insight", "insights", "finding", "findings", "contribution", "contributions", "point", "points", "order", "manner", "means", "basis", "base", "detail", "details", "version", "versions", "variant", "variants", "design", "designs", "development", "developments", "implementation", "implementations", "experimental", "empirical", "theoretical", "practical", "code", "codes", "gain", "gains", "cost", "costs", "trade-off", "tradeoff", "trade-offs", "tradeoffs", "outcome", "outcomes", "output", "outputs", "input", "inputs", "value", "values", "rate", "rates", "error", "errors", "score", "scores", "metric", "metrics", "measure", "measures", "mechanism", "mechanisms", "module", "modules", "operation", "operations", "tool", "tools", "resource", "resources", "improvement", "world", "real-world", "practice", "practices", "lot", "lots", "yield", "yields", "demand", "demands", "interest", "people", "person", "human", "humans", "researcher", "scheme", "schemes", "family", "families", "principle", "principles", "situation", "situations", "nature", "means", "effort", "efforts", "combination", "combinations", "subject", "subjects", "item", "items", "extension", "extensions", "paradigm", "paradigms", "perspective", "perspectives", "comparison", "comparisons", "notion", "notions", "fashion", "difficulty", "difficulties", "direction", "directions", "statement", "statements", "suite"]
+    _words(
+        """
+    approach approaches method methods methodology result results paper papers work works performance
+    task tasks model models framework frameworks system systems problem problems technique techniques
+    solution solutions way ways strategy strategies study studies analysis experiment experiments data
+    dataset datasets benchmark benchmarks evaluation evaluations application applications algorithm
+    algorithms process processes procedure procedures issue issues challenge challenges question
+    questions effect effects impact impacts improvement improvements advantage advantages limitation
+    limitations capability capabilities ability abilities quality efficiency effectiveness accuracy
+    number numbers set sets type types kind kinds form forms part parts level levels range ranges
+    variety amount amounts case cases example examples instance instances step steps stage stages aspect
+    aspects factor factors feature features property properties component components element elements
+    information knowledge research researchers field fields area areas domain domains setting settings
+    scenario scenarios environment environments condition conditions context contexts baseline baselines
+    state art use usage user users time times terms term fact need needs goal goals objective objectives
+    purpose purposes idea ideas concept concepts insight insights finding findings contribution
+    contributions point points order manner means basis base detail details version versions variant
+    variants design designs development developments implementation implementations experimental
+    empirical theoretical practical code codes gain gains cost costs trade-off tradeoff trade-offs
+    tradeoffs outcome outcomes output outputs input inputs value values rate rates error errors score
+    scores metric metrics measure measures mechanism mechanisms module modules operation operations tool
+    tools resource resources improvement world real-world practice practices lot lots yield yields
+    demand demands interest people person human humans researcher scheme schemes family families
+    principle principles situation situations nature means effort efforts combination combinations
+    subject subjects item items extension extensions paradigm paradigms perspective perspectives
+    comparison comparisons notion notions fashion difficulty difficulties direction directions statement
+    statements suite
+    """
+    )
 )
 
 # "-ly" words that are not adverbs.
 _LY_NOUNS = frozenset(
-    ["family", "assembly", "anomaly", "supply", "poly", "italy", "reply", "apply", "multiply", "monopoly", "oligopoly", "butterfly", "firefly", "early", "daily", "weekly", "monthly", "yearly", "quarterly", "hourly", "elderly", "bully", "rally", "tally", "jelly", "belly", "lily", "holly", "ally", "fly", "rely", "imply", "comply", "july", "homily", "melancholy", "disassembly", "underbelly", "anomaly", "friendly"]
+    _words(
+        """
+    family assembly anomaly supply poly italy reply apply multiply monopoly oligopoly butterfly firefly
+    early daily weekly monthly yearly quarterly hourly elderly bully rally tally jelly belly lily holly
+    ally fly rely imply comply july homily melancholy disassembly underbelly anomaly friendly
+    """
+    )
 )
 
 
@@ -98,7 +230,12 @@ def _verb_forms(lemma: str) -> tuple[list[str], list[str]]:
         past.append(lemma + "ed")
         ing = [lemma + "ing"]
         # Doubled final consonant (plan -> planned, run -> running) for short closed syllables.
-        if len(lemma) <= 4 and lemma[-1] not in "aeiouwxy" and lemma[-2] in "aeiou" and lemma[-3:-2] not in "aeiou":
+        if (
+            len(lemma) <= 4
+            and lemma[-1] not in "aeiouwxy"
+            and lemma[-2] in "aeiou"
+            and lemma[-3:-2] not in "aeiou"
+        ):
             past.append(lemma + lemma[-1] + "ed")
             ing.append(lemma + lemma[-1] + "ing")
     if marker == "!":
@@ -122,8 +259,10 @@ _VERB_BOUNDARIES.update(_IRREGULAR_VERB_FORMS)
 
 # A word is a boundary when some list says so and no noun reading keeps it ("use" is both a verb and
 # a generic noun: as a boundary it does less harm).
-BOUNDARY_WORDS = frozenset(_FUNCTION_WORDS) | frozenset(_VAGUE_WORDS) | (
-    frozenset(_VERB_BOUNDARIES) - _VERB_CONTENT - (GENERIC_WORDS - {"use", "uses", "used", "using"})
+BOUNDARY_WORDS = (
+    frozenset(_FUNCTION_WORDS)
+    | frozenset(_VAGUE_WORDS)
+    | (frozenset(_VERB_BOUNDARIES) - _VERB_CONTENT - (GENERIC_WORDS - {"use", "uses", "used", "using"}))
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -146,7 +285,7 @@ def _is_boundary(word: str) -> bool:
         return True
     if token.endswith("'s") and word[0].islower():
         return True  # "system's", "it's"
-    if len(token) >= 6 and token.endswith(_VERB_SUFFIXES):
+    if len(token) >= 6 and token.endswith(_VERB_SUFFIXES) and "-" not in token:
         return True  # "characterize", "simplifies", "optimizing"
     if token.endswith("ly") and len(token) > 4 and token not in _LY_NOUNS and "-" not in token:
         return True  # adverbs
@@ -167,9 +306,17 @@ def _token_key(token: str) -> str:
             # "GPT-4o's results": the name, then a boundary ("Alzheimer's disease" is lost)
             keys.append(_SINGULARS[word[:-2]] if not _is_boundary(word[:-2]) else BOUNDARY)
             keys.append(BOUNDARY)
-            continue
-        keys.append(BOUNDARY if not word or _is_boundary(word) else _SINGULARS[word])
+        elif not word or _is_boundary(word):
+            keys.append(BOUNDARY)
+        elif len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+            keys.append(_SINGULARS[word] + _PARTICIPLE)
+        else:
+            keys.append(_SINGULARS[word])
     return BOUNDARY.join(keys)
+
+
+_PARTICIPLE = "\x01"  # marks the key of an -ed word until the phrases are cut
+_TRAILING = "\x02"
 
 
 class _TokenKeys(dict[str, str]):
@@ -335,7 +482,9 @@ _KEYS = _TokenKeys()
 # The acronym: a word with at least two capitals (or a capital and a digit), at most 12 characters,
 # optionally plural; the long form is read back from the text before the parenthesis.
 _ACRONYM_DEFINITION = re.compile(r"\(\s*((?=[\w-]*[A-Z][\w-]*[A-Z0-9])[A-Za-z][\w-]{1,11})\s*[),;]")
-_ACRONYM_SKIPPABLE = frozenset(["of", "for", "from", "and", "in", "on", "the", "to", "with", "a", "an", "by", "via"])
+_ACRONYM_SKIPPABLE = frozenset(
+    ["of", "for", "from", "and", "in", "on", "the", "to", "with", "a", "an", "by", "via"]
+)
 
 
 @lru_cache(maxsize=65536)
@@ -554,7 +703,25 @@ class _WordWeights(dict[str, float]):
 def _phrases(tokens: list[str]) -> list[str]:
     """The runs of content words between boundaries, as keys, in order."""
     joined = " ".join(map(_KEYS.__getitem__, tokens)).replace(" |", "|").replace("| ", "|")
+    if _PARTICIPLE in joined:
+        joined = _drop_trailing_participles(joined)
     return [*filter(None, joined.split(BOUNDARY))]
+
+
+def _drop_trailing_participles(joined: str) -> str:
+    """A phrase does not end in an -ed form: "resources invested" -> "resource". The key of an -ed
+    word carries the mark _PARTICIPLE; marks inside a phrase ("supervised learning") are dropped."""
+    joined = (
+        (joined + BOUNDARY).replace(_PARTICIPLE + BOUNDARY, _TRAILING + BOUNDARY).replace(_PARTICIPLE, "")
+    )
+    if _TRAILING in joined:
+        pieces = joined.split(_TRAILING)
+        for index in range(len(pieces) - 1):
+            piece = pieces[index]
+            cut = max(piece.rfind(" "), piece.rfind(BOUNDARY))
+            pieces[index] = piece[:cut] if cut >= 0 and piece[cut] == " " else piece[: cut + 1]
+        joined = "".join(pieces)
+    return joined
 
 
 def candidates(title: str, abstract: str) -> DocCandidates:
@@ -762,7 +929,10 @@ def _display(doc: DocCandidates, key: str, lower: str) -> str:
                 end = _WORD_REST.match(lower, position + len(needle)).end()  # type: ignore[union-attr]
                 found = lower[position:end]
                 if found == key or _key_of(found, size) == key:
-                    opens = position in (0, abstract_start) or lower[position - 2 : position - 1] in _SENTENCE_ENDS
+                    opens = (
+                        position in (0, abstract_start)
+                        or lower[position - 2 : position - 1] in _SENTENCE_ENDS
+                    )
                     return _readable(text[position:end].split(" "), position < abstract_start, opens)
             position = lower.find(needle, position + 1)
     return key
@@ -788,7 +958,7 @@ def _readable(surface: list[str], from_title: bool, opens_sentence: bool) -> str
     lowering = from_title or opens_sentence
     for token in surface:
         token = token.strip("-'") or token
-        if token[1:] != token[1:].lower():
+        if token[1:] != token[1:].lower() and not _title_cased(token):
             words.append(token)  # acronym or mixed case
             lowering = from_title
         elif lowering and token[:1].isupper():
@@ -799,11 +969,18 @@ def _readable(surface: list[str], from_title: bool, opens_sentence: bool) -> str
     return " ".join(words)
 
 
+def _title_cased(token: str) -> bool:
+    """ "Semi-Parametric": every hyphen part a capital and lower-case letters."""
+    return all(part[1:] == part[1:].lower() for part in token.split("-"))
+
+
 # ---------------------------------------------------------------------------------------------
 # Whole corpora.
 
 
-def extract_corpus(docs: Iterable[tuple[str, str, str]], top: int = 10) -> Iterator[tuple[str, list[Keyword]]]:
+def extract_corpus(
+    docs: Iterable[tuple[str, str, str]], top: int = 10
+) -> Iterator[tuple[str, list[Keyword]]]:
     """Keyphrases for every (id, title, abstract), with statistics over the same papers.
 
     Keeps every paper's candidates between the two passes (some kB each); for a corpus too large for
