@@ -73,7 +73,9 @@ numerous enough quite rather almost nearly already still yet even ever never alw
 usually now currently recently well far again further first second third fourth fifth finally lastly
 together alone away back ahead one two three four five six seven eight nine ten eleven twelve twenty
 hundred hundreds thousand thousands million millions billion billions dozen dozens half twice thrice
-whereas yes nor let lets let's s t re ve ll d m o n
+whereas yes nor let lets let's s t re ve ll d m o n don't can't won't isn't aren't doesn't didn't
+wasn't weren't couldn't wouldn't shouldn't haven't hasn't hadn't it's that's there's here's what's
+we're they're you're we've they've i'm we'll they'll nowadays
 """
 )
 
@@ -98,7 +100,7 @@ rich simplest everyday massive vast preliminary excessive poor attractive genuin
 famous definite big so-called due ago according concerning pertaining regarding et al mr mrs ms dr
 sub sup study studies paper article overview discussion way ways version year years decade decades
 century centuries week weeks month months day days alternative alternatives usual well-established
-distinct
+distinct capable inherent stronger weaker harder easier cheaper richer deeper simpler clearer
 """
 )
 
@@ -118,38 +120,39 @@ suggest indicate reveal find observe note argue claim believe report= highlight 
 focus= aim seek attempt try help contain include involve consist comprise incorporate extend build~
 create establish define formulate derive prove verify validate confirm ensure guarantee maintain
 preserve capture exploit explain understand know learn~ train~ pretrain~ pre-train~ call name term=
-refer denote represent predict~ determine identify select choose collect gather release= publish
-keep bring come go move see look turn begin start stop continue tend want wish hope expect struggle
-suffer fail hinder hamper restrict ignore overlook neglect face+ pose= raise persist emerge arise
-exist occur happen rise grow receive facilitate promote foster encourage accelerate mitigate
-alleviate minimize minimise maximize maximise bridge= unlock unleash empower inspire motivate excel
-contribute correspond relate associate affect benefit= rival beat span= cover deliver serve act=
-adopt assess measure+ quantify construct design= develop study inform enrich strengthen complement
-outline summarize summarise review= survey= generate integrate combine adapt~ fine-tune~ finetune~
-tune~ deploy operate depend rely lack= lie attain accomplish realize realise rank! simplify scale!
-handle compose treat cause demand+ prevent avoid overcome resolve remove eliminate add augment
-replace supplement transfer! transform convert translate map! match! process! support= structure+
-base lag trail approach+ assume suppose prefer decide manage miss regard necessitate entail outpace
-underperform outstrip detail= showcase exhibit possess display= lower raise elevate open close enter
-leave own put set+ hold run= write read speak say tell ask answer! discover incur retain regain
-recover broaden narrow shorten lengthen widen deepen rethink revisit reconsider reformulate recast
-frame+ pave spur fuel drive! enforce impose induce inject insert embed~ curate annotate label!
-filter! sample! guide= reason~ optimize optimise generalize generalise align~ extract refine
-synthesize synthesise advance+ balance= interpret simulate interact follow detect fill reconstruct
-uncover encode~ decode~ infer distill distil reflect retrieve meet execute unify illustrate
-recognize recognise correct assist perceive evolve fall prioritize distinguish automate formalize
-compress stabilize conclude hypothesize devise acquire elicit characterize decouple edit~ expand
-push= reach store= comprehend update+ probe+ steer draw assign delve shift+ express modify engage
-anticipate render~ reproduce disentangle respond categorize fit break carry suppress adjust organize
-posit initialize expose advocate connect reinforce trace+ manipulate adhere equip teach fuse
-aggregate differ collaborate vary change+ envision navigate link+ instantiate allocate locate judge
-accept replicate buy combat track! plan! search! model! test! code! prompt~ merge~ ground~
-condition~ prune~ compute~ control! schedule! forecast! cluster! mine~ manufacture! program! rate+
-value+ weight! price! cost+ need+ result+ limit+ impact+ work+ question+ experiment+ output+ input+
-feature+ score! task+ target+ demo+ list+ group! order! form+ range+ layer+ type+ view+ word+
-record! count! place+ reward+ return+ share~ function+ assure permit= spend dominate play satisfy
-imply send notify invalidate deal= concern= estimate+ mean+ decline+ grant+ arrange implement
-influence= stem= constitute win invest experience= witness hinge
+refer denote represent predict~ determine identify select choose collect gather publish keep bring
+come go move see look turn begin start stop continue tend want wish hope expect struggle suffer fail
+hinder hamper restrict ignore overlook neglect face+ pose= raise persist emerge arise exist occur
+happen rise grow receive facilitate promote foster encourage accelerate mitigate alleviate minimize
+minimise maximize maximise bridge= unlock unleash empower inspire motivate excel contribute
+correspond relate associate affect benefit= rival beat span= cover deliver serve act= adopt assess
+measure+ quantify construct design= develop study inform enrich strengthen complement outline
+summarize summarise review= survey= generate integrate combine adapt~ fine-tune~ finetune~ tune~
+deploy operate depend rely lie attain accomplish realize realise rank! simplify scale! handle
+compose treat cause demand+ prevent avoid overcome resolve remove eliminate add augment replace
+supplement transfer! transform convert translate map! process! support= structure+ base lag trail
+approach+ assume suppose prefer decide manage miss regard necessitate entail outpace underperform
+outstrip detail= showcase exhibit possess display= lower elevate open close enter leave own put set+
+hold run= write read speak say tell ask answer! discover incur retain regain recover broaden narrow
+shorten lengthen widen deepen rethink revisit reconsider reformulate recast frame+ pave spur fuel
+drive! enforce impose induce inject insert embed~ curate annotate label! filter! sample! guide=
+reason~ optimize optimise generalize generalise align~ extract refine synthesize synthesise advance+
+balance= interpret simulate interact follow detect fill reconstruct uncover encode~ decode~ infer
+distill distil reflect retrieve meet execute unify illustrate recognize recognise correct assist
+perceive evolve fall prioritize distinguish automate formalize compress stabilize conclude
+hypothesize devise acquire elicit characterize decouple edit~ expand push= reach store= comprehend
+update+ probe+ steer draw assign delve shift+ express modify engage anticipate render~ reproduce
+disentangle respond categorize fit break carry suppress adjust organize posit initialize expose
+advocate connect reinforce trace+ manipulate adhere equip teach fuse aggregate differ collaborate
+vary change+ envision navigate link+ instantiate allocate locate judge accept replicate buy combat
+track! plan! search! model! test! code! prompt~ merge~ ground~ condition~ prune~ compute~ control!
+schedule! forecast! cluster! mine~ manufacture! program! rate+ value+ weight! price! cost+ need+
+result+ limit+ impact+ work+ question+ experiment+ output+ input+ feature+ score! task+ target+
+demo+ list+ group! order! form+ range+ layer+ type+ view+ word+ record! count! place+ reward+
+return+ share~ function+ assure permit= spend dominate play satisfy imply send notify invalidate
+deal= concern= estimate+ mean+ decline+ grant+ arrange implement influence= stem= constitute win
+invest experience= witness hinge think calibrate omit encompass alternate trigger= shed mimic defy
+refrain hallucinate~ lack release match~
 """
 )
 
@@ -160,6 +163,7 @@ kept left meant sought thought told understood wrote written chosen drawn grown 
 begun began done did went gone put set let lain lay paid said spoke spoken stood won hidden taught
 caught dealt fed felt fought forgot forgotten heard lost met sent spent split spread struck swept
 thrown withheld underwent overcame overcome outgrew rose risen fell fallen broke broken froze frozen
+learnt spelt dreamt burnt bought
 """
 )
 
@@ -308,6 +312,8 @@ def _token_key(token: str) -> str:
             keys.append(BOUNDARY)
         elif not word or _is_boundary(word):
             keys.append(BOUNDARY)
+        elif _is_name(word):
+            keys.append(_SINGULARS[word] + _NAME)
         elif len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
             keys.append(_SINGULARS[word] + _PARTICIPLE)
         else:
@@ -317,6 +323,14 @@ def _token_key(token: str) -> str:
 
 _PARTICIPLE = "\x01"  # marks the key of an -ed word until the phrases are cut
 _TRAILING = "\x02"
+_NAME = "\x03"  # marks the key of a name ("OLSS", "OptMATH", "GPT-4o") until the phrases are cut
+
+
+def _is_name(word: str) -> bool:
+    """A capital after the first letter ("LLMs", "ViT"), or letters and digits ("R1-VL", "Qwen2")."""
+    if word[1:] != word[1:].lower():
+        return True
+    return len(word) > 2 and any(ch.isdigit() for ch in word) and _HAS_LETTER.search(word) is not None
 
 
 class _TokenKeys(dict[str, str]):
@@ -574,7 +588,8 @@ class DocCandidates:
     ``tf`` maps each phrase key to its number of occurrences, in the order of first occurrence; the
     first ``n_title`` phrases are the title's. ``words`` holds the keys of the content words. ``text``
     is the title, a new line and the abstract, white space normalized, kept to show a keyword as the
-    paper writes it; the abstract starts at ``abstract_start``. ``aliases`` maps a phrase key to the
+    paper writes it; the abstract starts at ``abstract_start``. ``names`` holds one-word phrases
+    written as names ("OLSS", "OptMATH", "GPT-4o"), which weigh more than other single words. ``aliases`` maps a phrase key to the
     acronyms the paper defines for it, as written; ``acronyms`` maps an acronym's key to its long form's
     key; ``surfaces`` holds long forms as written that are no run of content words ("mixture of experts").
     """
@@ -584,6 +599,7 @@ class DocCandidates:
     words: set[str]
     text: str
     abstract_start: int
+    names: set[str] = field(default_factory=set)
     aliases: dict[str, list[str]] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)
     surfaces: dict[str, list[str]] = field(default_factory=dict)
@@ -700,11 +716,19 @@ class _WordWeights(dict[str, float]):
 # Candidates.
 
 
-def _phrases(tokens: list[str]) -> list[str]:
-    """The runs of content words between boundaries, as keys, in order."""
+def _phrases(tokens: list[str], names: set[str]) -> list[str]:
+    """The runs of content words between boundaries, as keys, in order; one-word phrases that are
+    names are added to ``names``."""
     joined = " ".join(map(_KEYS.__getitem__, tokens)).replace(" |", "|").replace("| ", "|")
     if _PARTICIPLE in joined:
         joined = _drop_trailing_participles(joined)
+    if _NAME in joined:
+        names.update(
+            phrase[:-1]
+            for phrase in set(joined.split(BOUNDARY))
+            if phrase.endswith(_NAME) and " " not in phrase
+        )
+        joined = joined.replace(_NAME, "")
     return [*filter(None, joined.split(BOUNDARY))]
 
 
@@ -728,14 +752,16 @@ def candidates(title: str, abstract: str) -> DocCandidates:
     """Candidate phrases of one paper (title and abstract), with no corpus statistics."""
     title_tokens = (title or "").split()
     abstract_tokens = (abstract or "").split()
-    title_phrases = _phrases(title_tokens)
+    names: set[str] = set()
+    title_phrases = _phrases(title_tokens, names)
     # Counter keeps the order of first occurrence: the position of a phrase is its index.
     tf = Counter(title_phrases)
     n_title = len(tf)
-    tf.update(_phrases(abstract_tokens))
+    tf.update(_phrases(abstract_tokens, names))
     words = set(" ".join(tf).split(" "))
     title_text = " ".join(title_tokens)
-    doc = DocCandidates(tf, n_title, words, f"{title_text}\n{' '.join(abstract_tokens)}", len(title_text) + 1)
+    text = f"{title_text}\n{' '.join(abstract_tokens)}"
+    doc = DocCandidates(tf, n_title, words, text, len(title_text) + 1, names)
     if "(" in doc.text:
         _add_acronyms(doc, doc.text[doc.abstract_start :])
     return doc
@@ -800,6 +826,7 @@ POSITION_SCALE = 15.0  # S
 PHRASE_TF = 0.3  # a phrase written k times weighs 1 + PHRASE_TF * (k - 1) times more
 LENGTH_FACTORS = (0.5, 1.0, 1.0, 0.6)  # phrase weight factor by number of words, 1 to 4
 LONG_FACTOR = 0.3  # five words or more
+NAME_FACTOR = 4.0  # a one-word phrase written as a name weighs this much more than another word
 
 
 class _Factors(dict[int, float]):
@@ -864,11 +891,16 @@ def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10) -> list[Keyword]
     ends = list(accumulate(map(add, spaces, repeat(1))))
     prefix = [0.0, *accumulate(map(stats.word_weights().__getitem__, " ".join(keys).split(" ")))]
     sums = map(sub, map(prefix.__getitem__, ends), map(prefix.__getitem__, chain((0,), ends)))
-    scores = map(
-        mul,
-        map(mul, map(mul, sums, map(_LENGTHS.__getitem__, spaces)), positions),
-        map(_REPEATED.__getitem__, tf.values()),
+    scores = list(
+        map(
+            mul,
+            map(mul, map(mul, sums, map(_LENGTHS.__getitem__, spaces)), positions),
+            map(_REPEATED.__getitem__, tf.values()),
+        )
     )
+    if doc.names:
+        for name in doc.names.intersection(tf):
+            scores[keys.index(name)] *= NAME_FACTOR
     # Ties are broken by key, descending, so that the order never depends on the input order.
     best = sorted(zip(scores, keys), reverse=True)
     lower = doc.text.lower()
