@@ -101,6 +101,7 @@ famous definite big so-called due ago according concerning pertaining regarding 
 sub sup study studies paper article overview discussion way ways version year years decade decades
 century centuries week weeks month months day days alternative alternatives usual well-established
 distinct capable inherent stronger weaker harder easier cheaper richer deeper simpler clearer
+current amenable
 """
 )
 
@@ -723,13 +724,20 @@ def _phrases(tokens: list[str], names: set[str]) -> list[str]:
     if _PARTICIPLE in joined:
         joined = _drop_trailing_participles(joined)
     if _NAME in joined:
-        names.update(
-            phrase[:-1]
-            for phrase in set(joined.split(BOUNDARY))
-            if phrase.endswith(_NAME) and " " not in phrase
-        )
+        _collect_names(joined, names)
         joined = joined.replace(_NAME, "")
     return [*filter(None, joined.split(BOUNDARY))]
+
+
+def _collect_names(joined: str, names: set[str]) -> None:
+    """Add the one-word phrases of ``joined`` whose key carries the mark _NAME to ``names``."""
+    end = joined.find(_NAME)
+    while end >= 0:
+        if end + 1 == len(joined) or joined[end + 1] == BOUNDARY:
+            start = max(joined.rfind(BOUNDARY, 0, end), joined.rfind(" ", 0, end)) + 1
+            if start == 0 or joined[start - 1] == BOUNDARY:
+                names.add(joined[start:end])
+        end = joined.find(_NAME, end + 1)
 
 
 def _drop_trailing_participles(joined: str) -> str:
@@ -748,10 +756,23 @@ def _drop_trailing_participles(joined: str) -> str:
     return joined
 
 
+def _needs_spacing(text: str) -> bool:
+    return (
+        "\n" in text
+        or "  " in text
+        or "\t" in text
+        or "\r" in text
+        or text[:1].isspace()
+        or text[-1:].isspace()
+    )
+
+
 def candidates(title: str, abstract: str) -> DocCandidates:
     """Candidate phrases of one paper (title and abstract), with no corpus statistics."""
-    title_tokens = (title or "").split()
-    abstract_tokens = (abstract or "").split()
+    title = title or ""
+    abstract = abstract or ""
+    title_tokens = title.split()
+    abstract_tokens = abstract.split()
     names: set[str] = set()
     title_phrases = _phrases(title_tokens, names)
     # Counter keeps the order of first occurrence: the position of a phrase is its index.
@@ -759,8 +780,9 @@ def candidates(title: str, abstract: str) -> DocCandidates:
     n_title = len(tf)
     tf.update(_phrases(abstract_tokens, names))
     words = set(" ".join(tf).split(" "))
-    title_text = " ".join(title_tokens)
-    text = f"{title_text}\n{' '.join(abstract_tokens)}"
+    # The text for display, with white space normalized (loaded papers have it so already).
+    title_text = " ".join(title_tokens) if _needs_spacing(title) else title
+    text = f"{title_text}\n{' '.join(abstract_tokens) if _needs_spacing(abstract) else abstract}"
     doc = DocCandidates(tf, n_title, words, text, len(title_text) + 1, names)
     if "(" in doc.text:
         _add_acronyms(doc, doc.text[doc.abstract_start :])
