@@ -75,7 +75,7 @@ together alone away back ahead one two three four five six seven eight nine ten 
 hundred hundreds thousand thousands million millions billion billions dozen dozens half twice thrice
 whereas yes nor let lets let's s t re ve ll d m o n don't can't won't isn't aren't doesn't didn't
 wasn't weren't couldn't wouldn't shouldn't haven't hasn't hadn't it's that's there's here's what's
-we're they're you're we've they've i'm we'll they'll nowadays
+we're they're you're we've they've i'm we'll they'll nowadays owing
 """
 )
 
@@ -153,7 +153,7 @@ demo+ list+ group! order! form+ range+ layer+ type+ view+ word+ record! count! p
 return+ share~ function+ assure permit= spend dominate play satisfy imply send notify invalidate
 deal= concern= estimate+ mean+ decline+ grant+ arrange implement influence= stem= constitute win
 invest experience= witness hinge think calibrate omit encompass alternate trigger= shed mimic defy
-refrain hallucinate~ lack release match~
+refrain hallucinate~ lack release match~ recompute
 """
 )
 
@@ -446,6 +446,18 @@ _SINGULAR_EXCEPTIONS = {
 _KEEP_S_ENDINGS = ("ss", "us", "is", "os", "ys", "as", "ics", "ous", "'s")
 
 
+_SILENT_E_CHES = (
+    "caches",
+    "niches",
+    "avalanches",
+    "headaches",
+    "cliches",
+    "psyches",
+    "quiches",
+    "moustaches",
+)
+
+
 def _singular(word: str) -> str:
     """The singular of a lower-case noun by rule; words that do not look plural come back unchanged."""
     found = _SINGULAR_EXCEPTIONS.get(word)
@@ -458,7 +470,11 @@ def _singular(word: str) -> str:
         return head + "-" + _singular(last) if len(last) >= 4 else word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
-    if word.endswith(("sses", "xes", "ches", "shes", "zes")):
+    if word.endswith(_SILENT_E_CHES):
+        return word[:-1]  # "caches", "niches"
+    if word.endswith("zzes"):
+        return word[:-3]  # "quizzes"
+    if word.endswith(("sses", "xes", "ches", "shes")):
         return word[:-2]
     if word.endswith("oes") and word not in ("shoes", "canoes"):
         return word[:-2]
@@ -479,11 +495,13 @@ _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s")
 
 
 def _singular_token(token: str) -> str:
+    """The key of one word: lower case and singular ("Models" -> "model", "LLMs" -> "llm", "NeRFs" ->
+    "nerf"); acronyms and names keep their letters ("OLSS", "ConvNeXt")."""
     lower = token.lower()
-    if _ACRONYM_PLURAL.fullmatch(token):  # "LLMs" -> "llm", "CNNs" -> "cnn"
-        return lower[:-1]
-    if sum(1 for ch in token if ch.isupper()) > 1:
-        return lower  # acronyms and names ("OLSS", "BOSS", "ConvNeXt") are not plural forms
+    if len(token) > 2 and token[-1] == "s" and token[-2].isupper():
+        return lower[:-1]  # "LLMs", "GANs", "NeRFs"
+    if not _title_cased(token):
+        return lower  # a capital inside a word: an acronym or a name, not a plural form
     return _singular(lower)
 
 
