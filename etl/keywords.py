@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -288,8 +289,6 @@ def _is_boundary(word: str) -> bool:
     token = word.lower()
     if token in BOUNDARY_WORDS or len(token) < 2 or not _HAS_LETTER.search(token):
         return True
-    if token.endswith("'s") and word[0].islower():
-        return True  # "system's", "it's"
     if len(token) >= 6 and token.endswith(_VERB_SUFFIXES) and "-" not in token:
         return True  # "characterize", "simplifies", "optimizing"
     if token.endswith("ly") and len(token) > 4 and token not in _LY_NOUNS and "-" not in token:
@@ -307,9 +306,15 @@ def _token_key(token: str) -> str:
     keys = []
     for piece in pieces:
         word = piece.strip("-'")
-        if word.endswith("'s") and word[:1].isupper():
-            # "GPT-4o's results": the name, then a boundary ("Alzheimer's disease" is lost)
-            keys.append(_SINGULARS[word[:-2]] if not _is_boundary(word[:-2]) else BOUNDARY)
+        if piece.endswith("'") and word.endswith("s") and not piece.endswith("''"):
+            keys.append(_SINGULARS[word] if not _is_boundary(word) else BOUNDARY)  # "LLMs' robustness"
+            keys.append(BOUNDARY)
+        elif word.endswith("'s"):
+            # "GPT-4o's results": the name, then a boundary ("Alzheimer's disease" is lost); "system's",
+            # "it's": a boundary
+            base = word[:-2]
+            if base and not base[0].islower() and not _is_boundary(base):
+                keys.append(_SINGULARS[base])
             keys.append(BOUNDARY)
         elif not word or _is_boundary(word):
             keys.append(BOUNDARY)
@@ -711,8 +716,9 @@ _CACHE_LIMIT = 1_000_000  # entries per cache; a full cache is emptied and refil
 
 
 class _WordWeights(dict[str, float]):
-    """Word key -> its IDF, log((N + 1) / df) (df at least 1, so that a corpus of one paper still
-    ranks), less for generic words, nothing for boundary words; computed on first use."""
+    """Word key -> its IDF, log((N + 1) / (df + 0.5)) (positive even for a word of every paper, and
+    for a paper ranked against no statistics), less for generic words, nothing for boundary words;
+    computed on first use."""
 
     def __init__(self, n_docs: int, df: Counter[str]) -> None:
         super().__init__()
@@ -722,7 +728,7 @@ class _WordWeights(dict[str, float]):
     def __missing__(self, word: str) -> float:
         if word in BOUNDARY_WORDS:
             return 0.0  # the "of" in a long form "mixture of experts"
-        weight = self.log_n - math.log(self.df.get(word, 0) or 1)
+        weight = self.log_n - math.log(self.df.get(word, 0) + 0.5)
         if word in GENERIC_WORDS:
             weight *= GENERIC_WEIGHT
         if len(self) >= _CACHE_LIMIT:
@@ -789,6 +795,9 @@ def candidates(title: str, abstract: str) -> DocCandidates:
     """Candidate phrases of one paper (title and abstract), with no corpus statistics."""
     title = title or ""
     abstract = abstract or ""
+    if not (title.isascii() and abstract.isascii()):
+        # One form for accented letters: "Schro\u0308dinger" (o + combining diaeresis) is "Schrödinger".
+        title, abstract = unicodedata.normalize("NFC", title), unicodedata.normalize("NFC", abstract)
     title_tokens = title.split()
     abstract_tokens = abstract.split()
     names: set[str] = set()
@@ -818,7 +827,8 @@ def _add_acronyms(doc: DocCandidates, text: str) -> None:
         doc.aliases.setdefault(long_key, []).append(acronym)
         tf = doc.tf
         if long_key in tf:
-            tf[long_key] += tf.pop(acronym_key, 0)
+            # The acronym's uses count for the long form; its use in the definition is that same mention.
+            tf[long_key] += max(tf.pop(acronym_key, 0) - 1, 0)
             continue
         # The long form was no phrase of its own (it holds "of", or ran on from other words): it
         # takes the acronym's place, or comes after the title when the acronym was not a phrase.
@@ -826,7 +836,6 @@ def _add_acronyms(doc: DocCandidates, text: str) -> None:
         doc.words.update(word for word in long_key.split(" ") if word not in BOUNDARY_WORDS)
         if acronym_key in tf:
             doc.tf = Counter({long_key if key == acronym_key else key: count for key, count in tf.items()})
-            doc.tf[long_key] += 1
         else:
             order = list(tf.items())
             order.insert(doc.n_title, (long_key, 1))
@@ -863,9 +872,10 @@ def split_alias(phrase: str) -> tuple[str, str | None]:
 TITLE_BOOST = 0.5  # a phrase of the title weighs 1 + TITLE_BOOST times more
 POSITION_BOOST = 2.0  # the n-th distinct phrase of a paper weighs 1 + POSITION_BOOST * S / (S + n) more
 POSITION_SCALE = 15.0  # S
-PHRASE_TF = 0.3  # a phrase written k times weighs 1 + PHRASE_TF * (k - 1) times more
+PHRASE_TF = 1.0  # a phrase written k times weighs 1 + PHRASE_TF * (k - 1) times more
 LENGTH_FACTORS = (0.5, 1.0, 1.0, 0.6)  # phrase weight factor by number of words, 1 to 4
 LONG_FACTOR = 0.3  # five words or more
+MAX_WORDS = 8  # a longer run of words is no keyphrase (a list of names, a run-on title)
 NAME_FACTOR = 4.0  # a one-word phrase written as a name weighs this much more than another word
 
 
@@ -878,10 +888,14 @@ class _Factors(dict[int, float]):
 
 
 class _LengthFactors(dict[int, float]):
-    """Number of spaces in a phrase -> LENGTH_FACTORS or LONG_FACTOR, cached."""
+    """Number of spaces in a phrase -> LENGTH_FACTORS, LONG_FACTOR, or 0 past MAX_WORDS words."""
 
     def __missing__(self, spaces: int) -> float:
-        value = self[spaces] = LENGTH_FACTORS[spaces] if spaces < len(LENGTH_FACTORS) else LONG_FACTOR
+        if spaces < len(LENGTH_FACTORS):
+            value = LENGTH_FACTORS[spaces]
+        else:
+            value = LONG_FACTOR if spaces < MAX_WORDS else 0.0
+        self[spaces] = value
         return value
 
 

@@ -51,7 +51,9 @@ def _as_json(doc_id: object, keywords: list[Keyword], details: bool) -> str:
 
 
 @click.command("keywords")
-@click.argument("input_path", metavar="IN.jsonl", type=click.Path(dir_okay=False, allow_dash=True))
+@click.argument(
+    "input_path", metavar="IN.jsonl", type=click.Path(exists=True, dir_okay=False, allow_dash=True)
+)
 @click.option(
     "--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="Keyphrases per document."
 )
