@@ -384,6 +384,12 @@ _SINGULAR_EXCEPTIONS = {
     "lens": "lens",
     "canvas": "canvas",
     "chaos": "chaos",
+    "cosmos": "cosmos",
+    "kudos": "kudos",
+    "pancreas": "pancreas",
+    "always": "always",
+    "whereas": "whereas",
+    "perhaps": "perhaps",
     "ethos": "ethos",
     "pathos": "pathos",
     "atlas": "atlas",
@@ -448,7 +454,7 @@ _SINGULAR_EXCEPTIONS = {
     "vertebrae": "vertebra",
     "larvae": "larva",
 }
-_KEEP_S_ENDINGS = ("ss", "us", "is", "os", "ys", "as", "ics", "ous", "'s")
+_KEEP_S_ENDINGS = ("ss", "us", "is", "ics", "ous", "'s")
 
 
 _SILENT_E_CHES = (
@@ -1005,9 +1011,20 @@ def _display(doc: DocCandidates, key: str, lower: str) -> str:
     if special is not None:
         return " ".join(special)
     text = doc.text
+    abstract_start = doc.abstract_start
+    # The common cases first: the abstract writes the key itself, or its plural with an s.
+    for form in (key, key + "s"):
+        position = lower.find(form, abstract_start)
+        if position > 0:
+            end = position + len(form)
+            if not _is_word_char(lower[position - 1]) and not _is_word_char(lower[end : end + 1]):
+                written = text[position:end]
+                if written == form:
+                    return written
+                opens = position == abstract_start or lower[position - 2 : position - 1] in _SENTENCE_ENDS
+                return _readable(written.split(" "), False, opens)
     needle = key[:-2] if len(key) > 4 and key[-3] != " " else key
     size = key.count(" ") + 1
-    abstract_start = doc.abstract_start
     for start in (abstract_start, 0):
         position = lower.find(needle, start)
         while position >= 0:
@@ -1025,6 +1042,10 @@ def _display(doc: DocCandidates, key: str, lower: str) -> str:
 
 
 _SENTENCE_ENDS = frozenset(".!?")
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char in ("-", "'", "_")
 
 
 def _key_of(surface: str, size: int) -> str:
