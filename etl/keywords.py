@@ -276,7 +276,9 @@ BOUNDARY_WORDS = (
 
 # Text is cut at white space only (str.split, in C); punctuation stays attached to the words and the
 # token's cached key turns it into boundaries: "(LLMs)," -> "|llm|", "input/output" -> "input|output".
-_PUNCTUATION = re.compile(r"[^\w\s'’-]+|_+")
+# A dot between digits is part of a word ("Qwen2.5-VL", "GPT-4.5"); elsewhere it is punctuation.
+_PUNCTUATION = re.compile(r"(?:[^\w\s'’.-]|(?<!\d)\.|\.(?!\d))+|_+")
+_NUMBERISH = re.compile(r"\d[\d.,]*(?:st|nd|rd|th|[a-z])?")  # "10th", "7b", "0.5b", "4k", "1080p"
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 # Suffixes that only verbs have (at six letters or more: "size" and "prizes" are nouns).
@@ -293,9 +295,9 @@ def _is_boundary(word: str) -> bool:
         return True  # "characterize", "simplifies", "optimizing"
     if token.endswith("ly") and len(token) > 4 and token not in _LY_NOUNS and "-" not in token:
         return True  # adverbs
-    if token[0].isdigit() and "-" not in token and not any(ch.isupper() for ch in word):
-        # "3d" is content; "10th", "5x", "7b" are not worth a keyword on their own.
-        return len(token) > 2 or not token[1].isalpha()
+    if token[0].isdigit():
+        # "3D", "3DGS", "4-bit" are content; "10th", "7B", "0.5B-32B", "4K" are not worth a keyword.
+        return all(part == "" or _NUMBERISH.fullmatch(part) for part in token.split("-")) and token[-1] != "d"
     return False
 
 
@@ -333,7 +335,10 @@ _NAME = "\x03"  # marks the key of a name ("OLSS", "OptMATH", "GPT-4o") until th
 
 
 def _is_name(word: str) -> bool:
-    """A capital after the first letter ("LLMs", "ViT"), or letters and digits ("R1-VL", "Qwen2")."""
+    """A capital after the first letter ("LLMs", "ViT"), or letters and digits ("R1-VL", "Qwen2");
+    from a digit on, two capitals ("3DGS", but not "3D" or "4-bit")."""
+    if word[0].isdigit():
+        return sum(1 for ch in word if ch.isupper()) >= 2
     if word[1:] != word[1:].lower():
         return True
     return len(word) > 2 and any(ch.isdigit() for ch in word) and _HAS_LETTER.search(word) is not None
@@ -630,6 +635,7 @@ class DocCandidates:
     text: str
     abstract_start: int
     names: set[str] = field(default_factory=set)
+    phrase_words: list[str] = field(default_factory=list)
     aliases: dict[str, list[str]] = field(default_factory=dict)
     acronyms: dict[str, str] = field(default_factory=dict)
     surfaces: dict[str, list[str]] = field(default_factory=dict)
@@ -812,13 +818,19 @@ def candidates(title: str, abstract: str) -> DocCandidates:
     tf = Counter(title_phrases)
     n_title = len(tf)
     tf.update(_phrases(abstract_tokens, names))
-    words = set(" ".join(tf).split(" "))
     # The text for display, with white space normalized (loaded papers have it so already).
     title_text = " ".join(title_tokens) if _needs_spacing(title) else title
     text = f"{title_text}\n{' '.join(abstract_tokens) if _needs_spacing(abstract) else abstract}"
-    doc = DocCandidates(tf, n_title, words, text, len(title_text) + 1, names)
-    if "(" in doc.text:
-        _add_acronyms(doc, doc.text[doc.abstract_start :])
+    doc = DocCandidates(tf, n_title, set(), text, len(title_text) + 1, names)
+    if "(" in abstract:
+        _add_acronyms(doc, text[doc.abstract_start :])
+    # The words of the phrases, in order: counted for df now, weighed by rank later (same strings,
+    # so their hashes are computed once).
+    doc.phrase_words = " ".join(doc.tf).split(" ")
+    doc.words = set(doc.phrase_words)
+    if doc.surfaces:
+        doc.words.difference_update(BOUNDARY_WORDS)  # the "of" of "mixture of experts"
+    doc.words.discard("")
     return doc
 
 
@@ -839,7 +851,6 @@ def _add_acronyms(doc: DocCandidates, text: str) -> None:
         # The long form was no phrase of its own (it holds "of", or ran on from other words): it
         # takes the acronym's place, or comes after the title when the acronym was not a phrase.
         doc.surfaces[long_key] = long_words
-        doc.words.update(word for word in long_key.split(" ") if word not in BOUNDARY_WORDS)
         if acronym_key in tf:
             doc.tf = Counter({long_key if key == acronym_key else key: count for key, count in tf.items()})
         else:
@@ -949,7 +960,8 @@ def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10) -> list[Keyword]
     # all phrases, read at the phrase ends.
     spaces = list(map(str.count, keys, repeat(" ")))
     ends = list(accumulate(map(add, spaces, repeat(1))))
-    prefix = [0.0, *accumulate(map(stats.word_weights().__getitem__, " ".join(keys).split(" ")))]
+    words = doc.phrase_words if tf is doc.tf else " ".join(keys).split(" ")
+    prefix = [0.0, *accumulate(map(stats.word_weights().__getitem__, words))]
     sums = map(sub, map(prefix.__getitem__, ends), map(prefix.__getitem__, chain((0,), ends)))
     scores = list(
         map(
