@@ -1,28 +1,36 @@
-"""Keyphrases for paper abstracts: unsupervised, offline, and fast enough for all of arXiv.
+"""Keyphrases for paper abstracts: unsupervised, offline (no model, no download), and fast.
 
-The algorithm, in short:
+The algorithm:
 
-1. **Candidates** (``candidates``). The title and abstract are cut into tokens by one regex; a token
-   is a *boundary* when it is punctuation, a number, a function word, a common verb form, an ``-ly``
-   adverb or a vague adjective ("novel", "various"). The runs of tokens between boundaries are the
-   candidate phrases (a cheap stand-in for noun-phrase chunks, with no tagger to load). Runs longer
-   than ``MAX_WORDS`` are also cut into their leading and trailing parts. A phrase's *key* is its lower-case form with the last
-   word made singular, so "Diffusion Models" and "diffusion model" are one keyword.
-2. **Acronyms**. A definition "long form (ACRONYM)" whose words' initials spell the acronym makes
-   the acronym an alias of the long form: its occurrences count for the long form, which is the
-   keyword. Definitions are also counted over the corpus (``CorpusStats.acronyms``), so a paper that
-   says only "LLMs" gets the keyword of the corpus's usual expansion, "large language model".
-3. **Corpus statistics** (``CorpusStats``): the number of documents and, for every phrase key and
-   every word, the number of documents that contain it (df).
-4. **Ranking** (``rank``). A word's weight is its frequency in the paper times its inverse document
-   frequency; a phrase scores the sum of its words' weights (so specific multi-word phrases win over
-   their single words), boosted when it occurs in the title or early, and when the phrase as a whole is
-   rare in the corpus. Generic words ("approach", "performance", ...) cannot be a keyword on their own.
-   The best phrases are kept, skipping one that merely repeats a better one.
+1. **Candidates** (``candidates``, no corpus needed). Title and abstract are cut at white space; each
+   token's key comes from a cache filled once per distinct token: lower case, singular ("Models" ->
+   "model", "LLMs" -> "llm"), or a *boundary* for punctuation, numbers, function words, common verb
+   forms, ``-ly`` adverbs and vague adjectives ("novel", "various"). The runs of content words between
+   boundaries are the candidate phrases, a stand-in for noun-phrase chunks with no tagger; a phrase
+   does not end in an ``-ed`` form ("resources invested" -> "resource"). The phrase keys merge plural
+   and case variants: "Diffusion Models" and "diffusion model" are one keyword. Work per paper is a
+   handful of C-level string and dict operations over its tokens (split, map, join, split, Counter).
+2. **Acronyms**. "long form (ACRONYM)" whose words' initials spell the acronym ("Optimal Linear
+   Subspace Search (OLSS)", "Mixture-of-Experts (MoE)") makes the acronym an alias: its uses count for
+   the long form, which is the keyword. Definitions are counted over the corpus too, so a paper that
+   only writes "LLMs" gets the corpus's usual expansion, "large language model", with "LLMs" as alias.
+3. **Corpus statistics** (``CorpusStats``): the number of papers, and for each word key the number
+   of papers that have it (df), plus "acronym=long form" definition counts. They are stored with the
+   build (``keyword_df``, ``n_docs``) so that papers added later are scored consistently.
+4. **Ranking** (``rank``). A phrase scores the sum of its words' IDF (log((N + 1) / (df + 0.5)); a
+   generic noun such as "performance" weighs 0.3 of it), times factors for its length (one word 0.5,
+   four 0.6, five to eight 0.3, longer 0), for being in the title (1.5), for coming early among the
+   paper's phrases (up to 3) and for repetition (1 + (k - 1)); a one-word name ("RLHF", "OptMATH")
+   weighs 4 times a plain word. A generic noun alone is never a keyword. Computed without Python code
+   per phrase: prefix sums of the word weights, read at phrase ends. The settings were tuned on
+   Inspec lines 1-1000 only (see benchmarks/keywords_bench.py for the held-out figures).
+5. **Display**: the keyword as the paper writes it (the abstract's spelling, plural kept), with
+   capitals that only mark a title or a sentence start made lower case.
 
-The loader computes candidates per paper, accumulates ``CorpusStats`` over the corpus (first pass, or
-stored counts plus the new papers) and ranks each paper against the stats (second pass).
-``extract_corpus`` does both passes for an iterable of documents.
+Use: ``extract_corpus`` for a corpus at hand (two passes over kept candidates). A loader that cannot
+keep all candidates calls ``candidates`` twice: first for ``CorpusStats.add`` over every paper (or
+over the new papers only, on stats rebuilt from storage with ``CorpusStats(n_docs, rows)``), then for
+``rank(doc, stats)``.
 """
 
 from __future__ import annotations
@@ -45,6 +53,7 @@ __all__ = [
     "extract_corpus",
     "normalize_key",
     "rank",
+    "split_alias",
 ]
 
 
@@ -498,12 +507,13 @@ def _singular(word: str) -> str:
 
 
 class _Singulars(dict[str, str]):
-    """Original-case token -> lower-case singular key part, cached (see ``_WordClasses``)."""
+    """Original-case token -> lower-case singular key part, cached (see ``_TokenKeys``)."""
 
     def __missing__(self, token: str) -> str:
         value = _singular_token(token)
-        if len(self) < 2_000_000:
-            self[token] = value
+        if len(self) >= 2_000_000:
+            self.clear()
+        self[token] = value
         return value
 
 
@@ -552,14 +562,15 @@ def _match_initials(letters: str, words: list[str]) -> int:
     be skipped. The long form must end at the last word. Searched right to left, shortest first.
     """
     n_words = len(words)
-    # state: (letters still to match from the right, index of the word to consume next)
-    best = 0
+    seen: set[tuple[int, int]] = set()  # states known to fail: the search stays polynomial
 
     def consume(letter_end: int, word_index: int) -> int:
+        """Words used when ``letters[:letter_end]`` are spelled by ``words[:word_index + 1]``."""
         if letter_end == 0:
             return n_words - word_index - 1
-        if word_index < 0:
+        if word_index < 0 or (letter_end, word_index) in seen:
             return 0
+        seen.add((letter_end, word_index))
         word = words[word_index]
         lower = word.lower()
         if lower in _ACRONYM_SKIPPABLE:
@@ -576,8 +587,7 @@ def _match_initials(letters: str, words: list[str]) -> int:
                     return found
         return 0
 
-    best = consume(len(letters), n_words - 1)
-    return best
+    return consume(len(letters), n_words - 1)
 
 
 def _letters_inside(letters: str, rest: str) -> bool:
@@ -976,7 +986,7 @@ def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10) -> list[Keyword]
     # Ties are broken by key, descending, so that the order never depends on the input order.
     best = sorted(zip(scores, keys), reverse=True)
     lower = doc.text.lower()
-    out = []
+    out: list[Keyword] = []
     for score, key in best:
         if score <= 0.0 or len(out) == top:
             break
