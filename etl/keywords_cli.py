@@ -14,6 +14,8 @@ import click
 
 from etl.keywords import CorpusStats, DocCandidates, Keyword, candidates, rank
 
+KEEP_LIMIT = 20_000  # documents whose candidates the command keeps in memory between its passes
+
 
 class BadLine(ValueError):
     """A line of the input that is no JSON object with an id."""
@@ -89,20 +91,22 @@ def keywords_command(input_path: str, top: int, output: IO[str], details: bool) 
                     bad += 1
                     click.echo(f"papershelf keywords: {input_path}: {item}", err=True)
 
+    # First pass: corpus statistics. The candidates are kept for the second pass, unless the input is
+    # a large file: then it is read again, so that memory does not grow with it (standard input can
+    # be read only once and is always kept).
     stats = CorpusStats()
-    if input_path == "-":
-        # Standard input can be read once: keep the candidates between the two passes.
-        kept: list[tuple[object, DocCandidates]] = []
-        for _, doc_id, title, abstract in documents():
-            doc = candidates(title, abstract)
-            stats.add(doc)
+    kept: list[tuple[object, DocCandidates]] | None = []
+    for _, doc_id, title, abstract in documents():
+        doc = candidates(title, abstract)
+        stats.add(doc)
+        if kept is not None:
             kept.append((doc_id, doc))
+            if len(kept) > KEEP_LIMIT and input_path != "-":
+                kept = None
+    if kept is not None:
         for doc_id, doc in kept:
             output.write(_as_json(doc_id, rank(doc, stats, top), details) + "\n")
     else:
-        # A file is read twice, so that memory does not grow with the input.
-        for _, _, title, abstract in documents():
-            stats.add(candidates(title, abstract))
         for _, doc_id, title, abstract in documents(report=False):
             output.write(_as_json(doc_id, rank(candidates(title, abstract), stats, top), details) + "\n")
     if bad:

@@ -360,6 +360,14 @@ def test_command_reads_standard_input_and_gives_details(seed_jsonl: Path) -> Non
     assert olss["keywords"][0]["aliases"] == ["OLSS"] and olss["keywords"][0]["score"] > 0
 
 
+def test_command_reads_a_large_file_twice_with_the_same_result(
+    seed_jsonl: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kept = CliRunner().invoke(keywords_command, [str(seed_jsonl)]).output
+    monkeypatch.setattr("etl.keywords_cli.KEEP_LIMIT", 10)  # 63 documents are "large" now
+    assert CliRunner().invoke(keywords_command, [str(seed_jsonl)]).output == kept
+
+
 def test_command_reports_bad_lines_and_goes_on(tmp_path: Path, seed: list[tuple[str, str]]) -> None:
     path = tmp_path / "mixed.jsonl"
     title, abstract = seed[2]
