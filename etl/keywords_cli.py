@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import IO
 
 import click
 
-from etl.keywords import CorpusStats, DocCandidates, Keyword, candidates, rank
+from etl.keywords import CorpusStats, DocCandidates, Keyword, candidates, gc_paused, rank
 
 KEEP_LIMIT = 20_000  # documents whose candidates the command keeps in memory between its passes
 
@@ -94,6 +94,19 @@ def keywords_command(input_path: str, top: int, output: IO[str], details: bool) 
     # First pass: corpus statistics. The candidates are kept for the second pass, unless the input is
     # a large file: then it is read again, so that memory does not grow with it (standard input can
     # be read only once and is always kept).
+    with gc_paused():
+        _run(documents, input_path, top, output, details)
+    if bad:
+        click.echo(f"papershelf keywords: {bad} line(s) skipped", err=True)
+
+
+def _run(
+    documents: Callable[..., Iterator[tuple[int, object, str, str]]],
+    input_path: str,
+    top: int,
+    output: IO[str],
+    details: bool,
+) -> None:
     stats = CorpusStats()
     kept: list[tuple[object, DocCandidates]] | None = []
     for _, doc_id, title, abstract in documents():
@@ -109,8 +122,6 @@ def keywords_command(input_path: str, top: int, output: IO[str], details: bool) 
     else:
         for _, doc_id, title, abstract in documents(report=False):
             output.write(_as_json(doc_id, rank(candidates(title, abstract), stats, top), details) + "\n")
-    if bad:
-        click.echo(f"papershelf keywords: {bad} line(s) skipped", err=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
