@@ -55,6 +55,7 @@ __all__ = [
     "extract_corpus",
     "gc_paused",
     "normalize_key",
+    "pick_display",
     "rank",
     "split_alias",
 ]
@@ -1108,6 +1109,15 @@ def _title_cased(token: str) -> bool:
 
 # ---------------------------------------------------------------------------------------------
 # Whole corpora.
+
+
+def pick_display(displays: Iterable[str]) -> str:
+    """The display of a keyword over a corpus, from the displays of its papers: the most common one;
+    on a tie the one with fewer capitals, then the first in alphabetical order."""
+    counts = Counter(displays)
+    if not counts:
+        raise ValueError("pick_display needs at least one display")
+    return min(counts, key=lambda display: (-counts[display], sum(ch.isupper() for ch in display), display))
 
 
 @contextmanager

@@ -15,6 +15,7 @@ from etl.keywords import (
     candidates,
     extract_corpus,
     normalize_key,
+    pick_display,
     rank,
     split_alias,
 )
@@ -252,6 +253,18 @@ def test_displays_read_as_the_paper_writes(
     for keywords in seed_keywords.values():
         for keyword in keywords:
             assert normalize_key(keyword.display) == keyword.key or keyword.aliases, keyword
+
+
+def test_corpus_display_of_a_keyword(seed_keywords: dict[str, list]) -> None:
+    displays: dict[str, list[str]] = {}
+    for keywords in seed_keywords.values():
+        for keyword in keywords:
+            displays.setdefault(keyword.key, []).append(keyword.display)
+    assert pick_display(displays["diffusion model"]) == "diffusion models"
+    assert pick_display(displays["rlhf"]) == "RLHF"
+    assert pick_display(["Diffusion Models", "diffusion models"]) == "diffusion models"
+    with pytest.raises(ValueError):
+        pick_display([])
 
 
 def test_no_phrase_ends_in_a_past_participle() -> None:
