@@ -853,7 +853,12 @@ def _add_acronyms(doc: DocCandidates, text: str) -> None:
     for acronym, long_words in _acronym_definitions(text):
         acronym_key = _SINGULARS[acronym]
         long_key = " ".join(map(_SINGULARS.__getitem__, long_words))
-        if long_key == acronym_key or acronym_key in doc.acronyms or long_key in doc.acronyms:
+        if (
+            not all(long_key.split(" "))
+            or long_key == acronym_key
+            or acronym_key in doc.acronyms
+            or long_key in doc.acronyms
+        ):
             continue
         doc.acronyms[acronym_key] = long_key
         doc.aliases.setdefault(long_key, []).append(acronym)
@@ -940,7 +945,15 @@ _LENGTHS = _LengthFactors()
 def _position_factors(n_phrases: int) -> tuple[list[float], list[float]]:
     """Factors by position for phrases of the title and of the abstract, for ``n_phrases`` at least."""
     global _SETTINGS, _IN_TITLE, _ELSEWHERE, _REPEATED, _LENGTHS
-    settings = (TITLE_BOOST, POSITION_BOOST, POSITION_SCALE, PHRASE_TF, LENGTH_FACTORS, LONG_FACTOR)
+    settings = (
+        TITLE_BOOST,
+        POSITION_BOOST,
+        POSITION_SCALE,
+        PHRASE_TF,
+        LENGTH_FACTORS,
+        LONG_FACTOR,
+        MAX_WORDS,
+    )
     if settings != _SETTINGS or n_phrases > len(_ELSEWHERE):
         size = max(256, 2 * n_phrases)
         _ELSEWHERE = [1.0 + POSITION_BOOST * POSITION_SCALE / (POSITION_SCALE + n) for n in range(size)]
