@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from etl.keywords import (
     CorpusStats,
@@ -337,6 +339,47 @@ def test_odd_inputs_do_not_crash() -> None:
     assert ranked[4][0] == "schrödinger bridge" and ranked[6][0] == "abc" and ranked[7] == ["diffusion model"]
     with pytest.raises(ValueError):
         CorpusStats(-1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.text(alphabet=st.characters(codec="utf-8"), max_size=300),
+    st.lists(
+        st.sampled_from(
+            [
+                "LLMs",
+                "(LLMs)",
+                "Diffusion",
+                "models,",
+                "of",
+                "the",
+                "GPT-4o's",
+                "3D",
+                "\x01",
+                "\x03",
+                "|",
+                "(",
+                ")",
+                "-",
+                "'s",
+                "Ünïcödé",
+                "e.g.",
+                "2.5",
+            ]
+        ),
+        max_size=40,
+    ),
+)
+def test_any_text_gives_clean_keys(noise: str, words: list[str]) -> None:
+    title, abstract = noise[:40], " ".join(words) + " " + noise
+    doc = candidates(title, abstract)
+    stats = CorpusStats()
+    stats.add(doc)
+    for keyword in rank(doc, stats, 20):
+        assert keyword.key and keyword.key == keyword.key.strip() and "  " not in keyword.key
+        assert not set(keyword.key) & {"|", "\x01", "\x02", "\x03"}
+        assert keyword.display and keyword.score > 0
+    assert all(key and "|" not in key for key in doc.tf)
 
 
 # --- the command ----------------------------------------------------------------------------------
