@@ -52,6 +52,7 @@ __all__ = [
     "DocCandidates",
     "Keyword",
     "candidates",
+    "display_of",
     "extract_corpus",
     "gc_paused",
     "normalize_key",
@@ -964,20 +965,22 @@ def _position_factors(n_phrases: int) -> tuple[list[float], list[float]]:
     return _IN_TITLE, _ELSEWHERE
 
 
-def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10) -> list[Keyword]:
+def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10, displays: bool = True) -> list[Keyword]:
     """The ``top`` keyphrases of ``doc``, best first, scored against ``stats``.
 
     A phrase scores the sum of its words' IDF, times factors for its length, for being in the title,
-    for coming early and for being repeated.
+    for coming early and for being repeated. With ``displays=False`` each keyword's display is its key
+    (a fifth of the time is saved): for a caller that wants one display per keyword of a corpus and
+    asks ``display_of`` for the keys it has not seen yet.
     """
     if top <= 0:
         return []
     tf = doc.tf
     aliases = doc.aliases
-    displays: dict[str, str] = {}
+    written: dict[str, str] = {}
     expansions = stats.expansions()
     if expansions and not expansions.keys().isdisjoint(tf):
-        tf, aliases, displays = _resolve_acronyms(doc, expansions)
+        tf, aliases, written = _resolve_acronyms(doc, expansions)
     n_phrases = len(tf)
     in_title, elsewhere = _position_factors(n_phrases)
     n_title = doc.n_title
@@ -1002,14 +1005,14 @@ def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10) -> list[Keyword]
             scores[keys.index(name)] *= NAME_FACTOR
     # Ties are broken by key, descending, so that the order never depends on the input order.
     best = sorted(zip(scores, keys), reverse=True)
-    lower = doc.text.lower()
+    lower = doc.text.lower() if displays else ""
     out: list[Keyword] = []
     for score, key in best:
         if score <= 0.0 or len(out) == top:
             break
         if key in GENERIC_WORDS:
             continue  # "performance", "approach" alone
-        display = displays.get(key) or _display(doc, key, lower)
+        display = written.get(key) or (_display(doc, key, lower) if displays else key)
         out.append(Keyword(key, display, score, tuple(aliases.get(key, ()))))
     return out
 
@@ -1040,6 +1043,11 @@ def _resolve_acronyms(
 
 
 _WORD_REST = re.compile(r"[\w'’-]*")
+
+
+def display_of(doc: DocCandidates, key: str) -> str:
+    """How ``doc`` writes the phrase ``key`` (see ``rank``); the key itself when it does not."""
+    return _display(doc, key, doc.text.lower())
 
 
 def _display(doc: DocCandidates, key: str, lower: str) -> str:

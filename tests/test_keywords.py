@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from etl.keywords import (
     CorpusStats,
     candidates,
+    display_of,
     extract_corpus,
     normalize_key,
     pick_display,
@@ -267,6 +268,19 @@ def test_corpus_display_of_a_keyword(seed_keywords: dict[str, list]) -> None:
     assert pick_display(["Diffusion Models", "diffusion models"]) == "diffusion models"
     with pytest.raises(ValueError):
         pick_display([])
+
+
+def test_keys_only_ranking_matches_and_displays_on_demand(seed: list[tuple[str, str]]) -> None:
+    docs = [candidates(title, abstract) for title, abstract in seed]
+    stats = CorpusStats()
+    for doc in docs:
+        stats.add(doc)
+    for doc in docs:
+        full, bare = rank(doc, stats), rank(doc, stats, displays=False)
+        assert [(k.key, k.score, k.aliases) for k in bare] == [(k.key, k.score, k.aliases) for k in full]
+        assert [display_of(doc, k.key) if k.display == k.key else k.display for k in bare] == [
+            k.display for k in full
+        ]
 
 
 def test_no_phrase_ends_in_a_past_participle() -> None:
