@@ -1003,13 +1003,15 @@ def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10, displays: bool =
     if doc.names:
         for name in doc.names.intersection(tf):
             scores[keys.index(name)] *= NAME_FACTOR
-    # Ties are broken by key, descending, so that the order never depends on the input order.
-    best = sorted(zip(scores, keys), reverse=True)
+    # Best first; equal scores keep the paper's order (sorting floats, not tuples, is cheaper).
+    order = sorted(range(len(keys)), key=scores.__getitem__, reverse=True)
     lower = doc.text.lower() if displays else ""
     out: list[Keyword] = []
-    for score, key in best:
+    for index in order:
+        score = scores[index]
         if score <= 0.0 or len(out) == top:
             break
+        key = keys[index]
         if key in GENERIC_WORDS:
             continue  # "performance", "approach" alone
         display = written.get(key) or (_display(doc, key, lower) if displays else key)
