@@ -1,6 +1,6 @@
 """`papershelf keywords IN.jsonl [--top 10]`: keyphrases for any documents, one JSON line each.
 
-The command object ``keywords_command`` is attached to the ``papershelf`` group in etl/cli.py.
+``keywords_command`` is a click command for the ``papershelf`` group: ``cli.add_command(keywords_command)``.
 """
 
 from __future__ import annotations
@@ -91,9 +91,6 @@ def keywords_command(input_path: str, top: int, output: IO[str], details: bool) 
                     bad += 1
                     click.echo(f"papershelf keywords: {input_path}: {item}", err=True)
 
-    # First pass: corpus statistics. The candidates are kept for the second pass, unless the input is
-    # a large file: then it is read again, so that memory does not grow with it (standard input can
-    # be read only once and is always kept).
     with gc_paused():
         _run(documents, input_path, top, output, details)
     if bad:
@@ -107,6 +104,9 @@ def _run(
     output: IO[str],
     details: bool,
 ) -> None:
+    # First pass: corpus statistics. The candidates are kept for the second pass, unless the input is
+    # a large file: then it is read again, so that memory does not grow with it (standard input can
+    # be read only once and is always kept).
     stats = CorpusStats()
     kept: list[tuple[object, DocCandidates]] | None = []
     for _, doc_id, title, abstract in documents():
