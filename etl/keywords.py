@@ -292,7 +292,7 @@ BOUNDARY_WORDS = (
 # token's cached key turns it into boundaries: "(LLMs)," -> "|llm|", "input/output" -> "input|output".
 # A dot between digits is part of a word ("Qwen2.5-VL", "GPT-4.5"); elsewhere it is punctuation.
 _PUNCTUATION = re.compile(r"(?:[^\w\s'’.-]|(?<!\d)\.|\.(?!\d))+|_+")
-_NUMBERISH = re.compile(r"\d[\d.,]*(?:st|nd|rd|th|[a-z])?")  # "10th", "7b", "0.5b", "4k", "1080p"
+_NUMBERISH = re.compile(r"\d[\d.,]*(?:st|nd|rd|th|times|[a-z])?")  # "10th", "7b", "0.5b", "4k", "1080p"
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
 # Suffixes that only verbs have (at six letters or more: "size" and "prizes" are nouns).
@@ -318,6 +318,8 @@ def _is_boundary(word: str) -> bool:
 def _token_key(token: str) -> str:
     """The key of a white-space token: its words' keys, with BOUNDARY for punctuation and for words
     that cannot be part of a keyphrase."""
+    if "://" in token or token.startswith(("www.", "(www.", "(http")):
+        return BOUNDARY  # a link: no words of the paper's topic
     pieces = _PUNCTUATION.split(token.replace("’", "'"))
     keys = []
     for piece in pieces:

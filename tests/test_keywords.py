@@ -228,7 +228,8 @@ def test_seed_corpus_top_keywords_name_topics(seed_keywords: dict[str, list]) ->
         "speculative decoding",
         "direct preference optimization",
     } <= set(top)
-    assert papers_with["diffusion model"] == papers_with["large language model"] == 5
+    assert set(top[:2]) == {"diffusion model", "large language model"}
+    assert min(papers_with["diffusion model"], papers_with["large language model"]) >= 5
 
 
 def test_top_keywords_of_seed_papers(seed: list[tuple[str, str]], seed_keywords: dict[str, list]) -> None:
