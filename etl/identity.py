@@ -8,10 +8,7 @@ import unicodedata
 # New-style ids (0704.0001 to 2512.99999) and old-style ids (hep-th/9901001, math.GT/0309136).
 _NEW_ID = re.compile(r"(?<![\w.])(\d{4}\.\d{4,5})(?:v(\d+))?(?![\w.])")
 _OLD_ID = re.compile(r"(?<![\w.-])([a-z][a-z-]*(?:\.[A-Z]{2})?/\d{7})(?:v(\d+))?(?!\w)")
-_PREFIX = re.compile(
-    r"^\s*(?:arxiv:|https?://(?:www\.)?(?:arxiv\.org|export\.arxiv\.org|huggingface\.co)/(?:abs|pdf|papers)/)",
-    re.I,
-)
+_PREFIX = re.compile(r"^\s*(?:arxiv:|https?://(?:www\.)?(?:arxiv\.org|export\.arxiv\.org|huggingface\.co)/(?:abs|pdf|papers)/)", re.I)
 
 
 def parse_arxiv_id(text: str) -> tuple[str, int | None] | None:

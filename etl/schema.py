@@ -37,31 +37,19 @@ listings = Table(
     Column("sha256", Text, nullable=False, unique=True, comment="SHA-256 of the file's bytes"),
     Column("ingested_at", Text, nullable=False, comment="When papershelf read the file (UTC, ISO)"),
     Column("records_read", Integer, nullable=False, server_default="0", comment="Records found in the file"),
-    Column(
-        "papers_loaded", Integer, nullable=False, server_default="0", comment="Records that became new papers"
-    ),
-    Column(
-        "papers_merged",
-        Integer,
-        nullable=False,
-        server_default="0",
-        comment="Records merged into a paper already known",
-    ),
+    Column("papers_loaded", Integer, nullable=False, server_default="0", comment="Records that became new papers"),
+    Column("papers_merged", Integer, nullable=False, server_default="0", comment="Records merged into a paper already known"),
     Column("rejected", Integer, nullable=False, server_default="0", comment="Records rejected (see rejects)"),
 )
 
 papers = Table(
     "papers",
     metadata,
-    Column(
-        "id", Text, primary_key=True, comment="Stable readable key: the arXiv id, else a slug of the title"
-    ),
+    Column("id", Text, primary_key=True, comment="Stable readable key: the arXiv id, else a slug of the title"),
     Column("arxiv_id", Text, unique=True, comment="arXiv id without version, when known"),
     Column("title", Text, nullable=False, comment="Title as the authors wrote it (normalized white space)"),
     Column("abstract", Text, nullable=False, server_default="", comment="Abstract (hard wraps joined)"),
-    Column(
-        "title_key", Text, nullable=False, comment="Case- and punctuation-free title used to match captures"
-    ),
+    Column("title_key", Text, nullable=False, comment="Case- and punctuation-free title used to match captures"),
     Column("published", Text, comment="ISO date of first arXiv publication"),
     Column("updated", Text, comment="ISO date of the latest arXiv version"),
     Column("arxiv_version", Integer, comment="Latest arXiv version seen"),
@@ -78,13 +66,7 @@ papers = Table(
     Column("has_code", Integer, nullable=False, server_default="0", comment="1 when a code link is known"),
     Column("first_seen", Text, comment="Earliest listing date that showed the paper"),
     Column("last_seen", Text, comment="Latest listing date that showed the paper"),
-    Column(
-        "listing_count",
-        Integer,
-        nullable=False,
-        server_default="0",
-        comment="Number of listings that showed it",
-    ),
+    Column("listing_count", Integer, nullable=False, server_default="0", comment="Number of listings that showed it"),
     # papers_fts is external-content FTS5 joined on rowid, so papers must keep its rowid.
 )
 Index("idx_papers_title_key", papers.c.title_key)
@@ -139,12 +121,7 @@ links = Table(
     Column("host", Text, nullable=False, comment="Host without www."),
     Column("kind", Text, nullable=False, comment="code, model, dataset, project, paper, video or other"),
     Column("repo", Text, comment="owner/name for code hosts"),
-    Column(
-        "source",
-        Text,
-        nullable=False,
-        comment="Where it was found, JSON list: abstract, githubRepo, projectPage",
-    ),
+    Column("source", Text, nullable=False, comment="Where it was found, JSON list: abstract, githubRepo, projectPage"),
     UniqueConstraint("paper_id", "url"),
 )
 Index("idx_links_kind", links.c.kind)
@@ -157,9 +134,7 @@ keywords = Table(
     Column("id", Integer, primary_key=True),
     Column("key", Text, nullable=False, comment="Normalized form: lower case, singular, acronym-resolved"),
     Column("display", Text, nullable=False, comment="Readable form"),
-    Column(
-        "source", Text, nullable=False, comment="papershelf (extracted) or hf-ai (Daily Papers ai_keywords)"
-    ),
+    Column("source", Text, nullable=False, comment="papershelf (extracted) or hf-ai (Daily Papers ai_keywords)"),
     Column("paper_count", Integer, nullable=False, server_default="0", comment="Papers with this keyword"),
     UniqueConstraint("key", "source"),
 )
@@ -254,6 +229,4 @@ def schema_sql() -> str:
     parts.append(FTS_DDL + ";")
     parts.append(FTS_TRIGGERS.strip())
     parts.extend(f'CREATE VIEW "{name}" AS {sql};' for name, sql in VIEWS.items())
-    return (
-        "-- Generated from etl/schema.py by `papershelf schema`; do not edit.\n\n" + "\n\n".join(parts) + "\n"
-    )
+    return "-- Generated from etl/schema.py by `papershelf schema`; do not edit.\n\n" + "\n\n".join(parts) + "\n"
