@@ -67,3 +67,17 @@ async def test_paper_row_page_html_and_json(datasette: Datasette) -> None:
 async def test_every_canned_query_answers(datasette: Datasette, name: str) -> None:
     response = await datasette.client.get(f"/papershelf/{name}.json?q=diffusion&_shape=objects")
     assert response.status_code == 200, response.text
+
+
+def test_installed_plugin_loads_with_datasette() -> None:
+    """`datasette` loads the entry point while its own modules are half-imported: no circular import."""
+    import subprocess
+    import sys
+    from importlib.metadata import entry_points
+
+    if not any(ep.name == "papershelf" for ep in entry_points(group="datasette")):
+        pytest.skip("papershelf is not installed with its entry point (make test installs it)")
+    code = "import datasette.cli; from datasette.plugins import pm; print(pm.has_plugin('papershelf'))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "True"

@@ -19,7 +19,6 @@ from datasette.database import QueryInterrupted
 from datasette.filters import Filters
 from datasette.utils import escape_fts, escape_sqlite
 from datasette.utils.asgi import Response
-from datasette.views.table import TableView
 
 from ..schema import FTS_TABLE
 from ..schema import papers as papers_schema
@@ -206,6 +205,9 @@ def _description(search: RankedSearch) -> str:
 async def papers_table(datasette: Any, request: Any, send: Any) -> Response | None:
     """Route for /papershelf/papers[.format]: ranked search, or Datasette's own table view."""
     if not wants_ranked(request) or DATABASE not in datasette.databases:
+        # Imported here: Datasette loads this plugin while its own views module is half-imported.
+        from datasette.views.table import TableView
+
         return await TableView.as_view(datasette)(request, send)
     await datasette.ensure_permissions(
         request.actor, [("view-table", (DATABASE, TABLE)), ("view-database", DATABASE), "view-instance"]
