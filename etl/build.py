@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from .records import Reject
 from .sources import SourceError, expand_inputs, open_listing, sha256_file
 
 DEFAULT_DB = Path("db/papershelf.db")
+DATE_IN_NAME = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 
 
 class BuildError(Exception):
@@ -56,8 +58,11 @@ class BuildReport:
             f"Read {len(self.files)} file(s): {self.read} records = {self.loaded} new papers"
             f" + {self.merged} merged into known papers + {self.rejected} rejected.",
         ]
-        for counts in self.skipped:
-            lines.append(f"Skipped {counts.name}: already ingested (same sha256).")
+        for counts in self.files:
+            if counts.skipped:
+                lines.append(f"Skipped {counts.name}: already ingested (same sha256).")
+            for note in counts.notes:
+                lines.append(f"Note on {counts.name}: {note}")
         lines.append(
             f"Database: {self.listings} listings, {self.papers} papers, {self.links} links,"
             f" {self.keywords} keywords, {self.rejects} rejected records."
@@ -86,8 +91,15 @@ def resolve_inputs(inputs: Iterable[str | Path]) -> list[Path]:
 
 
 def sort_inputs(paths: Iterable[Path]) -> list[Path]:
-    """A canonical order, so that the same inputs build the same database whatever the command line."""
-    return sorted(set(paths), key=lambda p: (p.name, str(p)))
+    """A canonical order, so that the same inputs build the same database whatever the command line:
+    by the date in the file name (undated files first), then by name. A database grown day by day
+    with `add` in this order equals a full build of the same files."""
+
+    def key(path: Path) -> tuple[str, str, str]:
+        match = DATE_IN_NAME.search(path.name)
+        return (match.group(0) if match else "", path.name, str(path))
+
+    return sorted(set(paths), key=key)
 
 
 def ingest_file(loader: Loader, path: Path, *, date: str | None, strict: bool) -> ListingCounts:
@@ -224,7 +236,8 @@ def add(
                     _enrich_all(conn, counts.touched, report)
                 conn.execute("commit")
             except BaseException:
-                conn.execute("rollback")
+                if conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
+                    conn.execute("rollback")
                 raise
             report.files.append(counts)
             if progress:

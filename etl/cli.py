@@ -126,6 +126,75 @@ def serve(db_path: Path, port: int, host: str) -> None:
     raise SystemExit(subprocess.call(command))
 
 
+@cli.group()
+def fetch() -> None:
+    """Download listings (Daily Papers API, arXiv API), keep them under listings/ and add them."""
+
+
+def _add_fetched(paths: list[Path], db_path: Path) -> None:
+    if not paths:
+        click.echo("Nothing downloaded.")
+        return
+    for path in paths:
+        click.echo(f"Saved {path}")
+    action = build_module.add if db_path.exists() else build_module.build
+    try:
+        report = action(paths, db_path)
+    except (build_module.BuildError, build_module.SourceError) as error:
+        raise click.ClickException(str(error))
+    click.echo(report.summary())
+
+
+fetch_out_option = click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=BUNDLED_LISTINGS, show_default=True,
+    help="Folder that keeps the raw responses",
+)
+# Tests and mirrors point the fetcher elsewhere; users rarely need it.
+base_url_option = click.option("--base-url", default=None, help="API base URL (default: the public API)")
+
+
+@fetch.command("hf")
+@click.option("--date", "day", callback=iso_date, help="One day (YYYY-MM-DD)")
+@click.option("--from", "start", callback=iso_date, help="First day of a range")
+@click.option("--to", "end", callback=iso_date, help="Last day of a range (default: --from)")
+@fetch_out_option
+@base_url_option
+@db_option
+def fetch_hf(day: str | None, start: str | None, end: str | None, out: Path, base_url: str | None,
+             db_path: Path) -> None:
+    """Fetch Daily Papers API responses for a day or a range of days, then add them."""
+    from . import fetch as fetcher
+
+    if bool(day) == bool(start):
+        raise click.UsageError("give either --date or --from (with --to)")
+    base = base_url or fetcher.HF_BASE_URL
+    try:
+        if day:
+            paths = [fetcher.fetch_hf_day(day, out, base)]
+        else:
+            paths = fetcher.fetch_hf_range(start, end or start, out, base, skip_existing=True)
+    except (fetcher.FetchError, ValueError) as error:
+        raise click.ClickException(str(error))
+    _add_fetched(paths, db_path)
+
+
+@fetch.command("arxiv")
+@click.option("--query", required=True, help="arXiv API search_query, e.g. 'cat:cs.CL AND ti:diffusion'")
+@click.option("--max", "max_results", default=100, show_default=True, help="Most entries to fetch")
+@fetch_out_option
+@base_url_option
+@db_option
+def fetch_arxiv(query: str, max_results: int, out: Path, base_url: str | None, db_path: Path) -> None:
+    """Fetch arXiv API results (3 seconds between requests, as arXiv asks), then add them."""
+    from . import fetch as fetcher
+
+    try:
+        paths = fetcher.fetch_arxiv(query, max_results, out, base_url or fetcher.ARXIV_API_URL)
+    except (fetcher.FetchError, ValueError) as error:
+        raise click.ClickException(str(error))
+    _add_fetched(paths, db_path)
+
+
 @cli.command()
 def schema() -> None:
     """Print the database schema (the DDL of schema/papershelf.sql)."""

@@ -82,7 +82,8 @@ def refresh_aggregates(conn: sqlite3.Connection, paper_ids: set[str] | None) -> 
               last_seen = (select max(listing_date) from listing_papers lp where lp.paper_id = papers.id),
               listing_count = (select count(*) from listing_papers lp where lp.paper_id = papers.id),
               upvotes = (select max(upvotes) from listing_papers lp where lp.paper_id = papers.id),
-              has_code = exists(select 1 from links where links.paper_id = papers.id and links.kind = 'code')
+              -- Uncorrelated: one pass over links, whatever plan the (not yet analyzed) tables get.
+              has_code = id in (select paper_id from links where kind = 'code')
             {where}
             """,
             params,

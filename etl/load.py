@@ -29,6 +29,7 @@ class ListingCounts:
     skipped: bool = False  # already ingested (same sha256)
     touched: set[str] = field(default_factory=set)  # paper ids written to
     new_papers: set[str] = field(default_factory=set)
+    notes: list[str] = field(default_factory=list)  # what reading had to do to the file
 
 
 # Fields where the first value seen stays (what the paper is), and fields where the latest
@@ -79,11 +80,14 @@ class Loader:
         )
         return int(cursor.lastrowid or 0)
 
-    def finish_listing(self, counts: ListingCounts) -> None:
+    def finish_listing(self, counts: ListingCounts, listing: Listing | None = None) -> None:
+        notes = list(listing.notes) if listing is not None else []
+        counts.notes = notes
         self.conn.execute(
-            "update listings set records_read = ?, papers_loaded = ?, papers_merged = ?, rejected = ?"
-            " where id = ?",
-            (counts.read, counts.loaded, counts.merged, counts.rejected, counts.listing_id),
+            "update listings set records_read = ?, papers_loaded = ?, papers_merged = ?, rejected = ?,"
+            " encoding = ?, notes = ? where id = ?",
+            (counts.read, counts.loaded, counts.merged, counts.rejected,
+             getattr(listing, "encoding", None), json.dumps(notes) if notes else None, counts.listing_id),
         )
 
     def load_listing(
@@ -123,7 +127,7 @@ class Loader:
                 counts.new_papers.add(paper_id)
             else:
                 counts.merged += 1
-        self.finish_listing(counts)
+        self.finish_listing(counts, listing)
         return counts
 
     def add_reject(self, listing_id: int | None, file: str, reject: Reject) -> None:

@@ -19,13 +19,20 @@ _ASCII_INVISIBLE = bytes([*range(0x09), *range(0x0E, 0x1C), 0x7F])
 _ASCII_SPACES = bytes.maketrans(b"\t\n\r\x0b\x0c\x1c\x1d\x1e\x1f", b" " * 9)
 
 # A hard wrap right after a hyphen inside a word ("cost-\nefficient"): the hyphen belongs to the
-# word, so the line break goes and the hyphen stays. A dash after a space ("1 step -\nwhich") fails
-# the look-behind and becomes an ordinary space. A line break is LF, CR or CRLF, as for the parsers'
-# line numbers; other separators (VT, FF, U+2028, ...) are plain white space. Only one line break:
-# a blank line in between is a paragraph break, not a wrap. The pattern starts with the literal "-"
-# (look-behind after it) so that the regex engine skips from hyphen to hyphen.
-_HYPHEN_WRAP = re.compile(r"-(?<=\w-)[^\S\r\n]*(?:\r\n|[\r\n])[^\S\r\n]*(?=\w)")
-_ASCII_HYPHEN_WRAP = re.compile(rb"-(?<=\w-)[ \t\x0b\x0c\x1c-\x1f]*(?:\r\n|[\r\n])[ \t\x0b\x0c\x1c-\x1f]*(?=\w)")
+# word, so the line break goes and the hyphen stays. The same for a dash written against the word
+# ("statistics--\notherwise", "statistics—\notherwise"): it had no space after it, or the line would
+# have broken there. A dash after a space ("1 step -\nwhich") fails the look-behind and becomes an
+# ordinary space. A line break is LF, CR or CRLF, as for the parsers' line numbers; other separators
+# (VT, FF, U+2028, ...) are plain white space. Only one line break: a blank line in between is a
+# paragraph break, not a wrap. The patterns start with the dash (look-behind after it) so that the
+# regex engine skips from dash to dash instead of trying every position.
+_DASHES = "\\-\u2010\u2011\u2013\u2014"
+_HYPHEN_WRAP = re.compile(
+    rf"([{_DASHES}])(?:(?<=\w[{_DASHES}])|(?<=\w[{_DASHES}]{{2}}))[^\S\r\n]*(?:\r\n|[\r\n])[^\S\r\n]*(?=\w)"
+)
+_ASCII_HYPHEN_WRAP = re.compile(
+    rb"(-)(?:(?<=\w-)|(?<=\w--))[ \t\x0b\x0c\x1c-\x1f]*(?:\r\n|[\r\n])[ \t\x0b\x0c\x1c-\x1f]*(?=\w)"
+)
 
 
 def clean_text(text: str) -> str:
@@ -62,8 +69,8 @@ def clean_text(text: str) -> str:
 def _join_lines(text: str) -> str:
     if not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
-    if "-" in text:
-        text = _HYPHEN_WRAP.sub("-", text)
+    if "\n" in text or "\r" in text:  # a plain search, much faster than the regex's scan
+        text = _HYPHEN_WRAP.sub(r"\1", text)
     # str.split() splits on exactly what str.isspace() calls white space (NBSP, U+2000-U+200A,
     # U+202F, U+3000, ...), the same set as re's \s, and trims both ends.
     return " ".join(text.split())
@@ -73,8 +80,8 @@ def _clean_ascii(text: str) -> str:
     """clean_text for ASCII text (most titles and abstracts), on bytes: C-speed translate and replace."""
     data = text.encode("ascii")
     data = data.translate(None, _ASCII_INVISIBLE)
-    if b"-" in data:  # the pattern's literal "-" makes this a skip from hyphen to hyphen
-        data = _ASCII_HYPHEN_WRAP.sub(b"-", data)
+    if (b"\n" in data or b"\r" in data) and b"-" in data:
+        data = _ASCII_HYPHEN_WRAP.sub(rb"\1", data)
     data = data.translate(_ASCII_SPACES)
     while b"  " in data:
         data = data.replace(b"  ", b" ")

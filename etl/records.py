@@ -69,3 +69,5 @@ class Listing:
     shape: str | None = None  # for hf-text: "paste", "compact", "pagecopy", "markdown"
     date_text: str | None = None  # the listing's own date line, as shown ("Mar 14")
     date: str | None = None  # ISO date when the listing itself states one with a year
+    # What reading did to the file (encoding fallback, NULs removed, ...); complete once items are read.
+    notes: list[str] = field(default_factory=list)

@@ -35,6 +35,8 @@ listings = Table(
     Column("date", Text, comment="ISO date of the listing, when known (--date, file name or the listing)"),
     Column("date_text", Text, comment="The listing's own date line as shown, e.g. 'Mar 14' (no year)"),
     Column("sha256", Text, nullable=False, unique=True, comment="SHA-256 of the file's bytes"),
+    Column("encoding", Text, comment="How the bytes were decoded, e.g. UTF-8, UTF-16 (BOM), cp1252"),
+    Column("notes", Text, comment="What reading had to do to the file (JSON list), e.g. NUL bytes removed"),
     Column("ingested_at", Text, nullable=False, comment="When papershelf read the file (UTC, ISO)"),
     Column("records_read", Integer, nullable=False, server_default="0", comment="Records found in the file"),
     Column("papers_loaded", Integer, nullable=False, server_default="0", comment="Records that became new papers"),

@@ -40,6 +40,8 @@ CREATE TABLE listings (
 	date TEXT, 
 	date_text TEXT, 
 	sha256 TEXT NOT NULL, 
+	encoding TEXT, 
+	notes TEXT, 
 	ingested_at TEXT NOT NULL, 
 	records_read INTEGER DEFAULT '0' NOT NULL, 
 	papers_loaded INTEGER DEFAULT '0' NOT NULL, 

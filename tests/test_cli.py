@@ -14,22 +14,30 @@ from .conftest import SEED
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = sorted(cli.commands)
+# Every command and subcommand, as the words a user types.
+ALL_COMMANDS = sorted(
+    [name] + ([sub] if sub else [])
+    for name, command in cli.commands.items()
+    for sub in ([None, *getattr(command, "commands", {})])
+)
 
 
-@pytest.mark.parametrize("command", [None, *COMMANDS])
-def test_help(command: str | None) -> None:
-    args = [command, "--help"] if command else ["--help"]
-    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+@pytest.mark.parametrize("words", [[], *ALL_COMMANDS], ids=lambda words: " ".join(words) or "papershelf")
+def test_help(words: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*words, "--help"], catch_exceptions=False)
     assert result.exit_code == 0
     assert "Usage:" in result.output
-    if command:
-        assert cli.commands[command].help, f"{command} has no help text"
+    command = cli
+    for word in words:
+        command = command.commands[word]  # type: ignore[attr-defined]
+    assert command.help, f"{' '.join(words)} has no help text"
 
 
-@pytest.mark.parametrize("command", COMMANDS)
-def test_every_command_is_in_the_readme(command: str) -> None:
+@pytest.mark.parametrize("words", ALL_COMMANDS, ids=" ".join)
+def test_every_command_is_in_the_readme(words: list[str]) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert re.search(rf"papershelf {command}\b", readme), f"`papershelf {command}` is not in the README"
+    command = "papershelf " + " ".join(words)
+    assert re.search(rf"{command}\b", readme), f"`{command}` is not in the README"
 
 
 def test_build_reports_what_it_read_and_wrote(tmp_path: Path) -> None:

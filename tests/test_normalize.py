@@ -34,7 +34,8 @@ def reference_clean(text: str) -> str:
     """The rules written plainly, one regex each, in order. clean_text is a faster equivalent."""
     text = re.sub("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u00ad\u200b\u2060\ufeff]", "", text)
     text = unicodedata.normalize("NFC", text)
-    text = re.sub(r"(?<=\w)-[^\S\r\n]*(?:\r\n|[\r\n])[^\S\r\n]*(?=\w)", "-", text)
+    dashes, horizontal = "[-\u2010\u2011\u2013\u2014]", r"[^\S\r\n]"
+    text = re.sub(rf"(?<=\w)({dashes}{{1,2}}){horizontal}*(?:\r\n|[\r\n]){horizontal}*(?=\w)", r"\1", text)
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -54,6 +55,12 @@ def reference_clean(text: str) -> str:
         ("cost-  \n   efficient", "cost-efficient"),
         # ... a dash after a space stays a dash with spaces ...
         ("in only 1 step -\nwhich is fast", "in only 1 step - which is fast"),
+        ("1 step \u2014\nwhich", "1 step \u2014 which"),
+        # ... and so is a dash written against the word before it (it had no space after it).
+        ("statistics--\notherwise known", "statistics--otherwise known"),
+        ("statistics\u2014\notherwise", "statistics\u2014otherwise"),
+        ("pages 10\u2013\n20", "pages 10\u201320"),
+        ("three---\ndashes", "three--- dashes"),
         # ... and a blank line is a paragraph break, not a wrap.
         ("first-\n\nsecond", "first- second"),
         ("plain\nwrap", "plain wrap"),
@@ -118,7 +125,8 @@ def test_the_nbsp_paste_capture_cleans_to_plain_spaces() -> None:
     assert clean_text(header) == "Get trending papers in your email inbox!"
 
 
-_TRICKY = st.sampled_from(list("ab Z_1-\n\r\t\x00\x07\x0b\x0c\x1c\x1f\x85\xa0\u2028\u2029\u202f\u00ad\u200b\ufeff"
+_TRICKY = st.sampled_from(list("ab Z_1-\u2014\u2013\n\r\t\x00\x07\x0b\x0c\x1c\x1f\x85\xa0"
+                               "\u2028\u2029\u202f\u00ad\u200b\ufeff"
                                "e\u0301\u0308é\u1100\u1161\uac00ﬁ"))
 
 

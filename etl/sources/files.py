@@ -83,7 +83,6 @@ class SourceListing(Listing):
     file: str = ""
     encoding: str = "utf-8"
     compressed: bool = False
-    notes: list[str] = field(default_factory=list)
 
 
 def detect_source(text: str) -> str | None:

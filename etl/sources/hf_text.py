@@ -30,7 +30,7 @@ import re
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import cast
+from typing import Any
 
 from etl.identity import normalize_arxiv_id
 from etl.normalize import clean_text, parse_int
@@ -57,13 +57,14 @@ _CHROME_PHRASES = (
 )
 
 
-def _chrome_key(text: str) -> str:
-    text = _LINK_REF.sub("", text)
-    return _NON_WORD.sub("", text).casefold()
-
-
 _LINK_REF = re.compile(r"\]\[[^\]]*\]|\]\([^)]*\)")
 _NON_WORD = re.compile(r"[\W_]+")
+
+
+def _chrome_key(text: str) -> str:
+    return _NON_WORD.sub("", _LINK_REF.sub("", text)).casefold()
+
+
 _CHROME_KEYS = frozenset(_chrome_key(phrase) for phrase in _CHROME_PHRASES)
 
 _MONTH = (
@@ -83,23 +84,37 @@ _MONTHS = {name: number for number, name in enumerate(
 _NUMBER = r"\d+(?:[.,]\d+)*\s*[kKmM]?"
 # The upvote button: " [-] 19" in a page copy (button and count on one line, before the card), or "-"
 # alone inside a markdown link block (the count comes after the card's date line).
-_VOTE = re.compile(rf"\[\s*[-\u2013\u2014^\u25b2\u25b3\u2191]?\s*\]\s*(?P<count>{_NUMBER})?|-|[\u25b2\u25b3\u2191]\s*(?P<count2>{_NUMBER})?")
+_VOTE = re.compile(
+    rf"\[\s*[-\u2013\u2014^\u25b2\u25b3\u2191]?\s*\]\s*(?P<count>{_NUMBER})?"  # [-] 19
+    rf"|-"  # markdown
+    rf"|[\u25b2\u25b3\u2191]\s*(?P<count2>{_NUMBER})?"  # an arrow and its count
+)
 _COUNT = re.compile(_NUMBER)
 _AUTHORS = re.compile(r"(?:[*+\u2022\u00b7-]\s*)?(?P<n>\d[\d,]*)\s+authors?", re.IGNORECASE)
 _SUBMITTED = re.compile(r"submitted by\b\s*(?P<name>.*)", re.IGNORECASE)
 _SEPARATOR = re.compile(r"[\u00b7\u2022|]+")
-_URL = re.compile(r"<?(?P<url>(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co|arxiv\.org|export\.arxiv\.org)/\S+?)>?"
-                  r"|(?P<id>arxiv:\s*\S+|\d{4}\.\d{4,5}(?:v\d+)?)", re.IGNORECASE)
+_URL = re.compile(
+    r"<?(?P<url>(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co|arxiv\.org|export\.arxiv\.org)/\S+?)>?"
+    r"|(?P<id>arxiv:\s*\S+|\d{4}\.\d{4,5}(?:v\d+)?)",
+    re.IGNORECASE,
+)
 _HEADING = re.compile(r"(?P<marks>#{1,6})(?:\s+(?P<content>.*))?")
 # Link syntax that is not text: "[" and "][4]" around a markdown block, "](https://...)", and
 # reference definitions "[3]: https://..." (read beforehand for arXiv ids, see _link_definitions).
 _MARKUP = re.compile(r"\[|\]\s*(?:\[[^\]]*\]|\([^)]*\))?|\[[^\]]+\]:\s*\S+.*")
 _LINK_DEFINITION = re.compile(r"^[ \t]*\[([^\]\n]+)\]:[ \t]*<?([^\s>]+)", re.MULTILINE)
+# "[Title][3]" or "[Title](https://huggingface.co/papers/...)", the title possibly over several lines.
 _MARKDOWN_TITLE = re.compile(r"\[(?P<label>.*)\](?:\[(?P<ref>[^\]]*)\]|\((?P<url>[^)\s]*)[^)]*\))", re.DOTALL)
 
-# A line longer than this is prose: no metadata line or page word is this long, and no capture
-# hard-wraps at such a width. Short lines are cleaned and matched against the patterns above.
+# A line longer than this is prose: no capture hard-wraps at such a width.
 _SHORT_LINE = 250
+# No page word, date, count or "N authors" line is longer than this; a longer line is prose unless it
+# starts like a heading, link markup, a URL or "Submitted by". Only shorter lines are cleaned and
+# matched against all the patterns above, which keeps classification cheap on hard-wrapped text.
+_META_MAX = 64
+# Lines that markdown captures repeat on every card, classified without the pattern chain.
+_FIXED_LINES = {"[": BLANK, "]": BLANK, "\u00b7": BLANK, "-": VOTE, "[-]": VOTE}
+_LONG_META_START = re.compile(r"(?i)<?(?:https?:|www\.|huggingface\.co|hf\.co|arxiv|submitted by)")
 _TITLE_MAX = 300  # longest paragraph taken for a title (real titles: up to ~250 characters)
 _ABSTRACT_MIN = 200  # a paragraph this long is an abstract whatever its punctuation
 
@@ -109,7 +124,7 @@ class _Line:
     number: int
     kind: str
     text: str  # the line stripped (TEXT), or cleaned (other kinds)
-    value: object = None  # count, arXiv id, (level, content) of a heading, ISO date, ...
+    value: Any = None  # count, arXiv id, (level, content) of a heading, ISO date, ...
     raw: str = ""  # the line as in the file, for TEXT: paragraphs are cleaned from their raw lines
 
 
@@ -149,8 +164,13 @@ def _classify_text(number: int, raw: str) -> _Line:
     stripped = raw.strip()
     if not stripped:
         return _Line(number, BLANK, "")
-    if len(stripped) > _SHORT_LINE and stripped[0] not in "#[":
-        return _Line(number, TEXT, stripped)
+    fixed = _FIXED_LINES.get(stripped)
+    if fixed is not None:
+        return _Line(number, fixed, stripped)
+    if stripped[0] == "]" and _MARKUP.fullmatch(stripped):
+        return _Line(number, BLANK, stripped)
+    if len(stripped) > _META_MAX and stripped[0] not in "#[]" and not _LONG_META_START.match(stripped):
+        return _Line(number, TEXT, stripped)  # most lines: prose, no need to clean and match it here
     text = clean_text(stripped)
     if not text:
         return _Line(number, BLANK, "")
@@ -165,7 +185,7 @@ def _classify_text(number: int, raw: str) -> _Line:
             return _Line(number, HEADING, text, (len(heading.group("marks")), content))
     if first in "[]" and _MARKUP.fullmatch(text):
         return _Line(number, BLANK, text)
-    if first.isdigit() or first in "[-\u25b2\u25b3\u2191":
+    if first in "[-\u25b2\u25b3\u2191":
         vote = _VOTE.fullmatch(text)
         if vote:
             count = vote.group("count") or vote.group("count2")
@@ -225,10 +245,6 @@ def _iter_lines(text: str) -> Iterator[tuple[int, str]]:
         start, number = end + 1, number + 1
 
 
-def _heading_parts(line: _Line) -> tuple[int, str]:
-    return cast(tuple[int, str], line.value)
-
-
 def _first_word_length(line: str) -> int:
     space = line.find(" ")
     return len(line) if space < 0 else space
@@ -253,14 +269,12 @@ def _measure(sample: list[_Line]) -> _Layout:
     """Decide, from the first lines of the file, how its text lines make paragraphs, and its shape."""
     followed_by_text: list[tuple[int, int]] = []  # (line length, first word of the next line)
     text_then_text = text_then_other = 0
-    headings = pagecopy_marks = markup_lines = 0
+    headings = pagecopy_marks = 0
     for line, after in zip(sample, sample[1:] + [None]):
         if line.kind == HEADING:
             headings += 1
         elif line.kind in (PAPER_URL, SUBMITTED) or (line.kind == VOTE and line.value is not None):
             pagecopy_marks += 1
-        elif line.kind == BLANK and line.text.startswith(("[", "]")):
-            markup_lines += 1
         if line.kind != TEXT:
             continue
         if after is not None and after.kind == TEXT:
@@ -270,7 +284,19 @@ def _measure(sample: list[_Line]) -> _Layout:
         else:
             text_then_other += 1
 
-    markdown = headings > 0 and markup_lines > 0
+    width = 0
+    wraps = 0
+    if len(followed_by_text) >= 3:
+        lengths = sorted(length for length, _ in followed_by_text)
+        width = lengths[min(len(lengths) - 1, len(lengths) * 95 // 100)]  # robust to one over-long line
+        wraps = sum(1 for length, word in followed_by_text if _wraps(length, word, width))
+        if wraps < 0.6 * len(followed_by_text):
+            width = wraps = 0
+    # Paragraphs that end without a blank line after them: one line per paragraph (compact).
+    compact = text_then_text - wraps > text_then_other
+    mode = WRAPPED if width else LINES if compact else BLOCKS
+
+    markdown = headings > 0
     if markdown:
         shape: str | None = "markdown"
     elif pagecopy_marks:
@@ -278,16 +304,8 @@ def _measure(sample: list[_Line]) -> _Layout:
     elif text_then_text + text_then_other == 0:
         shape = None
     else:
-        shape = "compact" if text_then_text > text_then_other else "paste"
-
-    if len(followed_by_text) >= 3:
-        lengths = sorted(length for length, _ in followed_by_text)
-        width = lengths[min(len(lengths) - 1, len(lengths) * 95 // 100)]  # robust to one over-long line
-        wrapped = sum(1 for length, word in followed_by_text if _wraps(length, word, width))
-        if wrapped >= 0.6 * len(followed_by_text):
-            return _Layout(WRAPPED, width, shape, markdown)
-    mode = LINES if text_then_text > text_then_other else BLOCKS
-    return _Layout(mode, 0, shape, markdown)
+        shape = "compact" if compact else "paste"
+    return _Layout(mode, width, shape, markdown)
 
 
 def _wraps(length: int, next_word: int, width: int) -> bool:
@@ -312,7 +330,7 @@ class _Unit:
     line: int
     text: str = ""  # cleaned paragraph or title
     raw: str = ""
-    value: object = None
+    value: Any = None  # as _Line.value; for HEADING the arXiv id of its link, if any
 
 
 def _units(lines: Iterable[_Line], layout: _Layout, link_ids: dict[str, str]) -> Iterator[_Unit]:
@@ -348,10 +366,10 @@ def _units(lines: Iterable[_Line], layout: _Layout, link_ids: dict[str, str]) ->
 
     for line in lines:
         kind = line.kind
-        # A short line that looks like metadata but continues a wrapped paragraph is text
-        # (an abstract whose wrapped last line is a URL or a year).
-        if (paragraph and kind in (PAPER_URL, COUNT, DATE, AUTHORS) and layout.mode != LINES
-                and _joins(layout, paragraph_end, line.text)):
+        # A short line that looks like metadata or a page word but continues a paragraph is text
+        # (an abstract whose wrapped last line is a URL or a year, a title that wraps before "models").
+        if (paragraph and kind in (PAPER_URL, COUNT, DATE, AUTHORS, CHROME) and layout.mode != LINES
+                and not line.text.startswith("#") and _joins(layout, paragraph_end, line.text)):
             kind = TEXT
             line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw)
         if kind == TEXT:
@@ -367,7 +385,7 @@ def _units(lines: Iterable[_Line], layout: _Layout, link_ids: dict[str, str]) ->
         if paragraph:
             yield from flush_paragraph()
         if kind == HEADING:
-            level, content = _heading_parts(line)
+            level, content = line.value
             if heading and level != heading_level:
                 yield from flush_heading()
             if not heading:
@@ -430,8 +448,6 @@ class _Assembler:
         self.current: _Open | None = None
         self.pending = _Pending()
         self.position = 0
-        self.date_text: str | None = None
-        self.started = False
         self.deferred: deque[tuple[_Unit, str]] = deque()
 
     def _next(self) -> _Unit | None:
@@ -472,7 +488,6 @@ class _Assembler:
 
     def _open(self, unit: _Unit, structural: bool, arxiv_id: str | None = None) -> None:
         pending, self.pending = self.pending, _Pending()
-        self.started = True
         self.current = _Open(
             title=unit.text, line=unit.line, raw=unit.raw, structural=structural or arxiv_id is not None,
             arxiv_id=arxiv_id or pending.arxiv_id, upvotes=pending.upvotes, author_count=pending.author_count,
@@ -501,8 +516,9 @@ class _Assembler:
             current = self.current
             if kind == TEXT:
                 if current is not None and current.abstract is None:
-                    if current.structural or _looks_like_abstract(unit.text) or not _looks_like_title(unit.text):
-                        current.abstract = unit.text
+                    text = unit.text
+                    if current.structural or _looks_like_abstract(text) or not _looks_like_title(text):
+                        current.abstract = text
                         continue
                     yield from self._close()  # the previous title had no abstract: this is a new title
                     self._open(unit, structural=False)
@@ -513,43 +529,39 @@ class _Assembler:
                 elif current is None:
                     yield self._unplaced(unit, "with no title before it (an abstract without its title?)")
                 else:
-                    why = f"after the abstract of {cut(current.title, 120)!r}, and it does not read like a title"
+                    title = cut(current.title, 120)
+                    why = f"after the abstract of {title!r}, and it does not read like a title"
                     self.deferred.append((unit, why))
             elif kind == HEADING:
                 yield from self._close()
-                self._open(unit, structural=True, arxiv_id=unit.value)  # type: ignore[arg-type]
+                self._open(unit, structural=True, arxiv_id=unit.value)
             elif kind == VOTE:
                 yield from self._close()
-                self.pending = _Pending(upvotes=unit.value)  # type: ignore[arg-type]
-                self.started = True
+                self.pending = _Pending(upvotes=unit.value)
             elif kind == SUBMITTED:
-                if current is not None:
-                    yield from self._close()
-                self.started = True
+                yield from self._close()
             elif kind == PAPER_URL:
                 if current is not None and current.arxiv_id is None:
-                    current.arxiv_id = unit.value  # type: ignore[assignment]
+                    current.arxiv_id = unit.value
                     if current.abstract is None:
                         current.structural = True
                 else:
-                    self.pending.arxiv_id = unit.value  # type: ignore[assignment]
+                    self.pending.arxiv_id = unit.value
             elif kind == AUTHORS:
                 if current is not None and current.author_count is None:
-                    current.author_count = unit.value  # type: ignore[assignment]
+                    current.author_count = unit.value
                 else:
-                    self.pending.author_count = unit.value  # type: ignore[assignment]
+                    self.pending.author_count = unit.value
             elif kind == COUNT:
                 # Markdown captures show the count after the card's date: it belongs to the open paper.
                 if current is not None and current.upvotes is None:
-                    current.upvotes = unit.value  # type: ignore[assignment]
+                    current.upvotes = unit.value
                 else:
-                    self.pending.upvotes = unit.value  # type: ignore[assignment]
-            elif kind == DATE:
-                if not self.started and current is None:
-                    if self.date_text is None:
-                        self.date_text = unit.text
-                elif current is not None and unit.value and current.published is None:
-                    current.published = unit.value  # type: ignore[assignment]
+                    self.pending.upvotes = unit.value
+            # The listing's own date line comes before any paper (parse reads it); a date line
+            # inside a card is the paper's date, kept when it shows its year (page copies).
+            elif kind == DATE and current is not None and unit.value and current.published is None:
+                current.published = unit.value
         yield from self._close()
 
 
@@ -597,16 +609,27 @@ def parse(text: str) -> Listing:
     layout = _measure(sample)
     link_ids = _link_definitions(text) if layout.markdown and "]:" in text else {}
 
-    # The date line comes before the first card, so it is within the sample; read it now so that
-    # the Listing has it before its items are consumed.
-    head = _Assembler(_units(iter(sample), layout, link_ids))
-    for _ in head.items():
-        if head.started:
+    # The listing's date line comes before its first card or title, so within the sample: read it
+    # now so that the Listing carries it before its items are consumed.
+    date_text = date = None
+    for line in sample:
+        if line.kind in (TEXT, HEADING, VOTE, SUBMITTED):
             break
-    date_text = head.date_text
+        if line.kind == DATE:
+            date_text, date = line.text, line.value  # an ISO date only when the line shows the year
+            break
 
     def items() -> Iterator[Item]:
         lines = (_classify(number, raw) for number, raw in _iter_lines(text))
-        yield from _Assembler(_units(lines, layout, link_ids)).items()
+        count = 0
+        for item in _Assembler(_units(lines, layout, link_ids)).items():
+            count += 1
+            yield item
+        if count == 0 and clean_text(text):
+            # A capture of the page's header alone (the copy missed the cards): say so, never silently.
+            last_line = text.count("\n") + 1
+            yield Reject(
+                f"lines 1-{last_line}: no paper in this capture, only page header lines", cut(text), 1, 1
+            )
 
-    return Listing(source=SOURCE, items=items(), shape=layout.shape, date_text=date_text, date=None)
+    return Listing(source=SOURCE, items=items(), shape=layout.shape, date_text=date_text, date=date)
