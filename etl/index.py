@@ -9,11 +9,48 @@ from .schema import FTS_DDL, FTS_TABLE, FTS_TRIGGERS, VIEWS, table_ddl
 # Titles say more about a paper than any abstract sentence: bm25 weights title, abstract.
 RANK_FUNCTION = "bm25(10.0, 1.0)"
 
+# Indexes the loader never reads while it loads: a full build creates them after the bulk load,
+# sorting each once instead of inserting millions of keys at random places.
+LOAD_INDEXES = frozenset({"idx_papers_title_key"})
 
-def create_tables(conn: sqlite3.Connection) -> None:
-    """Create every table and index of etl/schema.py in an empty database."""
+# FTS5 settings for one bulk 'rebuild' (STYLE.md pitfall 11): a 64 MB hash of pending terms and no
+# merging while segments are written. Afterwards the defaults come back for the small writes of `add`.
+BULK_FTS_SETTINGS = {"hashsize": 64 * 2**20, "automerge": 0, "crisismerge": 64}
+DEFAULT_FTS_SETTINGS = {"hashsize": 1024 * 1024, "automerge": 4, "crisismerge": 16}
+
+
+def create_tables(conn: sqlite3.Connection, *, defer_indexes: bool = False) -> list[str]:
+    """Create every table and index of etl/schema.py in an empty database.
+
+    With ``defer_indexes`` the secondary indexes the loader does not need are not created: they are
+    returned, for ``create_indexes`` once the tables are loaded.
+    """
+    deferred = []
     for statement in table_ddl():
+        if defer_indexes and statement.startswith("CREATE INDEX") and _index_name(statement) not in LOAD_INDEXES:
+            deferred.append(statement)
+            continue
         conn.execute(statement)
+    return deferred
+
+
+def _index_name(statement: str) -> str:
+    return statement.split()[2].strip('"')
+
+
+def create_indexes(conn: sqlite3.Connection, statements: list[str], *, tables: set[str] | None = None) -> list[str]:
+    """Create the deferred indexes (those on ``tables`` only, when given); return the others."""
+    left = []
+    for statement in statements:
+        if tables is None or _index_table(statement) in tables:
+            conn.execute(statement)
+        else:
+            left.append(statement)
+    return left
+
+
+def _index_table(statement: str) -> str:
+    return statement.split(" ON ")[1].split()[0].strip('"')
 
 
 def has_table(conn: sqlite3.Connection, name: str) -> bool:
@@ -28,8 +65,15 @@ def rebuild_fts(conn: sqlite3.Connection) -> None:
     drop_fts(conn)
     conn.execute(FTS_DDL)
     conn.execute(f"insert into {FTS_TABLE}({FTS_TABLE}, rank) values ('rank', '{RANK_FUNCTION}')")
+    _configure(conn, BULK_FTS_SETTINGS)
     conn.execute(f"insert into {FTS_TABLE}({FTS_TABLE}) values ('rebuild')")
+    _configure(conn, DEFAULT_FTS_SETTINGS)
     _run_script(conn, FTS_TRIGGERS)
+
+
+def _configure(conn: sqlite3.Connection, settings: dict[str, int]) -> None:
+    for name, value in settings.items():
+        conn.execute(f"insert into {FTS_TABLE}({FTS_TABLE}, rank) values (?, ?)", (name, value))
 
 
 def drop_fts(conn: sqlite3.Connection) -> None:
