@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-import subprocess
 import sys
 from pathlib import Path
 
@@ -113,19 +112,6 @@ def search(query: str, db_path: Path, limit: int) -> None:
         click.echo("   " + snippet)
 
 
-@cli.command()
-@db_option
-@click.option("--port", default=8001, show_default=True, help="Port to serve on")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Host to bind")
-def serve(db_path: Path, port: int, host: str) -> None:
-    """Serve the database with Datasette and metadata.yml."""
-    if not db_path.exists():
-        raise click.ClickException(f"{db_path} does not exist: run `papershelf build` first")
-    command = [sys.executable, "-m", "datasette", "serve", str(db_path), "--metadata", str(METADATA),
-               "--host", host, "--port", str(port)]
-    raise SystemExit(subprocess.call(command))
-
-
 @cli.group()
 def fetch() -> None:
     """Download listings (Daily Papers API, arXiv API), keep them under listings/ and add them."""
@@ -205,3 +191,11 @@ def schema() -> None:
 def metadata() -> None:
     """Print the Datasette metadata (metadata.yml) generated from the schema."""
     click.echo(metadata_yaml(), nl=False)
+
+
+# Publication commands (etl/cli_publish.py): serve, export, report.
+from .cli_publish import export, report, serve
+
+cli.add_command(serve)
+cli.add_command(export)
+cli.add_command(report)

@@ -220,7 +220,46 @@ CREATE TRIGGER "papers_au" AFTER UPDATE OF title, abstract ON "papers" BEGIN
 END;
 """
 
-VIEWS: dict[str, str] = {}
+# Views for browsing in Datasette, each made for faceting (their descriptions are in etl/metadata_base.yml).
+VIEWS: dict[str, str] = {
+    # One row per (paper, keyword): facet by keyword, source, month or has_code; the keyword links on a
+    # paper's page select this view's keyword facet.
+    "keyword_papers": """select
+  p.title as title,
+  k.display as keyword,
+  pk.source as source,
+  p.last_seen as last_seen,
+  p.upvotes as upvotes,
+  p.has_code as has_code,
+  substr(p.first_seen, 1, 7) as month,
+  p.first_seen as first_seen,
+  pk.rank as rank,
+  p.id as paper_id,
+  k.key as keyword_key,
+  k.id as keyword_id
+from paper_keywords pk
+join keywords k on k.id = pk.keyword_id
+join papers p on p.id = pk.paper_id""",
+    # One row per paper with its keywords, link kinds and hosts as JSON arrays (Datasette's array
+    # facets), the month of its first listing and has_code: the papers table made for faceting.
+    "paper_list": """select
+  p.title as title,
+  p.last_seen as last_seen,
+  substr(p.first_seen, 1, 7) as month,
+  p.upvotes as upvotes,
+  p.has_code as has_code,
+  (select json_group_array(display) from (
+    select distinct k.display from paper_keywords pk join keywords k on k.id = pk.keyword_id
+    where pk.paper_id = p.id order by pk.source, pk.rank)) as keywords,
+  (select json_group_array(kind) from (
+    select distinct kind from links where links.paper_id = p.id order by kind)) as link_kinds,
+  (select json_group_array(host) from (
+    select distinct host from links where links.paper_id = p.id order by host)) as link_hosts,
+  p.organization as organization,
+  p.first_seen as first_seen,
+  p.id as paper_id
+from papers p""",
+}
 
 
 def table_ddl() -> list[str]:

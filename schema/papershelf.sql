@@ -187,3 +187,38 @@ CREATE TRIGGER "papers_au" AFTER UPDATE OF title, abstract ON "papers" BEGIN
   INSERT INTO "papers_fts"("papers_fts", rowid, title, abstract) VALUES('delete', old.rowid, old.title, old.abstract);
   INSERT INTO "papers_fts"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);
 END;
+
+CREATE VIEW "keyword_papers" AS select
+  p.title as title,
+  k.display as keyword,
+  pk.source as source,
+  p.last_seen as last_seen,
+  p.upvotes as upvotes,
+  p.has_code as has_code,
+  substr(p.first_seen, 1, 7) as month,
+  p.first_seen as first_seen,
+  pk.rank as rank,
+  p.id as paper_id,
+  k.key as keyword_key,
+  k.id as keyword_id
+from paper_keywords pk
+join keywords k on k.id = pk.keyword_id
+join papers p on p.id = pk.paper_id;
+
+CREATE VIEW "paper_list" AS select
+  p.title as title,
+  p.last_seen as last_seen,
+  substr(p.first_seen, 1, 7) as month,
+  p.upvotes as upvotes,
+  p.has_code as has_code,
+  (select json_group_array(display) from (
+    select distinct k.display from paper_keywords pk join keywords k on k.id = pk.keyword_id
+    where pk.paper_id = p.id order by pk.source, pk.rank)) as keywords,
+  (select json_group_array(kind) from (
+    select distinct kind from links where links.paper_id = p.id order by kind)) as link_kinds,
+  (select json_group_array(host) from (
+    select distinct host from links where links.paper_id = p.id order by host)) as link_hosts,
+  p.organization as organization,
+  p.first_seen as first_seen,
+  p.id as paper_id
+from papers p;

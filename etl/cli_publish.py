@@ -1,0 +1,102 @@
+"""Publication commands: serve (Datasette with papershelf's plugin), export (Parquet/CSV + datapackage.json)
+and report (charts and an HTML page from etl.analysis). Registered on the group in etl/cli.py."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from .build import DEFAULT_DB
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(file_okay=True, dir_okay=False, path_type=Path),
+    default=DEFAULT_DB,
+    show_default=True,
+    help="SQLite database file",
+)
+
+
+def _existing(db_path: Path) -> Path:
+    if not db_path.exists():
+        raise click.ClickException(f"{db_path} does not exist: run `papershelf build` first")
+    return db_path
+
+
+def datasette_serve_args(db_path: Path, metadata: Path, port: int, host: str, immutable: bool) -> list[str]:
+    """The `datasette serve` arguments papershelf serves with: its metadata, settings and time limits."""
+    from .datasette_plugin import SETTINGS
+
+    args = ["serve", "-i" if immutable else "", str(db_path), "--metadata", str(metadata),
+            "--host", host, "--port", str(port)]
+    for name, value in SETTINGS.items():
+        args += ["--setting", name, ("on" if value else "off") if isinstance(value, bool) else str(value)]
+    return [arg for arg in args if arg]
+
+
+@click.command()
+@db_option
+@click.option("--port", default=8001, show_default=True, help="Port to serve on")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Host to bind")
+@click.option("--immutable", is_flag=True,
+              help="Serve the file as immutable (faster, for publication; do not add to it while serving)")
+def serve(db_path: Path, port: int, host: str, immutable: bool) -> None:
+    """Serve the database with Datasette: ranked search, paper and keyword pages, canned queries.
+
+    Read-only, with a time limit on every SQL query.
+    """
+    _existing(db_path)
+    import tempfile
+
+    from datasette.cli import cli as datasette_cli
+
+    from .datasette_plugin import ensure_registered
+    from .publish import metadata_yaml
+
+    ensure_registered()
+    with tempfile.TemporaryDirectory(prefix="papershelf-") as folder:
+        # The metadata generated from the installed package: the same text as the committed metadata.yml.
+        metadata = Path(folder) / "metadata.yml"
+        metadata.write_text(metadata_yaml(), encoding="utf-8")
+        datasette_cli.main(args=datasette_serve_args(db_path, metadata, port, host, immutable),
+                           prog_name="papershelf serve")
+
+
+@click.command()
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
+              help="File format of the tables")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("export"),
+              show_default=True, help="Folder to write the files and datapackage.json into")
+def export(db_path: Path, fmt: str, out: Path) -> None:
+    """Export every table as Parquet or CSV, with a Frictionless datapackage.json describing them.
+
+    The descriptor (types, descriptions, primary and foreign keys, license, sources) is generated
+    from the schema; check it with `frictionless validate DIR/datapackage.json`.
+    """
+    from .export import export as run_export
+
+    descriptor = run_export(_existing(db_path), out, fmt)  # type: ignore[arg-type]
+    for resource in descriptor["resources"]:
+        rows = resource["papershelf:rows"]
+        click.echo(f"{out / resource['path']}: {rows:,} row{'' if rows == 1 else 's'}")
+    click.echo(f"{out / 'datapackage.json'}: {len(descriptor['resources'])} resources")
+
+
+@click.command()
+@db_option
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("report"),
+              show_default=True, help="Folder to write the charts and index.html into")
+def report(db_path: Path, out: Path) -> None:
+    """Draw charts (papers per month, keyword trends, code availability, upvotes) and an HTML page.
+
+    Built from the polars functions of etl/analysis.py; open DIR/index.html in a browser.
+    """
+    from .report import make_report
+
+    result = make_report(_existing(db_path), out)
+    for chart in result.charts:
+        click.echo(f"{chart.title}: {out / chart.file if chart.file else 'not drawn: ' + chart.missing}")
+    click.echo(f"Open {result.index}")

@@ -1,0 +1,280 @@
+"""Ranked full-text search for the papers table: ``/papershelf/papers?_search=`` (HTML) and ``.json``.
+
+Datasette 0.65 filters a table by ``?_search=`` but orders the matches by a column, never by relevance.
+This view takes over such requests when the user asked for no sort of their own: it keeps the
+table's column filters (``has_code=1``, ``last_seen__gte=2025-01-01``: Datasette's own filter syntax),
+orders by bm25 (the rank configured on papers_fts, titles weighted 10 to 1) and adds a snippet with
+the matching words in ``<mark>``. Anything else (an explicit ``_sort``, facets, ``_where``, CSV, …)
+goes to Datasette's table view unchanged.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import urllib.parse
+from dataclasses import dataclass, field
+from typing import Any
+
+from datasette.database import QueryInterrupted
+from datasette.filters import Filters
+from datasette.utils import escape_fts, escape_sqlite
+from datasette.utils.asgi import Response
+from datasette.views.table import TableView
+
+from ..schema import FTS_TABLE
+from ..schema import papers as papers_schema
+
+DATABASE = "papershelf"
+TABLE = "papers"
+PAPER_COLUMNS = [str(column.name) for column in papers_schema.columns]
+# Query-string arguments this view understands; any other _argument means "Datasette's table view".
+OWN_ARGUMENTS = {"_search", "_searchmode", "_size", "_next", "_shape", "_sort", "_sort_desc"}
+SHAPES = ("arrays", "objects", "array", "object")
+RANKED_BY = "relevance: bm25 over title and abstract, title weighted 10 to 1"
+SNIPPET = f"snippet({FTS_TABLE}, -1, '<mark>', '</mark>', '…', 24)"
+
+
+class SearchError(ValueError):
+    """Search text or arguments that cannot run; the message says what to change."""
+
+
+@dataclass
+class RankedSearch:
+    """One ranked search: the text, Datasette-style column filters, a page."""
+
+    text: str
+    raw: bool = False  # FTS5 query syntax (AND, OR, NOT, NEAR, prefix*, column:) instead of words
+    filters: list[tuple[str, str]] = field(default_factory=list)
+    size: int = 50
+    offset: int = 0
+
+    def match_expression(self) -> str:
+        return self.text if self.raw else escape_fts(self.text)
+
+    def where(self) -> tuple[str, dict[str, Any]]:
+        """The column filters as SQL over the subquery's columns (names validated, values bound)."""
+        unknown = sorted({column for column, _, _ in Filters(self.filters).selections()} - set(PAPER_COLUMNS))
+        if unknown:
+            raise SearchError(f"papers has no column {', '.join(map(repr, unknown))} to filter on")
+        clauses, params = Filters(sorted(self.filters)).build_where_clauses(TABLE)
+        return (" and ".join(clauses) or "1"), params
+
+    def human_description(self) -> str:
+        return Filters(sorted(self.filters)).human_description_en()
+
+    def sql(self) -> tuple[str, str, dict[str, Any]]:
+        """(rows SQL, count SQL, params). The filters apply outside the FTS join, where ``title``
+        means the paper's column; ORDER BY rank with no tie-breaker lets FTS5 return rows in rank
+        order itself, so snippets are made only for the page's rows."""
+        where, params = self.where()
+        params = {**params, "search": self.match_expression(), "limit": self.size + 1, "offset": self.offset}
+        columns = ", ".join(f"papers.{escape_sqlite(c)}" for c in PAPER_COLUMNS)
+        inner = (
+            f"select {columns}, {SNIPPET} as snippet, {FTS_TABLE}.rank as score"
+            f" from {FTS_TABLE} join papers on papers.rowid = {FTS_TABLE}.rowid"
+            f" where {FTS_TABLE} match :search"
+        )
+        rows_sql = f"select * from ({inner}) where {where} order by score limit :limit offset :offset"
+        count_inner = (
+            f"select {columns} from {FTS_TABLE} join papers on papers.rowid = {FTS_TABLE}.rowid"
+            f" where {FTS_TABLE} match :search"
+        )
+        count_sql = f"select count(*) from ({count_inner}) where {where}"
+        return rows_sql, count_sql, params
+
+
+def wants_ranked(request: Any) -> bool:
+    """A search on the papers table with no sort of the user's own and nothing only the table view does."""
+    args = request.args
+    if "_search" not in args:
+        return False
+    if args.get("_sort") or args.get("_sort_desc"):
+        return False
+    for key in args:
+        if key.startswith("_") and "__" not in key and key not in OWN_ARGUMENTS:
+            return False
+    return request.url_vars.get("format") in (None, "json")
+
+
+def parse_request(request: Any, default_size: int, max_size: int) -> RankedSearch:
+    args = request.args
+    text = (args.get("_search") or "").strip()
+    raw = args.get("_searchmode") == "raw"
+    filters = [
+        (key, value)
+        for key in args
+        if not (key.startswith("_") and "__" not in key)
+        for value in args.getlist(key)
+    ]
+    try:
+        size = int(args.get("_size") or default_size) if args.get("_size") != "max" else max_size
+        offset = int(args.get("_next") or 0)
+    except ValueError:
+        raise SearchError("_size and _next must be whole numbers") from None
+    if size < 1 or size > max_size:
+        raise SearchError(f"_size must be between 1 and {max_size}")
+    if offset < 0:
+        raise SearchError("_next must not be negative")
+    return RankedSearch(text=text, raw=raw, filters=filters, size=size, offset=offset)
+
+
+def explain_fts_error(search: RankedSearch, error: Exception) -> str:
+    """A message a person can act on, for an FTS5 syntax error."""
+    detail = str(error).removeprefix("fts5: ")
+    if search.raw:
+        return (
+            f"The search “{search.text}” is not valid full-text query syntax ({detail}). With"
+            " _searchmode=raw, AND, OR, NOT and NEAR are operators, quotes must pair up and a"
+            " column filter needs a column name (title: or abstract:). Put words in \"double quotes\""
+            " to search for them literally, or drop _searchmode=raw to search for the words as typed."
+        )
+    return f"The search “{search.text}” could not run ({detail}). Try plain words."
+
+
+async def run(datasette: Any, search: RankedSearch) -> tuple[list[dict[str, Any]], int | None]:
+    """The page's rows (dicts) and the number of matches (None when counting took too long)."""
+    db = datasette.get_database(DATABASE)
+    rows_sql, count_sql, params = search.sql()
+    try:
+        results = await db.execute(rows_sql, params, log_sql_errors=False)
+    except QueryInterrupted:
+        raise SearchError(
+            f"The search “{search.text}” took too long: add words to narrow it, or a filter"
+        ) from None
+    except sqlite3.OperationalError as error:
+        # Raw FTS5 syntax fails in many ways (syntax error, unterminated string, no such column,
+        # unknown special query); a locked or broken database is not the search's fault.
+        message = str(error)
+        if (search.raw or "fts5" in message) and "locked" not in message and "disk" not in message:
+            raise SearchError(explain_fts_error(search, error)) from None
+        raise
+    rows = [dict(zip(results.columns, row)) for row in results.rows]
+    try:
+        count = (await db.execute(count_sql, params)).first()[0]
+    except QueryInterrupted:
+        count = None
+    return rows, count
+
+
+def _url(request: Any, path: str, changes: dict[str, str | None]) -> str:
+    """``path`` with the request's query string, some arguments replaced or (None) removed."""
+    pairs = [(k, v) for k, v in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True)
+             if k not in changes]
+    pairs += [(k, v) for k, v in changes.items() if v is not None]
+    query = urllib.parse.urlencode(pairs)
+    return path + (f"?{query}" if query else "")
+
+
+def _json(datasette: Any, request: Any, search: RankedSearch, rows: list[dict[str, Any]],
+          count: int | None, next_url: str | None) -> Response:
+    shape = request.args.get("_shape") or "arrays"
+    if shape not in SHAPES:
+        return _json_error(f"_shape must be one of {', '.join(SHAPES)}", 400)
+    columns = [*PAPER_COLUMNS, "snippet", "score"]
+    if shape == "array":
+        return Response.json(rows)
+    if shape == "object":
+        return Response.json({row["id"]: row for row in rows})
+    body = {
+        "ok": True,
+        "database": DATABASE,
+        "table": TABLE,
+        "search": search.text,
+        "ranked_by": RANKED_BY,
+        "human_description_en": _description(search),
+        "filtered_table_rows_count": count,
+        "columns": columns,
+        "primary_keys": ["id"],
+        "rows": rows if shape == "objects" else [[row[c] for c in columns] for row in rows],
+        "next": str(search.offset + search.size) if next_url else None,
+        "next_url": datasette.absolute_url(request, next_url) if next_url else None,
+    }
+    return Response.json(body)
+
+
+def _json_error(message: str, status: int) -> Response:
+    return Response.json({"ok": False, "error": message, "status": status, "title": "Search error"},
+                         status=status)
+
+
+def _description(search: RankedSearch) -> str:
+    filters = search.human_description()
+    text = f'search matches "{search.text}"'
+    return f"{text} {filters}" if filters else text
+
+
+async def papers_table(datasette: Any, request: Any, send: Any) -> Response | None:
+    """Route for /papershelf/papers[.format]: ranked search, or Datasette's own table view."""
+    if not wants_ranked(request) or DATABASE not in datasette.databases:
+        return await TableView.as_view(datasette)(request, send)
+    await datasette.ensure_permissions(
+        request.actor, [("view-table", (DATABASE, TABLE)), ("view-database", DATABASE), "view-instance"]
+    )
+    is_json = request.url_vars.get("format") == "json"
+    path = request.path
+    table_path = datasette.urls.table(DATABASE, TABLE)
+    metadata = datasette.table_metadata(DATABASE, TABLE)
+    try:
+        search = parse_request(request, int(metadata.get("size") or datasette.page_size),
+                               datasette.max_returned_rows)
+    except SearchError as error:
+        return _json_error(str(error), 400) if is_json else await _html(
+            datasette, request, RankedSearch(text=request.args.get("_search", "")), [], None, None, str(error), 400)
+    if not search.text:
+        # An empty search box means "no search": the table itself (JSON callers get told).
+        if is_json:
+            return _json_error("Empty search: give _search some words, e.g. ?_search=diffusion", 400)
+        return Response.redirect(_url(request, table_path, {"_search": None, "_searchmode": None}))
+    try:
+        rows, count = await run(datasette, search)
+    except SearchError as error:
+        if is_json:
+            return _json_error(str(error), 400)
+        return await _html(datasette, request, search, [], None, None, str(error), 400)
+    next_url = None
+    if len(rows) > search.size:
+        rows = rows[: search.size]
+        next_url = _url(request, path, {"_next": str(search.offset + search.size)})
+    if is_json:
+        return _json(datasette, request, search, rows, count, next_url)
+    return await _html(datasette, request, search, rows, count, next_url, None, 200)
+
+
+async def _html(datasette: Any, request: Any, search: RankedSearch, rows: list[dict[str, Any]],
+                count: int | None, next_url: str | None, error: str | None, status: int) -> Response:
+    table_path = datasette.urls.table(DATABASE, TABLE)
+    filters = [
+        {"description": Filters([(key, value)]).human_description_en().removeprefix("where "),
+         "remove_url": _url_without_pair(request, table_path, key, value)}
+        for key, value in search.filters
+    ]
+    has_code_only = ("has_code", "1") in search.filters
+    context = {
+        "database": DATABASE,
+        "table": TABLE,
+        "search": search.text,
+        "searchmode": "raw" if search.raw else "",
+        "rows": rows,
+        "count": count,
+        "offset": search.offset,
+        "next_url": next_url,
+        "error": error,
+        "filters": filters,
+        "hidden_args": [(k, v) for k, v in search.filters] + ([("_searchmode", "raw")] if search.raw else []),
+        "has_code_only": has_code_only,
+        "has_code_url": _url(request, table_path, {"has_code": None if has_code_only else "1", "_next": None}),
+        "json_url": _url(request, datasette.urls.table(DATABASE, TABLE, format="json"), {"_shape": "objects"}),
+        "newest_first_url": _url(request, table_path, {"_sort_desc": "last_seen", "_next": None}),
+        "ranked_by": RANKED_BY,
+        "metadata": datasette.table_metadata(DATABASE, TABLE),
+    }
+    html = await datasette.render_template(["papershelf_search.html"], context, request=request,
+                                           view_name="papershelf_search")
+    return Response.html(html, status=status)
+
+
+def _url_without_pair(request: Any, path: str, key: str, value: str) -> str:
+    pairs = [(k, v) for k, v in urllib.parse.parse_qsl(request.query_string, keep_blank_values=True)
+             if (k, v) != (key, value) and k != "_next"]
+    query = urllib.parse.urlencode(pairs)
+    return path + (f"?{query}" if query else "")
