@@ -36,7 +36,6 @@ import os
 import random
 import re
 import sys
-import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -273,8 +272,14 @@ class Generator:
         low, high = TITLE_RANGE
         target = rng.randint(low, high)
         words: list[str] = []
+        seen: set[str] = set()  # real titles seldom repeat a word: "Diffusion ... Diffusion" is noise
         while len(" ".join(words)) < target - len(name) - 2:
-            words += [w for w in self.vocabulary.titles.sentence(rng, 16) if w != "."]
+            for word in self.vocabulary.titles.sentence(rng, 16):
+                key = word.lower().strip(",:;()")
+                if word == "." or (len(key) > 3 and key in seen):
+                    continue
+                seen.add(key)
+                words.append(word)
             if len(" ".join(words)) < target - len(name) - 2:
                 words.append(rng.choice(["for", "with", "and", "via", "in"]))
         body = " ".join(words)
@@ -283,8 +288,12 @@ class Generator:
         else:
             title = f"{_trim(body, target - len(name) - 5)} via {name}"
         title = title.rstrip(" .,;:-(")
+        fillers = [w for w in ("Models", "Learning", "Agents", "Reasoning", "Benchmarks", "Systems")
+                   if w.lower() not in title.lower()]
+        while len(title) < low and fillers:
+            title += " " + fillers.pop(int(rng.random() * len(fillers)))
         while len(title) < low:
-            title += " " + rng.choice(["Models", "Learning", "Agents", "Reasoning", "at Scale"])
+            title += " at Scale"
         return title[:high].rstrip(" .,;:-(")
 
     def abstract(self, rng: random.Random, index: int) -> tuple[str, list[str]]:
@@ -515,7 +524,7 @@ class Writer:
         items = []
         for paper, is_new in papers:
             upvotes = int(rng.paretovariate(1.3)) - 1 + (0 if is_new else rng.randint(1, 40))
-            summary = "\n".join(textwrap.wrap(paper.abstract, 79, break_long_words=False, break_on_hyphens=False))
+            summary = _wrap(paper.abstract, 79)
             body: dict[str, object] = {
                 "id": paper.arxiv_id,
                 "authors": [
@@ -553,6 +562,19 @@ class Writer:
                                         "fullname": paper.organization}
             items.append(item)
         return json.dumps(items, ensure_ascii=False, indent=2) + "\n"
+
+
+def _wrap(text: str, width: int) -> str:
+    """Greedy hard wrap at spaces, as the API's summaries are wrapped (textwrap is 10x slower)."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\n".join(lines)
 
 
 _WRITER: Writer | None = None
