@@ -102,8 +102,26 @@ def candidates(title: str, abstract: str) -> Any:
     return keywords_module.candidates(title, abstract or "")
 
 
+def _rank_takes_displays() -> bool:
+    import inspect
+
+    try:
+        return "displays" in inspect.signature(keywords_module.rank).parameters and hasattr(
+            keywords_module, "display_of"
+        )
+    except (TypeError, ValueError):
+        return False
+
+
 def rank(doc: Any, stats: Any) -> list[Any]:
+    """The paper's keywords; when etl.keywords can, without their display (KeywordWriter asks
+    ``display_of`` for the keywords it has not stored yet: most keywords of a paper are known)."""
+    if RANK_WITHOUT_DISPLAYS:
+        return keywords_module.rank(doc, stats, top=TOP_KEYWORDS, displays=False)
     return keywords_module.rank(doc, stats, top=TOP_KEYWORDS)
+
+
+RANK_WITHOUT_DISPLAYS = extraction_available() and _rank_takes_displays()
 
 
 class KeywordWriter:
@@ -123,24 +141,26 @@ class KeywordWriter:
         self.touched: set[int] = set()
         self.count = 0
 
-    def keyword_id(self, key: str, display: str) -> int:
-        cached = self._ids.get(key)
-        if cached is not None:
-            return cached
-        row = self.conn.execute(
-            "select id from keywords where key = ? and source = ?", (key, PAPERSHELF)
-        ).fetchone()
-        keyword_id = row[0] if row else int(
-            self.conn.execute(
-                "insert into keywords (key, display, source) values (?, ?, ?)", (key, display, PAPERSHELF)
-            ).lastrowid or 0
-        )
-        if len(self._ids) >= KEYWORD_CACHE:
+    def _lookup(self, keys: list[str]) -> None:
+        """Cache the ids of the stored keywords among ``keys`` (one query for a paper's keywords)."""
+        if len(self._ids) + len(keys) > KEYWORD_CACHE:
             self._ids.clear()
+        marks = ", ".join("?" * len(keys))
+        self._ids.update(self.conn.execute(
+            f"select key, id from keywords where source = ? and key in ({marks})", (PAPERSHELF, *keys)
+        ))
+
+    def _new_keyword(self, key: str, display: str, doc: Any) -> int:
+        if doc is not None and RANK_WITHOUT_DISPLAYS:
+            display = keywords_module.display_of(doc, key)
+        keyword_id = int(self.conn.execute(
+            "insert into keywords (key, display, source) values (?, ?, ?)", (key, display, PAPERSHELF)
+        ).lastrowid or 0)
         self._ids[key] = keyword_id
         return keyword_id
 
-    def add(self, paper_id: str, ranked: list[Any]) -> None:
+    def add(self, paper_id: str, ranked: list[Any], doc: Any = None) -> None:
+        """The keywords of one paper (``doc``: its candidates, for the display of new keywords)."""
         if self.replace:
             self.flush()
             self.touched.update(
@@ -151,10 +171,14 @@ class KeywordWriter:
             self.conn.execute(
                 "delete from paper_keywords where paper_id = ? and source = ?", (paper_id, PAPERSHELF)
             )
+        ids = self._ids
+        unknown = [keyword.key for keyword in ranked if keyword.key not in ids]
+        if unknown:
+            self._lookup(unknown)
         seen: set[int] = set()
         position = 0
         for keyword in ranked:
-            keyword_id = self.keyword_id(keyword.key, keyword.display)
+            keyword_id = ids.get(keyword.key) or self._new_keyword(keyword.key, keyword.display, doc)
             if keyword_id in seen:
                 continue
             seen.add(keyword_id)
@@ -221,8 +245,9 @@ def _refresh_all_keywords(conn: sqlite3.Connection) -> None:
         stats.add(candidates(title, abstract))
     _delete_extracted(conn)
     writer = KeywordWriter(conn)
-    for paper_id, title, abstract in conn.execute("select id, title, abstract from papers order by rowid").fetchall():
-        writer.add(paper_id, rank(candidates(title, abstract), stats))
+    for paper_id, title, abstract in conn.execute("select id, title, abstract from papers order by rowid"):
+        doc = candidates(title, abstract)
+        writer.add(paper_id, rank(doc, stats), doc)
     writer.flush()
     store_stats(conn, stats)
 
@@ -246,7 +271,7 @@ def _refresh_some_keywords(conn: sqlite3.Connection, paper_ids: set[str], filled
     stats = keywords_module.CorpusStats(n_docs, needed_df_rows(conn, [doc for _, doc in docs]))
     writer = KeywordWriter(conn, replace=True)
     for paper_id, doc in docs:
-        writer.add(paper_id, rank(doc, stats))
+        writer.add(paper_id, rank(doc, stats), doc)
     writer.flush()
     return writer.touched
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from .schema import FTS_DDL, FTS_TABLE, FTS_TRIGGERS, VIEWS, table_ddl
+from .search import TITLE_FTS_DDL, TITLE_FTS_FILL, TITLE_FTS_TABLE, TITLE_FTS_TRIGGER_NAMES, TITLE_FTS_TRIGGERS
 
 # Titles say more about a paper than any abstract sentence: bm25 weights title, abstract.
 RANK_FUNCTION = "bm25(10.0, 1.0)"
@@ -58,28 +59,42 @@ def has_table(conn: sqlite3.Connection, name: str) -> bool:
 
 
 def rebuild_fts(conn: sqlite3.Connection) -> None:
-    """(Re)create the FTS index from papers in one pass, then the triggers that keep it in sync.
+    """(Re)create the FTS indexes from papers in one pass each, then the triggers that keep them in sync.
 
     One 'rebuild' after a bulk load is much cheaper than triggers firing per row (STYLE.md, pitfall 11).
+    The title index (``etl.search``) orders titles for ranked search.
     """
     drop_fts(conn)
     conn.execute(FTS_DDL)
     conn.execute(f"insert into {FTS_TABLE}({FTS_TABLE}, rank) values ('rank', '{RANK_FUNCTION}')")
-    _configure(conn, BULK_FTS_SETTINGS)
+    _configure(conn, FTS_TABLE, BULK_FTS_SETTINGS)
     conn.execute(f"insert into {FTS_TABLE}({FTS_TABLE}) values ('rebuild')")
-    _configure(conn, DEFAULT_FTS_SETTINGS)
+    _configure(conn, FTS_TABLE, DEFAULT_FTS_SETTINGS)
     _run_script(conn, FTS_TRIGGERS)
+    rebuild_title_fts(conn)
 
 
-def _configure(conn: sqlite3.Connection, settings: dict[str, int]) -> None:
+def rebuild_title_fts(conn: sqlite3.Connection) -> None:
+    for trigger in TITLE_FTS_TRIGGER_NAMES:
+        conn.execute(f'drop trigger if exists "{trigger}"')
+    conn.execute(f'drop table if exists "{TITLE_FTS_TABLE}"')
+    conn.execute(TITLE_FTS_DDL)
+    _configure(conn, TITLE_FTS_TABLE, BULK_FTS_SETTINGS)
+    conn.execute(TITLE_FTS_FILL)
+    _configure(conn, TITLE_FTS_TABLE, DEFAULT_FTS_SETTINGS)
+    _run_script(conn, TITLE_FTS_TRIGGERS)
+
+
+def _configure(conn: sqlite3.Connection, table: str, settings: dict[str, int]) -> None:
     for name, value in settings.items():
-        conn.execute(f"insert into {FTS_TABLE}({FTS_TABLE}, rank) values (?, ?)", (name, value))
+        conn.execute(f'insert into "{table}"("{table}", rank) values (?, ?)', (name, value))
 
 
 def drop_fts(conn: sqlite3.Connection) -> None:
-    for trigger in ("papers_ai", "papers_ad", "papers_au"):
+    for trigger in ("papers_ai", "papers_ad", "papers_au", *TITLE_FTS_TRIGGER_NAMES):
         conn.execute(f'drop trigger if exists "{trigger}"')
     conn.execute(f'drop table if exists "{FTS_TABLE}"')
+    conn.execute(f'drop table if exists "{TITLE_FTS_TABLE}"')
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -99,4 +114,6 @@ def ensure_db_shape(conn: sqlite3.Connection) -> None:
     """Idempotent: the FTS index, its triggers and the views exist and are current."""
     if not has_table(conn, FTS_TABLE):
         rebuild_fts(conn)
+    elif not has_table(conn, TITLE_FTS_TABLE):  # a database built before the title index existed
+        rebuild_title_fts(conn)
     ensure_views(conn)

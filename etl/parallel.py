@@ -314,7 +314,8 @@ class _Enrichment:
         """Pass 2: every paper in rowid order (as the in-process build goes), ranked on the final counts."""
         writer = enrich.KeywordWriter(self.side)
         for _, paper_id, title, abstract in heapq.merge(self.spooled(), sorted(self.late)):
-            writer.add(paper_id, enrich.rank(enrich.candidates(title, abstract), self.stats))
+            doc = enrich.candidates(title, abstract)
+            writer.add(paper_id, enrich.rank(doc, self.stats), doc)
         writer.flush()
         enrich.store_stats(self.side, self.stats)
 
