@@ -69,6 +69,7 @@ RARE_WORD_RATE = 0.02  # share of abstract words replaced by a rare invented wor
 RARE_WORDS = 200_000
 TEXT_EVERY = 10  # in mixed shape, every tenth day is a text capture
 SHAPES = ("api", "text", "mixed")
+FORMAT_VERSION = 2  # bumped when the same options give other files
 
 _ABBREVIATIONS = frozenset({"e.g.", "i.e.", "al.", "etc.", "vs.", "cf.", "Fig.", "Eq.", "approx."})
 _CONSONANTS = ["b", "c", "d", "f", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z",
@@ -440,9 +441,13 @@ def weekdays(start: dt.date) -> Iterator[dt.date]:
 
 
 def plan(papers: int, *, per_day: int = 1000, seed: int = 7, shape: str = "mixed",
-         repeat_share: float = 0.15, start: str = "2015-01-05") -> list[Day]:
+         repeat_share: float = 0.15, start: str = "2015-01-05", extra_days: int = 0) -> list[Day]:
     """The days of a corpus of ``papers`` distinct papers: how many new papers each shows, which
-    papers it lists again, and its shape."""
+    papers it lists again, and its shape.
+
+    ``extra_days``: days after the corpus (API listings, with new papers beyond ``papers``), for a
+    benchmark that adds "the next day" to the corpus's database; the corpus's days stay the same.
+    """
     if shape not in SHAPES:
         raise ValueError(f"shape must be one of {', '.join(SHAPES)}, not {shape!r}")
     if papers < 0 or per_day < 1:
@@ -451,16 +456,24 @@ def plan(papers: int, *, per_day: int = 1000, seed: int = 7, shape: str = "mixed
     days: list[Day] = []
     first = 0
     dates = weekdays(dt.date.fromisoformat(start))
-    while first < papers:
+    corpus_days: int | None = None  # the number of the corpus's days, once known
+    while True:
+        if corpus_days is None and first >= papers:
+            corpus_days = len(days)
+        if corpus_days is not None and len(days) >= corpus_days + extra_days:
+            break
         number = len(days)
-        new = min(papers - first, max(1, round(per_day * rng.uniform(0.6, 1.4))))
+        drawn = max(1, round(per_day * rng.uniform(0.6, 1.4)))
+        new = min(papers - first, drawn) if corpus_days is None else drawn
         window = days[-3:]
         repeats: list[int] = []
         if window and repeat_share > 0:
             earlier = [i for d in window for i in range(d.first, d.first + d.new)]
             count = min(len(earlier), round(new * repeat_share))
             repeats = sorted(rng.sample(earlier, count))
-        if shape == "mixed":
+        if corpus_days is not None:
+            day_shape = "api"
+        elif shape == "mixed":
             day_shape = "text" if number % TEXT_EVERY == TEXT_EVERY - 1 else "api"
         else:
             day_shape = shape
@@ -591,15 +604,21 @@ def _write_day(day: Day) -> int:
     return len(text)
 
 
+MARKER = ".generate.json"  # hidden: a build of the folder skips it
+
+
 def generate(papers: int, out: Path, *, per_day: int = 1000, seed: int = 7, shape: str = "mixed",
              repeat_share: float = 0.15, vocabulary: Vocabulary | None = None, jobs: int = 1,
-             days: slice | None = None) -> list[Day]:
+             days: slice | None = None, extra_days: int = 0) -> list[Day]:
     """Write the listings of a corpus of ``papers`` papers into ``out``; return the plan.
 
-    ``days`` writes only some of the days (e.g. ``slice(-1, None)`` for the last one).
+    ``days`` writes only some of the days (e.g. ``slice(-1, None)`` for the last one); ``extra_days``
+    plans days after the corpus (see ``plan``). When every day is written, ``out/.generate.json``
+    records the options, so that a benchmark can reuse the folder.
     """
     global _WRITER, _OUT
-    calendar = plan(papers, per_day=per_day, seed=seed, shape=shape, repeat_share=repeat_share)
+    calendar = plan(papers, per_day=per_day, seed=seed, shape=shape, repeat_share=repeat_share,
+                    extra_days=extra_days)
     out.mkdir(parents=True, exist_ok=True)
     _WRITER = Writer(Generator(vocabulary or learn(), seed), calendar, papers)
     _OUT = out
@@ -611,7 +630,14 @@ def generate(papers: int, out: Path, *, per_day: int = 1000, seed: int = 7, shap
     else:
         for day in chosen:
             _write_day(day)
+    if days is None:
+        (out / MARKER).write_text(json.dumps(options(papers, per_day, seed, shape, repeat_share, extra_days)))
     return calendar
+
+
+def options(papers: int, per_day: int, seed: int, shape: str, repeat_share: float, extra_days: int = 0) -> dict:
+    return {"papers": papers, "per_day": per_day, "seed": seed, "shape": shape, "repeat_share": repeat_share,
+            "extra_days": extra_days, "version": FORMAT_VERSION}
 
 
 def main(argv: list[str] | None = None) -> None:

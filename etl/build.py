@@ -367,13 +367,17 @@ def add(
     conn = connect(db_path)
     try:
         conn.execute("pragma journal_mode = wal")
+        # WAL with synchronous=NORMAL: a commit never corrupts the database; only the last commits
+        # before a power cut can be lost (a re-run of `add` skips what was kept, by sha256).
+        conn.execute("pragma synchronous = normal")
         conn.execute("pragma busy_timeout = 10000")
         loader = Loader(conn, track_keywords=True)
         index.ensure_db_shape(conn)
         for path in paths:
             conn.execute("begin immediate")
             try:
-                counts = ingest_file(loader, path, date=date, strict=strict)
+                with index.papers_indexed_at_the_end(conn):
+                    counts = ingest_file(loader, path, date=date, strict=strict)
                 if not counts.skipped:
                     _enrich_listing(conn, loader, counts, report)
                 conn.execute("commit")

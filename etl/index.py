@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from .schema import FTS_DDL, FTS_TABLE, FTS_TRIGGERS, VIEWS, table_ddl
 from .search import TITLE_FTS_DDL, TITLE_FTS_FILL, TITLE_FTS_TABLE, TITLE_FTS_TRIGGER_NAMES, TITLE_FTS_TRIGGERS
@@ -80,9 +82,50 @@ def rebuild_title_fts(conn: sqlite3.Connection) -> None:
     conn.execute(f'drop table if exists "{TITLE_FTS_TABLE}"')
     conn.execute(TITLE_FTS_DDL)
     _configure(conn, TITLE_FTS_TABLE, BULK_FTS_SETTINGS)
-    conn.execute(TITLE_FTS_FILL)
+    index_titles(conn, 0)
     _configure(conn, TITLE_FTS_TABLE, DEFAULT_FTS_SETTINGS)
     _run_script(conn, TITLE_FTS_TRIGGERS)
+
+
+def index_titles(conn: sqlite3.Connection, since_rowid: int) -> None:
+    """Add the titles of the papers stored after ``since_rowid`` to the title index (an add calls it
+    once per listing: one sorted batch, one FTS5 segment)."""
+    conn.execute(TITLE_FTS_FILL, {"since": since_rowid})
+
+
+@contextmanager
+def papers_indexed_at_the_end(conn: sqlite3.Connection) -> Iterator[None]:
+    """Inside the caller's transaction: papers stored in the block reach the FTS indexes in one
+    statement at its end, instead of through the insert trigger.
+
+    FTS5 writes its pending terms out at every statement savepoint, and a trigger runs inside one:
+    through the trigger each new paper costs a segment write (and merges), 5-100 ms a paper on a
+    large index. The trigger is dropped for the block and created again before it ends, so the
+    transaction never commits without it; on an error the caller's rollback restores it.
+    """
+    before = max_rowid(conn)
+    conn.execute('drop trigger if exists "papers_ai"')
+    yield
+    conn.execute(
+        f"insert into {FTS_TABLE}(rowid, title, abstract) select rowid, title, abstract from papers"
+        " where rowid > ? order by rowid", (before,)
+    )
+    index_titles(conn, before)
+    conn.execute(_INSERT_TRIGGER)
+
+
+def _insert_trigger() -> str:
+    for statement in FTS_TRIGGERS.split("END;"):
+        if '"papers_ai"' in statement:
+            return statement.strip() + "\nEND;"
+    raise ValueError("schema.FTS_TRIGGERS has no papers_ai trigger")
+
+
+_INSERT_TRIGGER = _insert_trigger()
+
+
+def max_rowid(conn: sqlite3.Connection) -> int:
+    return int(conn.execute("select coalesce(max(rowid), 0) from papers").fetchone()[0])
 
 
 def _configure(conn: sqlite3.Connection, table: str, settings: dict[str, int]) -> None:
@@ -105,9 +148,14 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
 
 
 def ensure_views(conn: sqlite3.Connection) -> None:
+    """Create the views, or re-create those whose definition changed (a schema write costs a commit)."""
     for name, sql in VIEWS.items():
+        statement = f'create view "{name}" as {sql}'
+        row = conn.execute("select sql from sqlite_master where type = 'view' and name = ?", (name,)).fetchone()
+        if row is not None and row[0] == f'CREATE VIEW "{name}" as {sql}':
+            continue
         conn.execute(f'drop view if exists "{name}"')
-        conn.execute(f'create view "{name}" as {sql}')
+        conn.execute(statement)
 
 
 def ensure_db_shape(conn: sqlite3.Connection) -> None:

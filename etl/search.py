@@ -46,10 +46,11 @@ def title_rowid(alias: str) -> str:
     )
 
 
+# Titles are indexed by the loader's callers (``etl.index.index_titles``) in batches sorted by the
+# index's rowid: FTS5 flushes its pending terms at every rowid lower than the one before, so one
+# insert trigger per paper (rowids all over the index) would write one segment per paper. Deletes
+# and title changes (neither happens in papershelf's own writes) are kept in sync by triggers.
 TITLE_FTS_TRIGGERS = f"""
-CREATE TRIGGER "papers_title_ai" AFTER INSERT ON "papers" BEGIN
-  INSERT INTO "{TITLE_FTS_TABLE}"(rowid, title) VALUES ({title_rowid("new")}, new.title);
-END;
 CREATE TRIGGER "papers_title_ad" AFTER DELETE ON "papers" BEGIN
   INSERT INTO "{TITLE_FTS_TABLE}"("{TITLE_FTS_TABLE}", rowid, title) VALUES('delete', {title_rowid("old")}, old.title);
 END;
@@ -59,10 +60,10 @@ CREATE TRIGGER "papers_title_au" AFTER UPDATE OF title ON "papers" BEGIN
 END;
 """
 TITLE_FTS_TRIGGER_NAMES = ("papers_title_ai", "papers_title_ad", "papers_title_au")
-# Filling the title index from papers, in its rowid order (FTS5 writes a rowid-sorted stream fastest).
+# Index the titles of the papers after rowid :since, in the index's rowid order.
 TITLE_FTS_FILL = (
     f'INSERT INTO "{TITLE_FTS_TABLE}"(rowid, title)'
-    f" SELECT {title_rowid('p')} AS k, p.title FROM papers p ORDER BY k"
+    f" SELECT {title_rowid('p')} AS k, p.title FROM papers p WHERE p.rowid > :since ORDER BY k"
 )
 
 
