@@ -127,12 +127,23 @@ def ingest_file(
     conn = loader.conn
     conn.execute("savepoint listing")
     pending = len(loader.events) if loader.events is not None else 0
+    loader.listing_id, loader.listing_read = None, 0
     try:
         listing = parsed.listing() if parsed is not None else open_listing(path)
         counts = loader.load_listing(
             listing, name=path.name, path=str(path), sha256=sha256, date=listing_date(path, listing, date)
         )
     except SourceError as error:
+        if rollback_impossible(conn):
+            # A full build writes without a journal (its file is thrown away on failure), so a
+            # listing cannot be taken back once records of it are stored.
+            if loader.listing_read:
+                raise BuildError(
+                    f"{path}: {error.message} (after {loader.listing_read} records, which a full build"
+                    " cannot take back: fix or remove the file, or add it later with `papershelf add`)"
+                ) from None
+            if loader.listing_id is not None:  # only its row was written
+                conn.execute("delete from listings where id = ?", (loader.listing_id,))
         conn.execute("rollback to listing")
         loader.forget_cached_ids()  # ids inserted inside the savepoint are gone
         loader.forget_listing(pending)
@@ -155,6 +166,10 @@ def ingest_file(
         where = f"{path}:{line}" if line else (f"{path} (item {position})" if position else str(path))
         raise BuildError(f"{where}: {reason} ({counts.rejected} rejected record(s) in this file; --strict)")
     return counts
+
+
+def rollback_impossible(conn: sqlite3.Connection) -> bool:
+    return str(conn.execute("pragma journal_mode").fetchone()[0]).lower() == "off"
 
 
 def _finish_report(conn: sqlite3.Connection, report: BuildReport) -> BuildReport:
@@ -223,23 +238,17 @@ def build(
             parsers.close()
             parsers = None
         if enricher is not None:
-            if loader.invalid_events:
-                enricher.valid = False
             enricher.end(late_events(conn, loader.late))
             _index(conn, report)  # the enricher ranks keywords meanwhile
             started = time.perf_counter()
             enricher.wait()
             report.timings["enrich_wait"] = time.perf_counter() - started
-            if enricher.valid:
-                started = time.perf_counter()
-                conn.execute("commit")  # the file is still a temporary one: this commits nothing for good
-                enricher.copy_into(conn)
-                conn.execute("begin")
-                report.timings["copy"] = time.perf_counter() - started
-                _finish_tables(conn, deferred, report)
-            else:  # a listing failed after its papers were sent: enrich here, from the tables
-                _enrich_all(conn, None, report, aggregate=False)
-                _finish_tables(conn, deferred, report)
+            started = time.perf_counter()
+            conn.execute("commit")  # the file is still a temporary one: this commits nothing for good
+            enricher.copy_into(conn)
+            conn.execute("begin")
+            report.timings["copy"] = time.perf_counter() - started
+            _finish_tables(conn, deferred, report)
         else:
             _enrich_all(conn, None, report, aggregate=False)
             _finish_tables(conn, deferred, report)

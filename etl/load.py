@@ -99,10 +99,10 @@ class Loader:
         self._keyword_ids: dict[tuple[str, str], int] = {}
         self.events: list[tuple] | None = [] if events else None
         self.on_events = on_events  # called with the events when they pile up inside a long listing
-        self.events_sent = False  # whether on_events was called during the current listing
+        self.listing_id: int | None = None  # the listing being loaded, and its records read so far
+        self.listing_read = 0
         self.late: set[int] = set()
         self._late_in_listing: list[int] = []
-        self.invalid_events = False  # a listing was rolled back after some of its events were sent
         # Ids of source keywords whose papers changed (an add refreshes their paper counts).
         self.keywords_touched: set[int] | None = set() if track_keywords else None
         self._filled: set[str] = set()
@@ -124,12 +124,10 @@ class Loader:
             self._next_author = self.conn.execute("select coalesce(max(id), 0) from authors").fetchone()[0]
 
     def forget_listing(self, pending: int) -> None:
-        """The current listing was rolled back: its events (those after the first ``pending``) and
-        late papers are gone; events already sent make the enrichment stream invalid."""
+        """The current listing was rolled back: its events (those after the first ``pending``),
+        late papers and batched rows are gone."""
         if self.events is not None:
             del self.events[pending:]
-            if self.events_sent:
-                self.invalid_events = True
         self.late.difference_update(self._late_in_listing)
         self._late_in_listing = []
         self._sightings, self._authors, self._categories, self._source_keywords = [], [], [], []
@@ -197,11 +195,12 @@ class Loader:
         )
         shown: dict[str, int | None] = {}  # paper id -> line where this listing first showed it
         position = 0
-        self.events_sent = False
+        self.listing_id, self.listing_read = counts.listing_id, 0
         self._late_in_listing = []
         self._filled = counts.filled
         for item in listing.items:
             counts.read += 1
+            self.listing_read = counts.read
             if isinstance(item, Reject):
                 self.add_reject(counts.listing_id, path, item)
                 counts.rejected += 1
@@ -233,7 +232,7 @@ class Loader:
                 counts.merged += 1
             if self.events is not None and self.on_events is not None and len(self.events) >= EVENT_BATCH:
                 self.on_events(self.events)
-                self.events, self.events_sent = [], True
+                self.events = []
         self.finish_listing(counts, listing)
         return counts
 

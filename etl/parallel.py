@@ -14,8 +14,12 @@ The stages of a build and where they run:
   into a side SQLite file, which the loader copies in with ``INSERT ... SELECT``.
 
 Everything the enricher computes is what ``etl.enrich`` computes in-process from the final tables
-(a test builds both ways and compares every table). Only the loader writes the database; a worker
-that fails fails the build, and the database being built is thrown away as for any failure.
+(a test builds both ways and compares every table): a paper is sent once its title and abstract are
+final (a merge only fills an empty abstract, so a paper stored without one is sent at the end), and
+again when a merge changes the repository or project page its links come from. No listing is taken
+back after its papers were sent: a full build stops on a file that breaks half-way (see
+``build.ingest_file``). Only the loader writes the database; a worker that fails fails the build,
+and the database being built is thrown away as for any failure.
 """
 
 from __future__ import annotations
@@ -99,10 +103,10 @@ def _parse_files(paths: list[str], numbers: range, out: Any) -> None:
         path = Path(paths[number])
         try:
             out.put(("start", number, sha256_file(path)))
+            chunk: list[Item] = []
             try:
                 listing = open_listing(path)
                 out.put(("meta", number, listing.source, listing.shape, listing.date_text, listing.date))
-                chunk: list[Item] = []
                 for item in listing.items:
                     chunk.append(item)
                     if len(chunk) >= CHUNK:
@@ -112,6 +116,8 @@ def _parse_files(paths: list[str], numbers: range, out: Any) -> None:
                     out.put(("items", number, chunk))
                 out.put(("end", number, list(listing.notes), listing.encoding))
             except SourceError as error:
+                if chunk:  # what was read before the error, as the loader would have seen it
+                    out.put(("items", number, chunk))
                 out.put(("source_error", number, error))
         except BaseException:  # noqa: BLE001 - reported to the loader, which fails the build
             out.put(("raise", number, traceback.format_exc()))
@@ -254,10 +260,8 @@ class _Enrichment:
             elif message[0] == "late":
                 for event in message[1]:
                     self.event(event, late=True)
-            elif message[0] == "end":
+            else:  # "end"
                 break
-            else:  # "abort"
-                return {}
         self.flush_links()
         self.spool.close()
         self.finish_links()
@@ -326,7 +330,6 @@ class Enricher:
 
     side_path: Path
     spool_path: Path
-    valid: bool = True  # False when a listing was rolled back after its events were sent
     sent: int = 0
     _process: BaseProcess | None = None
     _inbox: Any = None
@@ -355,23 +358,37 @@ class Enricher:
             raise WorkerError(f"enrichment failed in a worker:\n{message[1]}")
         self._result = message[1]
 
+    def _send(self, message: tuple) -> None:
+        try:
+            _put(self._inbox, message, self._processes())
+        except WorkerError as stopped:
+            raise self._failure(stopped) from None
+
+    def _failure(self, stopped: WorkerError) -> WorkerError:
+        """The error the worker reported before it stopped, if it could."""
+        try:
+            message = self._outbox.get(timeout=POLL)
+        except queue.Empty:
+            return stopped
+        return WorkerError(f"enrichment failed in a worker:\n{message[1]}") if message[0] == "error" else stopped
+
     def send(self, events: list[tuple]) -> None:
-        if events and self.valid:
+        if events:
             self._check()
-            _put(self._inbox, ("events", events), self._processes())
+            self._send(("events", events))
             self.sent += len(events)
 
     def end(self, late: list[tuple]) -> None:
         """No more papers: the late ones (stored without an abstract at first) and the end mark."""
-        if not self.valid:
-            _put(self._inbox, ("abort",), self._processes())
-            return
         for start in range(0, len(late), enrich.BATCH):
-            _put(self._inbox, ("late", late[start : start + enrich.BATCH]), self._processes())
-        _put(self._inbox, ("end",), self._processes())
+            self._send(("late", late[start : start + enrich.BATCH]))
+        self._send(("end",))
 
     def wait(self) -> None:
-        message = _get(self._outbox, self._processes())
+        try:
+            message = _get(self._outbox, self._processes())
+        except WorkerError as stopped:
+            raise self._failure(stopped) from None
         if message[0] == "error":
             raise WorkerError(f"enrichment failed in a worker:\n{message[1]}")
         self._result = message[1]

@@ -23,8 +23,16 @@ def inspect_path(db_path: Path) -> Path:
 
 
 def _stamp(db_path: Path) -> list[int]:
-    stat = db_path.stat()
-    return [stat.st_size, stat.st_mtime_ns]
+    """The database file's size and modification time, and its write-ahead log's (not checkpointed
+    yet, it holds changes too)."""
+    stamp = []
+    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
+        try:
+            stat = path.stat()
+            stamp += [stat.st_size, stat.st_mtime_ns]
+        except FileNotFoundError:
+            stamp += [0, 0]
+    return stamp
 
 
 def inspect_data(db_path: Path) -> dict[str, Any]:
