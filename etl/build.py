@@ -25,6 +25,7 @@ DEFAULT_DB = Path("db/papershelf.db")
 # A build of fewer bytes than this runs in-process: worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 64 * 2**20
 CACHE_KIB = 131_072  # SQLite page cache of a build (KiB)
+ADD_CACHE_KIB = 65_536  # and of an add
 DATE_IN_NAME = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 
 
@@ -379,6 +380,7 @@ def add(
         # WAL with synchronous=NORMAL: a commit never corrupts the database; only the last commits
         # before a power cut can be lost (a re-run of `add` skips what was kept, by sha256).
         conn.execute("pragma synchronous = normal")
+        conn.execute(f"pragma cache_size = -{ADD_CACHE_KIB}")  # index pages of a large database
         conn.execute("pragma busy_timeout = 10000")
         loader = Loader(conn, track_keywords=True)
         index.ensure_db_shape(conn)

@@ -58,6 +58,7 @@ def now_iso() -> str:
 # Ids kept in memory to spare a lookup per author or keyword; bounded, so that a corpus of millions
 # of names does not grow the process (the unique indexes answer the rest).
 CACHE_LIMIT = 300_000
+BULK_IDS = 2_000_000  # names and keywords a full build keeps in memory, each (about 120 bytes a name)
 EVENT_BATCH = 1000
 
 # What enrichment reads of a paper: (rowid, id, title, abstract, github_repo, project_page).
@@ -73,6 +74,74 @@ class Found:
     abstract_empty: bool
     github_repo: str | None
     project_page: str | None
+
+
+class IdMap:
+    """Ids of the rows of a table of names (authors by name, keywords by key and source).
+
+    In bulk mode (a full build: the loader is the table's only writer) the map knows every stored key
+    until it holds ``limit`` of them: a key it lacks is new, its id is the next number and its row is
+    written in a batch (``flush``), with no lookup. Past the limit, and outside bulk mode, the map is
+    a cache and a key it lacks is inserted, or looked up when it exists.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, table: str, columns: tuple[str, ...], *, bulk: bool,
+                 limit: int) -> None:
+        self.conn = conn
+        self.table = table
+        self.columns = columns
+        self.limit = limit
+        self.ids: dict[object, int] = {}
+        self.authoritative = bulk
+        self._pending: list[tuple] = []
+        self._pending_keys: list[object] = []
+        self._next = self._max_id() if bulk else 0
+        names = ", ".join(columns)
+        self._insert = (f"insert into {table} ({names}) values ({', '.join('?' * len(columns))})"
+                        " on conflict do nothing returning id")
+        self._insert_with_id = f"insert into {table} (id, {names}) values (?, {', '.join('?' * len(columns))})"
+
+    def _max_id(self) -> int:
+        return int(self.conn.execute(f"select coalesce(max(id), 0) from {self.table}").fetchone()[0])
+
+    def get(self, key: object, row: tuple, lookup: str, lookup_params: tuple) -> int:
+        """The id of ``key``; ``row`` is its row (``columns``) when new, ``lookup`` the SQL that finds it."""
+        found = self.ids.get(key)
+        if found is not None:
+            return found
+        if self.authoritative:
+            self._next += 1
+            self.ids[key] = self._next
+            self._pending.append((self._next, *row))
+            self._pending_keys.append(key)
+            if len(self.ids) >= self.limit:  # from here on, a key not in memory may be stored
+                self.flush()
+                self.authoritative = False
+            return self._next
+        stored = self.conn.execute(self._insert, row).fetchone() or self.conn.execute(lookup, lookup_params).fetchone()
+        if len(self.ids) >= self.limit:
+            self.ids.clear()
+        self.ids[key] = stored[0]
+        return int(stored[0])
+
+    def flush(self) -> None:
+        if self._pending:
+            self.conn.executemany(self._insert_with_id, self._pending)
+        self._pending, self._pending_keys = [], []
+
+    def forget_pending(self) -> None:
+        """Rows not flushed yet are not written (their listing was rolled back)."""
+        for key in self._pending_keys:
+            self.ids.pop(key, None)
+        self._pending, self._pending_keys = [], []
+        if self.authoritative:
+            self._next = self._max_id()
+
+    def clear(self) -> None:
+        """After a rollback of rows already written: forget everything (a cache again)."""
+        self.ids.clear()
+        self._pending, self._pending_keys = [], []
+        self.authoritative = False
 
 
 class Loader:
@@ -91,12 +160,12 @@ class Loader:
         bulk: bool = False,
     ) -> None:
         self.conn = conn
-        # In a bulk load (a full build, this loader the only writer) every author name is kept in
-        # memory, so that a new name costs no lookup: its id is the next number.
+        # In a bulk load (a full build, this loader the only writer) author names and keywords are
+        # kept in memory (up to BULK_IDS of each), so that a new one costs no lookup.
         self.bulk = bulk
-        self._author_ids: dict[str, int] = {}
-        self._next_author = 0
-        self._keyword_ids: dict[tuple[str, str], int] = {}
+        limit = BULK_IDS if bulk else CACHE_LIMIT
+        self._authors = IdMap(conn, "authors", ("name",), bulk=bulk, limit=limit)
+        self._keywords = IdMap(conn, "keywords", ("key", "display", "source"), bulk=bulk, limit=limit)
         self.events: list[tuple] | None = [] if events else None
         self.on_events = on_events  # called with the events when they pile up inside a long listing
         self.listing_id: int | None = None  # the listing being loaded, and its records read so far
@@ -108,20 +177,16 @@ class Loader:
         self._filled: set[str] = set()
         # Rows that nothing reads back while their listing loads, written in batches by flush().
         self._sightings: list[tuple] = []
-        self._authors: list[tuple] = []
+        self._author_rows: list[tuple] = []
         self._categories: list[tuple] = []
         self._source_keywords: list[tuple] = []
-        self._new_authors: list[tuple[int, str]] = []
-        if bulk:
-            self.forget_cached_ids()
 
     def forget_cached_ids(self) -> None:
-        self._author_ids.clear()
-        self._keyword_ids.clear()
-        if self.bulk:
-            self._new_authors = []
-            self._author_ids.update(self.conn.execute("select name, id from authors"))
-            self._next_author = self.conn.execute("select coalesce(max(id), 0) from authors").fetchone()[0]
+        """After a rollback: ids written since the savepoint are gone (and so are those not written)."""
+        for ids in (self._authors, self._keywords):
+            ids.forget_pending()
+            if not self.bulk:
+                ids.clear()
 
     def forget_listing(self, pending: int) -> None:
         """The current listing was rolled back: its events (those after the first ``pending``),
@@ -130,8 +195,9 @@ class Loader:
             del self.events[pending:]
         self.late.difference_update(self._late_in_listing)
         self._late_in_listing = []
-        self._sightings, self._authors, self._categories, self._source_keywords = [], [], [], []
-        self._new_authors = []
+        self._sightings, self._author_rows, self._categories, self._source_keywords = [], [], [], []
+        self._authors.forget_pending()
+        self._keywords.forget_pending()
 
     # ---- listings -------------------------------------------------------------------------
 
@@ -153,15 +219,15 @@ class Loader:
     def flush(self) -> None:
         """Write the batched rows (sightings, authors, categories, source keywords)."""
         conn = self.conn
-        if self._new_authors:
-            conn.executemany("insert into authors (id, name) values (?, ?)", self._new_authors)
-            self._new_authors = []
+        self._authors.flush()
+        self._keywords.flush()
         if self._sightings:
             conn.executemany(
                 "insert into listing_papers (listing_id, paper_id, position, line, listing_date, upvotes,"
                 " github_stars, comments_count) values (?, ?, ?, ?, ?, ?, ?, ?)", self._sightings)
-        if self._authors:
-            conn.executemany("insert into paper_authors (paper_id, position, author_id) values (?, ?, ?)", self._authors)
+        if self._author_rows:
+            conn.executemany("insert into paper_authors (paper_id, position, author_id) values (?, ?, ?)",
+                             self._author_rows)
         if self._categories:
             conn.executemany(
                 "insert or ignore into paper_categories (paper_id, category, is_primary) values (?, ?, ?)",
@@ -170,8 +236,9 @@ class Loader:
             conn.executemany(
                 "insert into paper_keywords (paper_id, keyword_id, source, rank, score) values (?, ?, ?, ?, null)",
                 self._source_keywords)
-        self._sightings, self._authors, self._categories, self._source_keywords = [], [], [], []
-        self._new_authors = []
+        self._sightings, self._author_rows, self._categories, self._source_keywords = [], [], [], []
+        self._authors.forget_pending()
+        self._keywords.forget_pending()
 
     def finish_listing(self, counts: ListingCounts, listing: Listing | None = None) -> None:
         self.flush()
@@ -360,42 +427,15 @@ class Loader:
             "select 1 from paper_authors where paper_id = ? limit 1", (paper_id,)
         ).fetchone():
             return
-        self._authors += [(paper_id, position, self.author_id(name)) for position, name in enumerate(names, 1)]
+        self._author_rows += [(paper_id, position, self.author_id(name)) for position, name in enumerate(names, 1)]
 
     def author_id(self, name: str) -> int:
-        cached = self._author_ids.get(name)
-        if cached is not None:
-            return cached
-        if self.bulk:
-            self._next_author += 1
-            self._author_ids[name] = self._next_author
-            self._new_authors.append((self._next_author, name))
-            return self._next_author
-        # Most names are new in a build: insert first, look up only when the name is taken.
-        row = self.conn.execute(
-            "insert into authors (name) values (?) on conflict do nothing returning id", (name,)
-        ).fetchone() or self.conn.execute("select id from authors where name = ?", (name,)).fetchone()
-        author_id = row[0]
-        if len(self._author_ids) >= CACHE_LIMIT:
-            self._author_ids.clear()
-        self._author_ids[name] = author_id
-        return author_id
+        return self._authors.get(name, (name,), "select id from authors where name = ?", (name,))
 
     def keyword_id(self, key: str, display: str, source: str) -> int:
-        cached = self._keyword_ids.get((key, source))
-        if cached is not None:
-            return cached
-        row = self.conn.execute(
-            "insert into keywords (key, display, source) values (?, ?, ?) on conflict do nothing returning id",
-            (key, display, source),
-        ).fetchone() or self.conn.execute(
-            "select id from keywords where key = ? and source = ?", (key, source)
-        ).fetchone()
-        keyword_id = row[0]
-        if len(self._keyword_ids) >= CACHE_LIMIT:
-            self._keyword_ids.clear()
-        self._keyword_ids[(key, source)] = keyword_id
-        return keyword_id
+        return self._keywords.get(
+            (key, source), (key, display, source), "select id from keywords where key = ? and source = ?", (key, source)
+        )
 
     def write_source_keywords(self, paper_id: str, source: str, phrases: list[str], *, new: bool = False) -> None:
         """Keywords a source gives itself (the API's ai_keywords): kept apart under their source.
