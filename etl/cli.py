@@ -199,3 +199,8 @@ from .cli_publish import export, report, serve
 cli.add_command(serve)
 cli.add_command(export)
 cli.add_command(report)
+
+# Keyphrases of any documents, with corpus statistics computed over the input (etl/keywords_cli.py).
+from .keywords_cli import keywords_command
+
+cli.add_command(keywords_command)

@@ -1,0 +1,128 @@
+"""`papershelf keywords IN.jsonl [--top 10]`: keyphrases for any documents, one JSON line each.
+
+``keywords_command`` is a click command for the ``papershelf`` group: ``cli.add_command(keywords_command)``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from typing import IO
+
+import click
+
+from etl.keywords import CorpusStats, DocCandidates, Keyword, candidates, gc_paused, rank
+
+KEEP_LIMIT = 20_000  # documents whose candidates the command keeps in memory between its passes
+
+
+class BadLine(ValueError):
+    """A line of the input that is no JSON object with an id."""
+
+
+def read_documents(lines: Iterator[str]) -> Iterator[tuple[int, object, str, str] | BadLine]:
+    """(line number, id, title, abstract) for each non-blank line, or BadLine saying what is wrong."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield BadLine(f"line {number}: not JSON ({error.msg})")
+            continue
+        if not isinstance(row, dict) or row.get("id") is None:
+            yield BadLine(f'line {number}: expected an object with an "id", got {line.strip()[:80]!r}')
+            continue
+        title, abstract = row.get("title") or "", row.get("abstract") or ""
+        if not isinstance(title, str) or not isinstance(abstract, str):
+            yield BadLine(f'line {number}: "title" and "abstract" must be strings')
+            continue
+        yield number, row["id"], title, abstract
+
+
+def _as_json(doc_id: object, keywords: list[Keyword], details: bool) -> str:
+    if details:
+        listed: list[object] = [
+            {"key": k.key, "display": k.display, "score": round(k.score, 4), "aliases": list(k.aliases)}
+            for k in keywords
+        ]
+    else:
+        listed = [k.display for k in keywords]
+    return json.dumps({"id": doc_id, "keywords": listed}, ensure_ascii=False)
+
+
+@click.command("keywords")
+@click.argument(
+    "input_path", metavar="IN.jsonl", type=click.Path(exists=True, dir_okay=False, allow_dash=True)
+)
+@click.option(
+    "--top", default=10, show_default=True, type=click.IntRange(1, 1000), help="Keyphrases per document."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.File("w", encoding="utf-8"),
+    default="-",
+    help="Where to write the JSON lines (default: standard output).",
+)
+@click.option(
+    "--details",
+    is_flag=True,
+    help='Write each keyphrase as {"key", "display", "score", "aliases"} instead of its display form.',
+)
+def keywords_command(input_path: str, top: int, output: IO[str], details: bool) -> None:
+    """Keyphrases for the documents of IN.jsonl, best first.
+
+    IN.jsonl has one JSON object a line with "id", "title" and "abstract" ("-" reads standard
+    input). Each output line is {"id": ..., "keywords": [...]}. Document frequencies are counted over
+    the input, as the build counts them over the corpus; lines that are not such objects are reported
+    on standard error and skipped.
+    """
+    bad = 0
+
+    def documents(report: bool = True) -> Iterator[tuple[int, object, str, str]]:
+        nonlocal bad
+        with click.open_file(input_path, encoding="utf-8") as handle:
+            for item in read_documents(handle):
+                if not isinstance(item, BadLine):
+                    yield item
+                elif report:
+                    bad += 1
+                    click.echo(f"papershelf keywords: {input_path}: {item}", err=True)
+
+    with gc_paused():
+        _run(documents, input_path, top, output, details)
+    if bad:
+        click.echo(f"papershelf keywords: {bad} line(s) skipped", err=True)
+
+
+def _run(
+    documents: Callable[..., Iterator[tuple[int, object, str, str]]],
+    input_path: str,
+    top: int,
+    output: IO[str],
+    details: bool,
+) -> None:
+    # First pass: corpus statistics. The candidates are kept for the second pass, unless the input is
+    # a large file: then it is read again, so that memory does not grow with it (standard input can
+    # be read only once and is always kept).
+    stats = CorpusStats()
+    kept: list[tuple[object, DocCandidates]] | None = []
+    for _, doc_id, title, abstract in documents():
+        doc = candidates(title, abstract)
+        stats.add(doc)
+        if kept is not None:
+            kept.append((doc_id, doc))
+            if len(kept) > KEEP_LIMIT and input_path != "-":
+                kept = None
+    if kept is not None:
+        for doc_id, doc in kept:
+            output.write(_as_json(doc_id, rank(doc, stats, top), details) + "\n")
+    else:
+        for _, doc_id, title, abstract in documents(report=False):
+            output.write(_as_json(doc_id, rank(candidates(title, abstract), stats, top), details) + "\n")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    keywords_command(sys.argv[1:])  # python -m etl.keywords_cli IN.jsonl, until the group has it
