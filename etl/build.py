@@ -193,11 +193,13 @@ def build(
     strict: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    enrich_workers: int | None = None,
 ) -> BuildReport:
     """A full build of ``inputs`` into a new database that replaces ``db_path`` only when complete.
 
     ``workers``: parse processes of a parallel build (0: everything in-process). By default a build
-    of at least PARALLEL_MIN_BYTES of input is parallel, with all cores but one parsing.
+    of at least PARALLEL_MIN_BYTES of input is parallel, with all cores but one parsing and one
+    enrichment process per core (``enrich_workers``).
     """
     paths = resolve_inputs(inputs)
     if not paths:
@@ -219,8 +221,7 @@ def build(
         deferred = index.create_tables(conn, defer_indexes=True)
         conn.execute("begin")
         if workers > 0:
-            enricher = parallel.Enricher(temp_path.with_name(temp_path.name + ".side"),
-                                         temp_path.with_name(temp_path.name + ".spool"))
+            enricher = parallel.Enricher(temp_path.parent, temp_path.name, enrich_workers or parallel.cpu_count())
             enricher.start()
             parsers = parallel.ParseWorkers(paths, workers)
         loader = Loader(conn, events=enricher is not None, on_events=enricher.send if enricher else None,
@@ -240,6 +241,7 @@ def build(
             parsers = None
         if enricher is not None:
             enricher.end(late_events(conn, loader.late))
+            loader.release()  # its maps of names and keywords: memory the FTS build can use
             _index(conn, report)  # the enricher ranks keywords meanwhile
             started = time.perf_counter()
             enricher.wait()

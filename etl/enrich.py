@@ -124,6 +124,14 @@ def rank(doc: Any, stats: Any) -> list[Any]:
 RANK_WITHOUT_DISPLAYS = extraction_available() and _rank_takes_displays()
 
 
+def keyword_display(keyword: Any, doc: Any) -> str:
+    """How the paper writes a keyword ``rank`` returned (without displays, it gives the key itself
+    unless the paper writes only an acronym of it)."""
+    if doc is not None and RANK_WITHOUT_DISPLAYS and keyword.display == keyword.key:
+        return str(keywords_module.display_of(doc, keyword.key))
+    return str(keyword.display)
+
+
 class KeywordWriter:
     """Writes ranked keywords into ``keywords``, ``keyword_aliases`` and ``paper_keywords`` of ``conn``.
 
@@ -150,13 +158,12 @@ class KeywordWriter:
             f"select key, id from keywords where source = ? and key in ({marks})", (PAPERSHELF, *keys)
         ))
 
-    def _new_keyword(self, key: str, display: str, doc: Any) -> int:
-        if doc is not None and RANK_WITHOUT_DISPLAYS:
-            display = keywords_module.display_of(doc, key)
+    def _new_keyword(self, keyword: Any, doc: Any) -> int:
         keyword_id = int(self.conn.execute(
-            "insert into keywords (key, display, source) values (?, ?, ?)", (key, display, PAPERSHELF)
+            "insert into keywords (key, display, source) values (?, ?, ?)",
+            (keyword.key, keyword_display(keyword, doc), PAPERSHELF),
         ).lastrowid or 0)
-        self._ids[key] = keyword_id
+        self._ids[keyword.key] = keyword_id
         return keyword_id
 
     def add(self, paper_id: str, ranked: list[Any], doc: Any = None) -> None:
@@ -178,7 +185,7 @@ class KeywordWriter:
         seen: set[int] = set()
         position = 0
         for keyword in ranked:
-            keyword_id = ids.get(keyword.key) or self._new_keyword(keyword.key, keyword.display, doc)
+            keyword_id = ids.get(keyword.key) or self._new_keyword(keyword, doc)
             if keyword_id in seen:
                 continue
             seen.add(keyword_id)

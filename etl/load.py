@@ -188,6 +188,12 @@ class Loader:
             if not self.bulk:
                 ids.clear()
 
+    def release(self) -> None:
+        """Drop what the loader keeps in memory (after its last listing)."""
+        self._authors.clear()
+        self._keywords.clear()
+        self.late = set()
+
     def forget_listing(self, pending: int) -> None:
         """The current listing was rolled back: its events (those after the first ``pending``),
         late papers and batched rows are gone."""

@@ -39,10 +39,6 @@ from typing import Any
 
 from . import enrich
 from .records import Item
-from sqlalchemy.dialects import sqlite as sqlite_dialect
-from sqlalchemy.schema import CreateTable
-
-from .schema import build_info, keyword_aliases, keyword_df, keywords, paper_keywords
 from .sources import SourceError, SourceListing, open_listing, sha256_file
 
 CHUNK = 500  # items per message from a parse worker
@@ -210,36 +206,50 @@ class ParseWorkers:
 
 # ---- the enricher --------------------------------------------------------------------------------
 
-SIDE_TABLES = ("keywords", "keyword_aliases", "paper_keywords", "keyword_df")
-SIDE_LINKS = """create table link_rows (paper_rowid integer not null, paper_id text not null, url text not null,
-  raw text not null, host text not null, kind text not null, repo text, source text not null)"""
+SIDE_DDL = [
+    """create table link_rows (paper_rowid integer not null, paper_id text not null, url text not null,
+      raw text not null, host text not null, kind text not null, repo text, source text not null)""",
+    # Counted words of all papers (each worker's are in its own counts file, COUNTS_DDL).
+    "create table df (key text primary key, df integer not null)",
+    "create table counts (name text primary key, value integer not null)",
+    # Ranked keywords of this worker's papers; display only where the key is new to this worker
+    # (a paper after another that has the key is never the first to have it).
+    """create table ranked (paper_rowid integer not null, paper_id text not null, position integer not null,
+      key text not null, display text, score real not null)""",
+    "create table ranked_aliases (paper_rowid integer not null, position integer not null, alias text not null)",
+]
+# A worker's counts, in a file of their own: written before the barrier, only read after it (a side
+# file is written until the end, and a journal-less SQLite file cannot be read while it is written).
+COUNTS_DDL = [
+    "create table df_part (key text not null, df integer not null)",
+    "create table counts (name text primary key, value integer not null)",
+]
+SEEN_LIMIT = 1_000_000  # keys a worker remembers having ranked (past it, displays are written again)
 
 
-def _side_ddl() -> list[str]:
-    """The side file's tables: the keyword tables as in the schema (their unique keys are used while
-    writing), without secondary indexes, and the links with the rowid of their paper."""
-    dialect = sqlite_dialect.dialect()
-    statements = [
-        str(CreateTable(table).compile(dialect=dialect)).strip()
-        for table in (keywords, keyword_aliases, paper_keywords, keyword_df, build_info)
-    ]
-    return [*statements, SIDE_LINKS]
-
-
-def _enrich(inbox: Any, outbox: Any, side_path: str, spool_path: str) -> None:
-    """Worker: pass 1 over the papers the loader sends, then pass 2 (rank) at the end."""
+def _enrich(number: int, inbox: Any, outbox: Any, side_path: str, spool_path: str, barrier: Any,
+            sides: list[str]) -> None:
+    """Worker ``number``: pass 1 over the papers the loader sends it, then, with every worker's
+    counts, pass 2 (rank)."""
     try:
-        outbox.put(("done", _Enrichment(side_path, spool_path).run(inbox)))
+        outbox.put(("done", number, _Enrichment(side_path, spool_path).run(inbox, barrier, sides)))
     except BaseException:  # noqa: BLE001 - reported to the loader, which fails the build
-        outbox.put(("error", traceback.format_exc()))
+        if barrier is not None:
+            barrier.abort()
+        outbox.put(("error", number, traceback.format_exc()))
+
+
+def counts_path(side_path: str | Path) -> str:
+    return f"{side_path}.counts"
 
 
 class _Enrichment:
     def __init__(self, side_path: str, spool_path: str) -> None:
+        self.side_path = side_path
         self.side = sqlite3.connect(side_path, isolation_level=None)
         self.side.execute("pragma journal_mode = off")
         self.side.execute("pragma synchronous = off")
-        for statement in _side_ddl():
+        for statement in SIDE_DDL:
             self.side.execute(statement)
         self.side.execute("begin")
         self.keywords = enrich.extraction_available()
@@ -251,7 +261,7 @@ class _Enrichment:
         self.link_batch: list[tuple] = []
         self.papers = 0
 
-    def run(self, inbox: Any) -> dict[str, int]:
+    def run(self, inbox: Any, barrier: Any, sides: list[str]) -> dict[str, int]:
         while True:
             message = inbox.get()
             if message[0] == "events":
@@ -266,6 +276,7 @@ class _Enrichment:
         self.spool.close()
         self.finish_links()
         if self.keywords:
+            self.count_all(barrier, sides)
             self.rank_all()
         self.side.execute("commit")
         self.side.close()
@@ -306,6 +317,43 @@ class _Enrichment:
             [row for rowid in sorted(self.replaced) for row in self.replaced[rowid]],
         )
 
+    def count_all(self, barrier: Any, sides: list[str]) -> None:
+        """This worker's counts out to its counts file; once every worker's are there, the corpus's
+        counts in (SQLite adds them up; Python holds one copy of the result, not one per part)."""
+        assert self.stats is not None
+        counts = sqlite3.connect(counts_path(self.side_path), isolation_level=None)
+        counts.execute("pragma journal_mode = off")
+        counts.execute("pragma synchronous = off")
+        for statement in COUNTS_DDL:
+            counts.execute(statement)
+        counts.execute("begin")
+        counts.executemany("insert into df_part values (?, ?)", self.stats.df.items())
+        counts.execute("insert into counts values ('n_docs', ?)", (self.stats.n_docs,))
+        counts.execute("commit")
+        counts.close()
+        self.stats = None
+        if barrier is not None:
+            barrier.wait()
+        self.side.execute("commit")
+        parts = []
+        for number, path in enumerate(sides):
+            self.side.execute(f"attach database ? as part{number}", (f"file:{counts_path(path)}?mode=ro",))
+            parts.append(f"part{number}")
+        n_docs = sum(self.side.execute(f"select value from {part}.counts where name = 'n_docs'").fetchone()[0]
+                     for part in parts)
+        union = " union all ".join(f"select key, df from {part}.df_part" for part in parts)
+        self.side.execute("begin")
+        self.side.execute(f"insert into df (key, df) select key, sum(df) from ({union}) group by key")
+        self.side.execute("insert into counts values ('n_docs_all', ?)", (n_docs,))
+        self.side.execute("commit")
+        for part in parts:
+            self.side.execute(f"detach database {part}")
+        if barrier is not None:
+            barrier.wait()  # every worker has read every counts file
+        os.unlink(counts_path(self.side_path))
+        self.stats = enrich.keywords_module.CorpusStats(n_docs, self.side.execute("select key, df from df"))
+        self.side.execute("begin")
+
     def spooled(self) -> Iterator[tuple]:
         with open(self.spool_path, "rb") as spool:
             while True:
@@ -315,132 +363,198 @@ class _Enrichment:
                     return
 
     def rank_all(self) -> None:
-        """Pass 2: every paper in rowid order (as the in-process build goes), ranked on the final counts."""
-        writer = enrich.KeywordWriter(self.side)
-        for _, paper_id, title, abstract in heapq.merge(self.spooled(), sorted(self.late)):
+        """Pass 2: this worker's papers in rowid order, ranked on the corpus's counts."""
+        seen: set[str] = set()
+        rows: list[tuple] = []
+        aliases: list[tuple] = []
+        for rowid, paper_id, title, abstract in heapq.merge(self.spooled(), sorted(self.late)):
             doc = enrich.candidates(title, abstract)
-            writer.add(paper_id, enrich.rank(doc, self.stats), doc)
-        writer.flush()
-        enrich.store_stats(self.side, self.stats)
+            for position, keyword in enumerate(enrich.rank(doc, self.stats), 1):
+                display = None
+                if keyword.key not in seen:
+                    display = enrich.keyword_display(keyword, doc)
+                    if len(seen) >= SEEN_LIMIT:
+                        seen.clear()
+                    seen.add(keyword.key)
+                rows.append((rowid, paper_id, position, keyword.key, display, round(float(keyword.score), 4)))
+                aliases.extend((rowid, position, alias) for alias in keyword.aliases)
+            if len(rows) >= enrich.BATCH:
+                self.side.executemany("insert into ranked values (?, ?, ?, ?, ?, ?)", rows)
+                self.side.executemany("insert into ranked_aliases values (?, ?, ?)", aliases)
+                rows, aliases = [], []
+        self.side.executemany("insert into ranked values (?, ?, ?, ?, ?, ?)", rows)
+        self.side.executemany("insert into ranked_aliases values (?, ?, ?)", aliases)
 
 
 @dataclass
 class Enricher:
-    """The enrichment worker as the loader sees it: ``send`` events, then ``finish`` and ``copy_into``."""
+    """The enrichment workers as the loader sees them: ``send`` events, ``end``, ``wait``, ``copy_into``.
 
-    side_path: Path
-    spool_path: Path
+    Papers go to worker ``rowid % workers`` (every event of a paper to the same worker). Each worker
+    counts its papers; the workers add their counts up among themselves (a barrier, without the
+    loader, which is building the FTS index meanwhile) and rank their papers on the corpus's counts.
+    """
+
+    folder: Path
+    stem: str
+    workers: int = 2
     sent: int = 0
-    _process: BaseProcess | None = None
-    _inbox: Any = None
+    _processes: list[BaseProcess] = field(default_factory=list)
+    _inboxes: list[Any] = field(default_factory=list)
     _outbox: Any = None
-    _result: dict[str, int] = field(default_factory=dict)
+    _done: set[int] = field(default_factory=set)
+
+    def side_path(self, number: int) -> Path:
+        return self.folder / f"{self.stem}.side{number}"
+
+    def spool_path(self, number: int) -> Path:
+        return self.folder / f"{self.stem}.spool{number}"
 
     def start(self) -> None:
         context = _context()
-        self._inbox = context.Queue(maxsize=ENRICH_QUEUE)
         self._outbox = context.Queue()
-        self._process = context.Process(
-            target=_enrich, args=(self._inbox, self._outbox, str(self.side_path), str(self.spool_path)),
-            name="papershelf-enrich", daemon=True,
-        )
-        self._process.start()
+        barrier = context.Barrier(self.workers) if self.workers > 1 else None
+        sides = [str(self.side_path(n)) for n in range(self.workers)]
+        for number in range(self.workers):
+            inbox = context.Queue(maxsize=ENRICH_QUEUE)
+            process = context.Process(
+                target=_enrich,
+                args=(number, inbox, self._outbox, sides[number], str(self.spool_path(number)), barrier, sides),
+                name=f"papershelf-enrich-{number}", daemon=True,
+            )
+            process.start()
+            self._inboxes.append(inbox)
+            self._processes.append(process)
 
-    def _processes(self) -> list[BaseProcess]:
-        return [self._process] if self._process is not None else []
+    def _receive(self, block: bool) -> None:
+        """Take the workers' reports; an error report fails the build with the worker's traceback."""
+        while True:
+            try:
+                message = self._outbox.get(timeout=POLL) if block else self._outbox.get_nowait()
+            except queue.Empty:
+                if not block:
+                    return
+                for process in self._processes:
+                    if not process.is_alive() and process.exitcode not in (0, None):
+                        raise WorkerError(f"{process.name} stopped (exit code {process.exitcode})") from None
+                continue
+            if message[0] == "error":
+                raise WorkerError(f"enrichment failed in a worker:\n{message[2]}")
+            self._done.add(message[1])
+            if not block or len(self._done) == self.workers:
+                return
 
-    def _check(self) -> None:
+    def _send(self, number: int, message: tuple) -> None:
         try:
-            message = self._outbox.get_nowait()
-        except queue.Empty:
-            return
-        if message[0] == "error":
-            raise WorkerError(f"enrichment failed in a worker:\n{message[1]}")
-        self._result = message[1]
-
-    def _send(self, message: tuple) -> None:
-        try:
-            _put(self._inbox, message, self._processes())
-        except WorkerError as stopped:
-            raise self._failure(stopped) from None
-
-    def _failure(self, stopped: WorkerError) -> WorkerError:
-        """The error the worker reported before it stopped, if it could."""
-        try:
-            message = self._outbox.get(timeout=POLL)
-        except queue.Empty:
-            return stopped
-        return WorkerError(f"enrichment failed in a worker:\n{message[1]}") if message[0] == "error" else stopped
+            _put(self._inboxes[number], message, [self._processes[number]])
+        except WorkerError:
+            self._receive(block=False)  # the worker's own report, when it made one
+            raise
 
     def send(self, events: list[tuple]) -> None:
-        if events:
-            self._check()
-            self._send(("events", events))
-            self.sent += len(events)
+        if not events:
+            return
+        self._receive(block=False)
+        if self.workers == 1:
+            self._send(0, ("events", events))
+        else:
+            parts: list[list[tuple]] = [[] for _ in range(self.workers)]
+            for event in events:
+                parts[event[1] % self.workers].append(event)
+            for number, part in enumerate(parts):
+                if part:
+                    self._send(number, ("events", part))
+        self.sent += len(events)
 
     def end(self, late: list[tuple]) -> None:
         """No more papers: the late ones (stored without an abstract at first) and the end mark."""
-        for start in range(0, len(late), enrich.BATCH):
-            self._send(("late", late[start : start + enrich.BATCH]))
-        self._send(("end",))
+        for number in range(self.workers):
+            mine = [event for event in late if event[1] % self.workers == number]
+            for start in range(0, len(mine), enrich.BATCH):
+                self._send(number, ("late", mine[start : start + enrich.BATCH]))
+            self._send(number, ("end",))
 
     def wait(self) -> None:
-        try:
-            message = _get(self._outbox, self._processes())
-        except WorkerError as stopped:
-            raise self._failure(stopped) from None
-        if message[0] == "error":
-            raise WorkerError(f"enrichment failed in a worker:\n{message[1]}")
-        self._result = message[1]
-        if self._process is not None:
-            self._process.join()
+        self._receive(block=True)
+        for process in self._processes:
+            process.join()
 
     def copy_into(self, conn: sqlite3.Connection) -> None:
-        """Copy the side file's rows into the database, in a transaction of its own (SQLite cannot
-        detach a database inside one); the caller's transaction must be committed."""
-        conn.execute("attach database ? as side", (str(self.side_path),))
+        """Copy the side files' rows into the database, in a transaction of its own (SQLite cannot
+        detach a database inside one); the caller's transaction must be committed.
+
+        Keyword ids are given here, in SQL, as the in-process build gives them: extracted keywords
+        after the source keywords the loader stored, in order of first appearance (paper rowid, then
+        rank), each displayed as its first paper writes it.
+        """
+        names = [f"side{n}" for n in range(self.workers)]
+        for number, name in enumerate(names):
+            conn.execute(f"attach database ? as {name}", (str(self.side_path(number)),))
         try:
             conn.execute("begin")
+
+            def union(select: str) -> str:
+                return " union all ".join(select.format(side=name) for name in names)
+
             conn.execute(
                 "insert into links (paper_id, url, raw, host, kind, repo, source)"
-                " select paper_id, url, raw, host, kind, repo, source from side.link_rows"
-                " order by paper_rowid, rowid"
+                " select paper_id, url, raw, host, kind, repo, source from ("
+                + union("select paper_rowid, rowid as seq, paper_id, url, raw, host, kind, repo, source"
+                        " from {side}.link_rows")
+                + ") order by paper_rowid, seq"
             )
             if enrich.extraction_available():
-                # Extracted keywords come after the source keywords the loader stored, in the order
-                # the in-process build gives them ids: first appearance in rowid order.
                 offset = conn.execute("select coalesce(max(id), 0) from keywords").fetchone()[0]
+                conn.execute("create temp table first_seen (key text primary key, id integer not null)")
+                # The display of each key's first row (SQLite takes a bare column from the min() row).
                 conn.execute(
-                    "insert into keywords (id, key, display, source, paper_count)"
-                    " select id + ?, key, display, source, 0 from side.keywords order by id", (offset,)
+                    "insert into keywords (key, display, source, paper_count)"
+                    " select key, display, 'papershelf', 0 from (select key, display,"
+                    " min(paper_rowid * 64 + position) as first from ("
+                    + union("select key, display, paper_rowid, position from {side}.ranked")
+                    + ") group by key) order by first"
                 )
                 conn.execute(
-                    "insert into keyword_aliases (keyword_id, alias)"
-                    " select keyword_id + ?, alias from side.keyword_aliases order by rowid", (offset,)
+                    "insert into temp.first_seen (key, id) select key, id from keywords"
+                    " where source = 'papershelf' and id > ?", (offset,)
                 )
                 conn.execute(
                     "insert into paper_keywords (paper_id, keyword_id, source, rank, score)"
-                    " select paper_id, keyword_id + ?, source, rank, score from side.paper_keywords order by rowid",
-                    (offset,),
+                    " select r.paper_id, k.id, 'papershelf', r.position, r.score from ("
+                    + union("select paper_rowid, paper_id, position, key, score from {side}.ranked")
+                    + ") r join temp.first_seen k on k.key = r.key order by r.paper_rowid, r.position"
                 )
-                conn.execute("delete from keyword_df")
-                conn.execute("insert into keyword_df (key, df) select key, df from side.keyword_df order by key")
                 conn.execute(
-                    "insert or replace into build_info (key, value) select key, value from side.build_info"
+                    "insert or ignore into keyword_aliases (keyword_id, alias)"
+                    " select k.id, a.alias from ("
+                    + union("select a.paper_rowid, a.position, a.alias, r.key from {side}.ranked_aliases a"
+                            " join {side}.ranked r on r.paper_rowid = a.paper_rowid and r.position = a.position")
+                    + ") a join temp.first_seen k on k.key = a.key order by a.paper_rowid, a.position"
+                )
+                conn.execute("drop table temp.first_seen")
+                conn.execute("delete from keyword_df")
+                conn.execute("insert into keyword_df (key, df) select key, df from side0.df order by key")
+                conn.execute(
+                    "insert or replace into build_info (key, value)"
+                    " select ?, value from side0.counts where name = 'n_docs_all'", (enrich.N_DOCS_KEY,)
                 )
             conn.execute("commit")
         finally:
             if conn.in_transaction:
                 conn.execute("rollback")
-            conn.execute("detach database side")
+            for name in names:
+                conn.execute(f"detach database {name}")
 
     def close(self) -> None:
-        if self._process is not None and self._process.is_alive():
-            self._process.terminate()
-            self._process.join()
-        for channel in (self._inbox, self._outbox):
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        for channel in (*self._inboxes, self._outbox):
             if channel is not None:
                 channel.close()
                 channel.cancel_join_thread()
-        for path in (self.side_path, self.spool_path):
-            path.unlink(missing_ok=True)
+        for number in range(self.workers):
+            self.side_path(number).unlink(missing_ok=True)
+            self.spool_path(number).unlink(missing_ok=True)
+            Path(counts_path(self.side_path(number))).unlink(missing_ok=True)

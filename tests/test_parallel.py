@@ -43,14 +43,14 @@ def serial_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("workers", [1, 2])
+@pytest.mark.parametrize(("workers", "enrich_workers"), [(1, 1), (1, 2), (2, 3)])
 def test_a_parallel_build_equals_the_in_process_build(tmp_path: Path, serial_db: Path, workers: int,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+                                                      enrich_workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
     # Small chunks and event batches, so that every message path is taken on a small corpus.
     monkeypatch.setattr(parallel, "CHUNK", 7)
     monkeypatch.setattr(build_module.Loader, "__init__", _small_batches(build_module.Loader.__init__))
     path = tmp_path / "p.db"
-    report = build(inputs(), path, workers=workers)
+    report = build(inputs(), path, workers=workers, enrich_workers=enrich_workers)
     assert report.read == report.loaded + report.merged + report.rejected
     assert report.merged > 0 and report.rejected > 0
     assert_same(serial_db, path)
