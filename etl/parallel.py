@@ -216,7 +216,8 @@ SIDE_DDL = [
     # (a paper after another that has the key is never the first to have it).
     """create table ranked (paper_rowid integer not null, paper_id text not null, position integer not null,
       key text not null, display text, score real not null)""",
-    "create table ranked_aliases (paper_rowid integer not null, position integer not null, alias text not null)",
+    """create table ranked_aliases (paper_rowid integer not null, position integer not null, key text not null,
+      alias text not null)""",
 ]
 # A worker's counts, in a file of their own: written before the barrier, only read after it (a side
 # file is written until the end, and a journal-less SQLite file cannot be read while it is written).
@@ -377,13 +378,13 @@ class _Enrichment:
                         seen.clear()
                     seen.add(keyword.key)
                 rows.append((rowid, paper_id, position, keyword.key, display, round(float(keyword.score), 4)))
-                aliases.extend((rowid, position, alias) for alias in keyword.aliases)
+                aliases.extend((rowid, position, keyword.key, alias) for alias in keyword.aliases)
             if len(rows) >= enrich.BATCH:
                 self.side.executemany("insert into ranked values (?, ?, ?, ?, ?, ?)", rows)
-                self.side.executemany("insert into ranked_aliases values (?, ?, ?)", aliases)
+                self.side.executemany("insert into ranked_aliases values (?, ?, ?, ?)", aliases)
                 rows, aliases = [], []
         self.side.executemany("insert into ranked values (?, ?, ?, ?, ?, ?)", rows)
-        self.side.executemany("insert into ranked_aliases values (?, ?, ?)", aliases)
+        self.side.executemany("insert into ranked_aliases values (?, ?, ?, ?)", aliases)
 
 
 @dataclass
@@ -527,8 +528,7 @@ class Enricher:
                 conn.execute(
                     "insert or ignore into keyword_aliases (keyword_id, alias)"
                     " select k.id, a.alias from ("
-                    + union("select a.paper_rowid, a.position, a.alias, r.key from {side}.ranked_aliases a"
-                            " join {side}.ranked r on r.paper_rowid = a.paper_rowid and r.position = a.position")
+                    + union("select paper_rowid, position, key, alias from {side}.ranked_aliases")
                     + ") a join temp.first_seen k on k.key = a.key order by a.paper_rowid, a.position"
                 )
                 conn.execute("drop table temp.first_seen")
