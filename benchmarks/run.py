@@ -151,13 +151,22 @@ def corpus(args: argparse.Namespace) -> tuple[Path, Path]:
 # ---- children (each runs in its own process, prints one JSON line) ------------------------------
 
 
+def cpu_seconds() -> float:
+    """CPU time (user + system) of this process and of its children that ended (the workers)."""
+    import resource
+
+    return sum(getattr(resource.getrusage(who), field) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+               for field in ("ru_utime", "ru_stime"))
+
+
 def child_build(inputs: list[str], db: str, workers: str) -> dict[str, Any]:
     from etl.build import build
 
     started = time.perf_counter()
     report = build(inputs, Path(db), workers=None if workers == "auto" else int(workers))
     return {"seconds": time.perf_counter() - started, "timings": report.timings, "papers": report.papers,
-            "read": report.read, "links": report.links, "keywords": report.keywords, "rejects": report.rejects}
+            "read": report.read, "links": report.links, "keywords": report.keywords, "rejects": report.rejects,
+            "cpu_s": cpu_seconds()}
 
 
 def child_floor(source: str, target: str, tuned: bool) -> dict[str, Any]:
@@ -191,7 +200,7 @@ def child_floor(source: str, target: str, tuned: bool) -> dict[str, Any]:
     total = time.perf_counter() - started
     conn.close()
     Path(target).unlink()
-    return {"seconds": total, "insert_s": inserted, "fts_s": total - inserted, "rows": rows}
+    return {"seconds": total, "insert_s": inserted, "fts_s": total - inserted, "rows": rows, "cpu_s": cpu_seconds()}
 
 
 def child_add(db: str, listing: str) -> dict[str, Any]:
@@ -429,17 +438,19 @@ def main(argv: list[str] | None = None) -> None:
         "build_wall_s": round(wall, 1),
         "papers_per_s": round(built["papers"] / built["seconds"]),
         "peak_rss_mib": round(peak / 2**20),
+        "build_cpu_s": round(built.get("cpu_s", 0), 1),
         "records_read": built["read"],
         "stages_s": {k: round(v, 1) for k, v in built["timings"].items()},
         "rows": {"papers": built["papers"], "links": built["links"], "keywords": built["keywords"]},
     })
-    say(args, f"  {out['build_s']} s, {out['papers_per_s']:,} papers/s, peak {out['peak_rss_mib']} MiB;"
-              f" stages {out['stages_s']}")
+    say(args, f"  {out['build_s']} s, {out['papers_per_s']:,} papers/s, peak {out['peak_rss_mib']} MiB,"
+              f" {out['build_cpu_s']} s of CPU; stages {out['stages_s']}")
 
     if not args.skip_floor:
         say(args, "floor: the same rows with executemany, then an FTS5 rebuild ...")
         floor, _, floor_peak = run_child(["floor", str(db), str(run_dir / "floor.db"), "plain"])
         out.update({"floor_s": round(floor["seconds"], 1), "floor_insert_s": round(floor["insert_s"], 1),
+                    "floor_cpu_s": round(floor.get("cpu_s", 0), 1),
                     "floor_fts_s": round(floor["fts_s"], 1), "floor_rows": floor["rows"],
                     "build_over_floor": round(built["seconds"] / floor["seconds"], 2)})
         say(args, f"  {out['floor_s']} s ({out['floor_insert_s']} s insert of {floor['rows']:,} rows +"
