@@ -1,4 +1,10 @@
-"""Orchestration of the stages for a full build (into a new file, renamed into place) and for adds."""
+"""Orchestration of the stages for a full build (into a new file, renamed into place) and for adds.
+
+A large build runs its stages on every core (``etl.parallel``): parse workers read the files ahead of
+the loader, an enrichment worker computes links and keywords while the loader stores papers, and
+ranks them while the loader builds the FTS index. A small build, and every add, runs in-process.
+Both give the same tables; the database is written by this process only.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
-from . import enrich, index
+from . import enrich, index, parallel
 from .load import ListingCounts, Loader, listing_date
 from .records import Reject
 from .sources import SourceError, expand_inputs, open_listing, sha256_file
 
 DEFAULT_DB = Path("db/papershelf.db")
+# A build of fewer bytes than this runs in-process: worker processes cost more than they save.
+PARALLEL_MIN_BYTES = 64 * 2**20
+CACHE_KIB = 131_072  # SQLite page cache of a build (KiB)
+ADD_CACHE_KIB = 65_536  # and of an add
 DATE_IN_NAME = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 
 
@@ -102,22 +112,44 @@ def sort_inputs(paths: Iterable[Path]) -> list[Path]:
     return sorted(set(paths), key=key)
 
 
-def ingest_file(loader: Loader, path: Path, *, date: str | None, strict: bool) -> ListingCounts:
-    """Load one file inside the caller's transaction; a file that cannot be read becomes one reject."""
-    sha256 = sha256_file(path)
+def ingest_file(
+    loader: Loader, path: Path, *, date: str | None, strict: bool, parsed: parallel.ParsedFile | None = None
+) -> ListingCounts:
+    """Load one file inside the caller's transaction; a file that cannot be read becomes one reject.
+
+    ``parsed`` is the file as a parse worker read it; without it the file is read here.
+    """
+    sha256 = parsed.sha256 if parsed is not None else sha256_file(path)
     previous = loader.already_ingested(sha256)
     if previous is not None:
+        if parsed is not None:
+            parsed.drain()
         return ListingCounts(name=path.name, skipped=True)
     conn = loader.conn
     conn.execute("savepoint listing")
+    pending = len(loader.events) if loader.events is not None else 0
+    loader.listing_id, loader.listing_read = None, 0
     try:
-        listing = open_listing(path)
+        listing = parsed.listing() if parsed is not None else open_listing(path)
         counts = loader.load_listing(
             listing, name=path.name, path=str(path), sha256=sha256, date=listing_date(path, listing, date)
         )
     except SourceError as error:
+        if rollback_impossible(conn):
+            # A full build writes without a journal (its file is thrown away on failure), so a
+            # listing cannot be taken back once records of it are stored.
+            if loader.listing_read:
+                raise BuildError(
+                    f"{path}: {error.message} (after {loader.listing_read} records, which a full build"
+                    " cannot take back: fix or remove the file, or add it later with `papershelf add`)"
+                ) from None
+            if loader.listing_id is not None:  # only its row was written
+                conn.execute("delete from listings where id = ?", (loader.listing_id,))
         conn.execute("rollback to listing")
         loader.forget_cached_ids()  # ids inserted inside the savepoint are gone
+        loader.forget_listing(pending)
+        if parsed is not None:
+            parsed.drain()
         counts = ListingCounts(name=path.name, read=1, rejected=1)
         counts.listing_id = loader.start_listing(
             name=path.name, path=str(path), sha256=sha256, source="unreadable", shape=None, date=date,
@@ -135,6 +167,10 @@ def ingest_file(loader: Loader, path: Path, *, date: str | None, strict: bool) -
         where = f"{path}:{line}" if line else (f"{path} (item {position})" if position else str(path))
         raise BuildError(f"{where}: {reason} ({counts.rejected} rejected record(s) in this file; --strict)")
     return counts
+
+
+def rollback_impossible(conn: sqlite3.Connection) -> bool:
+    return str(conn.execute("pragma journal_mode").fetchone()[0]).lower() == "off"
 
 
 def _finish_report(conn: sqlite3.Connection, report: BuildReport) -> BuildReport:
@@ -156,36 +192,75 @@ def build(
     date: str | None = None,
     strict: bool = False,
     progress: Progress | None = None,
+    workers: int | None = None,
+    enrich_workers: int | None = None,
 ) -> BuildReport:
-    """A full build of ``inputs`` into a new database that replaces ``db_path`` only when complete."""
+    """A full build of ``inputs`` into a new database that replaces ``db_path`` only when complete.
+
+    ``workers``: parse processes of a parallel build (0: everything in-process). By default a build
+    of at least PARALLEL_MIN_BYTES of input is parallel, with all cores but one parsing and one
+    enrichment process per core (``enrich_workers``).
+    """
     paths = resolve_inputs(inputs)
     if not paths:
         raise BuildError("no input files found in " + ", ".join(str(i) for i in inputs))
+    if workers is None:
+        workers = default_workers(paths)
     db_path.parent.mkdir(parents=True, exist_ok=True)
     temp_path = db_path.with_name(f".{db_path.name}.building-{os.getpid()}")
     temp_path.unlink(missing_ok=True)
     report = BuildReport()
     conn = connect(temp_path)
+    parsers: parallel.ParseWorkers | None = None
+    enricher: parallel.Enricher | None = None
     try:
         # A temporary file that is thrown away on failure needs no journal.
         conn.execute("pragma journal_mode = off")
         conn.execute("pragma synchronous = off")
-        index.create_tables(conn)
+        conn.execute(f"pragma cache_size = -{CACHE_KIB}")
+        deferred = index.create_tables(conn, defer_indexes=True)
         conn.execute("begin")
-        loader = Loader(conn)
+        if workers > 0:
+            enricher = parallel.Enricher(temp_path.parent, temp_path.name, enrich_workers or parallel.cpu_count())
+            enricher.start()
+            parsers = parallel.ParseWorkers(paths, workers)
+        loader = Loader(conn, events=enricher is not None, on_events=enricher.send if enricher else None,
+                        bulk=True)
         started = time.perf_counter()
-        for path in paths:
-            report.files.append(ingest_file(loader, path, date=date, strict=strict))
+        parsed_files = iter(parsers) if parsers is not None else (None for _ in paths)
+        for path, parsed in zip(paths, parsed_files):
+            report.files.append(ingest_file(loader, path, date=date, strict=strict, parsed=parsed))
+            if enricher is not None and loader.events:
+                enricher.send(loader.events)
+                loader.events = []
             if progress:
                 progress(path.name)
         report.timings["load"] = time.perf_counter() - started
-        _enrich_all(conn, None, report)
-        started = time.perf_counter()
-        index.rebuild_fts(conn)
-        index.ensure_views(conn)
-        report.timings["index"] = time.perf_counter() - started
+        if parsers is not None:
+            parsers.close()
+            parsers = None
+        if enricher is not None:
+            enricher.end(late_events(conn, loader.late))
+            loader.release()  # its maps of names and keywords: memory the FTS build can use
+            _index(conn, report)  # the enricher ranks keywords meanwhile
+            started = time.perf_counter()
+            enricher.wait()
+            report.timings["enrich_wait"] = time.perf_counter() - started
+            started = time.perf_counter()
+            conn.execute("commit")  # the file is still a temporary one: this commits nothing for good
+            enricher.copy_into(conn)
+            conn.execute("begin")
+            report.timings["copy"] = time.perf_counter() - started
+            _finish_tables(conn, deferred, report)
+        else:
+            _enrich_all(conn, None, report, aggregate=False)
+            _finish_tables(conn, deferred, report)
+            _index(conn, report)
         conn.execute("commit")
+        started = time.perf_counter()
+        conn.execute("pragma analysis_limit = 1000")  # statistics from a sample: enough for the planner
         conn.execute("analyze")
+        report.timings["analyze"] = time.perf_counter() - started
         _finish_report(conn, report)
         conn.execute("pragma journal_mode = wal")  # readers are never blocked by a later add
         conn.close()
@@ -194,19 +269,98 @@ def build(
         conn.close()
         temp_path.unlink(missing_ok=True)
         raise
+    finally:
+        if parsers is not None:
+            parsers.close()
+        if enricher is not None:
+            enricher.close()
     return report
 
 
-def _enrich_all(conn: sqlite3.Connection, paper_ids: set[str] | None, report: BuildReport) -> None:
+def default_workers(paths: list[Path]) -> int:
+    """Parse processes for a build of ``paths``: none for a small build or on a single core."""
+    cores = parallel.cpu_count()
+    size = 0
+    for path in paths:
+        try:
+            size += path.stat().st_size
+        except OSError:
+            pass
+    if cores < 2 or size < PARALLEL_MIN_BYTES:
+        return 0
+    return max(1, cores - 1)
+
+
+def late_events(conn: sqlite3.Connection, rowids: set[int]) -> list[tuple]:
+    """Text events for the papers first stored without an abstract, with their final values."""
+    ordered = sorted(rowids)
+    events = []
+    for start in range(0, len(ordered), 500):
+        chunk = ordered[start : start + 500]
+        marks = ", ".join("?" * len(chunk))
+        events += [("text", *row) for row in conn.execute(
+            f"select rowid, id, title, abstract, github_repo, project_page from papers where rowid in ({marks})"
+            " order by rowid", chunk)]
+    return events
+
+
+def _index(conn: sqlite3.Connection, report: BuildReport) -> None:
+    started = time.perf_counter()
+    index.rebuild_fts(conn)
+    index.ensure_views(conn)
+    report.timings["index"] = time.perf_counter() - started
+
+
+def _finish_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport) -> None:
+    """After a bulk load: the secondary indexes, sorted once each, and the aggregates (the indexes
+    on papers after them, since the aggregates rewrite the columns they cover)."""
+    started = time.perf_counter()
+    deferred = index.create_indexes(conn, deferred, tables={t for t in _tables(deferred) if t != "papers"})
+    report.timings["indexes"] = time.perf_counter() - started
+    _aggregate(conn, None, report)
+    started = time.perf_counter()
+    index.create_indexes(conn, deferred)
+    report.timings["indexes"] += time.perf_counter() - started
+
+
+def _tables(statements: list[str]) -> set[str]:
+    return {index._index_table(statement) for statement in statements}
+
+
+def _aggregate(conn: sqlite3.Connection, paper_ids: set[str] | None, report: BuildReport,
+               keyword_ids: set[int] | None = None) -> None:
+    started = time.perf_counter()
+    enrich.refresh_aggregates(conn, paper_ids)
+    if paper_ids is None or keyword_ids:
+        enrich.refresh_keyword_counts(conn, keyword_ids)
+    report.timings["aggregates"] = report.timings.get("aggregates", 0) + time.perf_counter() - started
+
+
+def _enrich_all(conn: sqlite3.Connection, paper_ids: set[str] | None, report: BuildReport, *,
+                aggregate: bool = True) -> None:
+    """Links, keywords and aggregates of every paper, in-process."""
     started = time.perf_counter()
     enrich.refresh_links(conn, paper_ids)
     report.timings["links"] = report.timings.get("links", 0) + time.perf_counter() - started
     started = time.perf_counter()
     enrich.refresh_keywords(conn, paper_ids)
     report.timings["keywords"] = report.timings.get("keywords", 0) + time.perf_counter() - started
+    if aggregate:
+        _aggregate(conn, paper_ids, report)
+
+
+def _enrich_listing(conn: sqlite3.Connection, loader: Loader, counts: ListingCounts, report: BuildReport) -> None:
+    """What an added listing changes: links, keywords and aggregates of the papers it touched."""
     started = time.perf_counter()
-    enrich.refresh_aggregates(conn, paper_ids)
-    report.timings["aggregates"] = report.timings.get("aggregates", 0) + time.perf_counter() - started
+    enrich.refresh_links(conn, counts.touched)
+    report.timings["links"] = report.timings.get("links", 0) + time.perf_counter() - started
+    started = time.perf_counter()
+    keyword_ids = enrich.refresh_keywords(conn, counts.new_papers | counts.filled, filled=counts.filled)
+    report.timings["keywords"] = report.timings.get("keywords", 0) + time.perf_counter() - started
+    if loader.keywords_touched is not None:
+        keyword_ids |= loader.keywords_touched
+        loader.keywords_touched.clear()
+    _aggregate(conn, counts.touched, report, keyword_ids)
 
 
 def add(
@@ -225,15 +379,20 @@ def add(
     conn = connect(db_path)
     try:
         conn.execute("pragma journal_mode = wal")
+        # WAL with synchronous=NORMAL: a commit never corrupts the database; only the last commits
+        # before a power cut can be lost (a re-run of `add` skips what was kept, by sha256).
+        conn.execute("pragma synchronous = normal")
+        conn.execute(f"pragma cache_size = -{ADD_CACHE_KIB}")  # index pages of a large database
         conn.execute("pragma busy_timeout = 10000")
-        loader = Loader(conn)
+        loader = Loader(conn, track_keywords=True)
         index.ensure_db_shape(conn)
         for path in paths:
             conn.execute("begin immediate")
             try:
-                counts = ingest_file(loader, path, date=date, strict=strict)
+                with index.papers_indexed_at_the_end(conn):
+                    counts = ingest_file(loader, path, date=date, strict=strict)
                 if not counts.skipped:
-                    _enrich_all(conn, counts.touched, report)
+                    _enrich_listing(conn, loader, counts, report)
                 conn.execute("commit")
             except BaseException:
                 if conn.in_transaction:  # SQLite may have rolled back already (a full disk does)

@@ -25,12 +25,18 @@ def _existing(db_path: Path) -> Path:
     return db_path
 
 
-def datasette_serve_args(db_path: Path, metadata: Path, port: int, host: str, immutable: bool) -> list[str]:
-    """The `datasette serve` arguments papershelf serves with: its metadata, settings and time limits."""
+def datasette_serve_args(db_path: Path, metadata: Path, port: int, host: str, immutable: bool,
+                         inspect_file: Path | None = None) -> list[str]:
+    """The `datasette serve` arguments papershelf serves with: its metadata, settings and time limits.
+
+    An immutable database is served with its inspect file (etl/serving.py): table counts known in advance.
+    """
     from .datasette_plugin import SETTINGS
 
     args = ["serve", "-i" if immutable else "", str(db_path), "--metadata", str(metadata),
             "--host", host, "--port", str(port)]
+    if immutable and inspect_file is not None:
+        args += ["--inspect-file", str(inspect_file)]
     for name, value in SETTINGS.items():
         args += ["--setting", name, ("on" if value else "off") if isinstance(value, bool) else str(value)]
     return [arg for arg in args if arg]
@@ -60,7 +66,12 @@ def serve(db_path: Path, port: int, host: str, immutable: bool) -> None:
         # The metadata generated from the installed package: the same text as the committed metadata.yml.
         metadata = Path(folder) / "metadata.yml"
         metadata.write_text(metadata_yaml(), encoding="utf-8")
-        datasette_cli.main(args=datasette_serve_args(db_path, metadata, port, host, immutable),
+        inspect_file = None
+        if immutable:
+            from .serving import ensure_inspect_file
+
+            inspect_file = ensure_inspect_file(db_path)
+        datasette_cli.main(args=datasette_serve_args(db_path, metadata, port, host, immutable, inspect_file),
                            prog_name="papershelf serve")
 
 

@@ -1,19 +1,36 @@
 """Enrich stage: links and keywords derived from each paper's text, then the per-paper aggregates.
 
-Every function takes the set of paper ids to refresh, or None for all papers (a full build).
+Every ``refresh_*`` function takes the set of paper ids to refresh, or None for all papers (a full
+build). The per-paper work is in pure functions (``link_rows``, ``keyword_docs``) and in
+``KeywordWriter``, so that a full build can run it in a worker process (``etl.parallel``) and get
+the same rows as this module gives in-process.
+
+Keywords extracted by papershelf (``etl.keywords``) are ranked against corpus statistics: the
+document frequencies of every word in ``keyword_df`` and the number of documents in ``build_info``
+(``keyword_docs``). A full build counts every paper first, then ranks each one; an add counts the
+new papers into the stored statistics and ranks only them (older papers keep their scores).
 """
 
 from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Iterable, Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from typing import Any
 
+from . import keywords as keywords_module
 from . import links as links_module
 
 # Structured link fields a source gives, by the name the source uses (kept as the link's source).
 LINK_FIELDS = {"githubRepo": "github_repo", "projectPage": "project_page"}
 BATCH = 2000
+PAPERSHELF = "papershelf"  # the source of extracted keywords
+TOP_KEYWORDS = 10
+N_DOCS_KEY = "keyword_docs"  # build_info key: papers counted in keyword_df
+KEYWORD_CACHE = 200_000  # keyword ids kept in memory by a writer (the unique index answers the rest)
+
+LINK_INSERT = "insert into links (paper_id, url, raw, host, kind, repo, source) values (?, ?, ?, ?, ?, ?, ?)"
 
 
 def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
@@ -25,9 +42,11 @@ def _select_papers(conn: sqlite3.Connection, columns: str, paper_ids: set[str] |
     if paper_ids is None:
         yield from conn.execute(f"select {columns} from papers order by rowid")
         return
+    rows: list[tuple] = []
     for chunk in _chunks(sorted(paper_ids)):
         marks = ", ".join("?" * len(chunk))
-        yield from conn.execute(f"select {columns} from papers where id in ({marks}) order by rowid", chunk)
+        rows += conn.execute(f"select rowid, {columns} from papers where id in ({marks})", chunk).fetchall()
+    yield from (row[1:] for row in sorted(rows))  # rowid order, as for a full build
 
 
 def _delete_for(conn: sqlite3.Connection, table: str, paper_ids: set[str] | None, extra: str = "") -> None:
@@ -39,13 +58,24 @@ def _delete_for(conn: sqlite3.Connection, table: str, paper_ids: set[str] | None
         conn.execute(f"delete from {table} where paper_id in ({marks}) {extra}", chunk)
 
 
+# ---- links ---------------------------------------------------------------------------------------
+
+
+def paper_link_rows(
+    paper_id: str, abstract: str | None, github_repo: str | None, project_page: str | None
+) -> list[tuple]:
+    """The links table's rows for one paper: URLs of its abstract and the fields its sources gave."""
+    fields = {"githubRepo": github_repo, "projectPage": project_page}
+    return [
+        (paper_id, link["url"], link["raw"], link["host"], link["kind"], link["repo"], json.dumps(link["source"]))
+        for link in links_module.paper_links(abstract or "", fields)
+    ]
+
+
 def link_rows(rows: Iterable[tuple]) -> Iterator[tuple]:
     """(paper_id, abstract, github_repo, project_page) -> rows for the links table."""
     for paper_id, abstract, github_repo, project_page in rows:
-        fields = {"githubRepo": github_repo, "projectPage": project_page}
-        for link in links_module.paper_links(abstract or "", fields):
-            yield (paper_id, link["url"], link["raw"], link["host"], link["kind"], link["repo"],
-                   json.dumps(link["source"]))
+        yield from paper_link_rows(paper_id, abstract, github_repo, project_page)
 
 
 def refresh_links(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
@@ -55,26 +85,288 @@ def refresh_links(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
     for row in rows:
         batch.append(row)
         if len(batch) >= BATCH:
-            _insert_links(conn, batch)
+            conn.executemany(LINK_INSERT, batch)
             batch = []
-    _insert_links(conn, batch)
+    conn.executemany(LINK_INSERT, batch)
 
 
-def _insert_links(conn: sqlite3.Connection, batch: list[tuple]) -> None:
-    conn.executemany(
-        "insert into links (paper_id, url, raw, host, kind, repo, source) values (?, ?, ?, ?, ?, ?, ?)", batch
+# ---- keywords ------------------------------------------------------------------------------------
+
+
+def extraction_available() -> bool:
+    """Whether etl.keywords extracts keyphrases (its placeholder only normalizes keys)."""
+    return all(hasattr(keywords_module, name) for name in ("candidates", "CorpusStats", "rank"))
+
+
+def candidates(title: str, abstract: str) -> Any:
+    return keywords_module.candidates(title, abstract or "")
+
+
+def _rank_takes_displays() -> bool:
+    import inspect
+
+    try:
+        return "displays" in inspect.signature(keywords_module.rank).parameters and hasattr(
+            keywords_module, "display_of"
+        )
+    except (TypeError, ValueError):
+        return False
+
+
+def rank(doc: Any, stats: Any) -> list[Any]:
+    """The paper's keywords; when etl.keywords can, without their display (KeywordWriter asks
+    ``display_of`` for the keywords it has not stored yet: most keywords of a paper are known)."""
+    if RANK_WITHOUT_DISPLAYS:
+        return keywords_module.rank(doc, stats, top=TOP_KEYWORDS, displays=False)
+    return keywords_module.rank(doc, stats, top=TOP_KEYWORDS)
+
+
+RANK_WITHOUT_DISPLAYS = extraction_available() and _rank_takes_displays()
+
+
+def keyword_display(keyword: Any, doc: Any) -> str:
+    """How the paper writes a keyword ``rank`` returned (without displays, it gives the key itself
+    unless the paper writes only an acronym of it)."""
+    if doc is not None and RANK_WITHOUT_DISPLAYS and keyword.display == keyword.key:
+        return str(keywords_module.display_of(doc, keyword.key))
+    return str(keyword.display)
+
+
+class KeywordWriter:
+    """Writes ranked keywords into ``keywords``, ``keyword_aliases`` and ``paper_keywords`` of ``conn``.
+
+    Keyword ids are given in order of first appearance; the display form is the first paper's.
+    Papers must come in rowid order for a build to be deterministic. Rows are written in batches:
+    call ``flush`` at the end. ``touched`` holds the ids of keywords whose papers changed.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, *, replace: bool = False) -> None:
+        self.conn = conn
+        self.replace = replace  # papers may already have extracted keywords (an add)
+        self._ids: dict[str, int] = {}
+        self._rows: list[tuple] = []
+        self._aliases: list[tuple[int, str]] = []
+        self.touched: set[int] = set()
+        self.count = 0
+
+    def _lookup(self, keys: list[str]) -> None:
+        """Cache the ids of the stored keywords among ``keys`` (one query for a paper's keywords)."""
+        if len(self._ids) + len(keys) > KEYWORD_CACHE:
+            self._ids.clear()
+        marks = ", ".join("?" * len(keys))
+        self._ids.update(self.conn.execute(
+            f"select key, id from keywords where source = ? and key in ({marks})", (PAPERSHELF, *keys)
+        ))
+
+    def _new_keyword(self, keyword: Any, doc: Any) -> int:
+        keyword_id = int(self.conn.execute(
+            "insert into keywords (key, display, source) values (?, ?, ?)",
+            (keyword.key, keyword_display(keyword, doc), PAPERSHELF),
+        ).lastrowid or 0)
+        self._ids[keyword.key] = keyword_id
+        return keyword_id
+
+    def add(self, paper_id: str, ranked: list[Any], doc: Any = None) -> None:
+        """The keywords of one paper (``doc``: its candidates, for the display of new keywords)."""
+        if self.replace:
+            self.flush()
+            self.touched.update(
+                r[0] for r in self.conn.execute(
+                    "select keyword_id from paper_keywords where paper_id = ? and source = ?", (paper_id, PAPERSHELF)
+                )
+            )
+            self.conn.execute(
+                "delete from paper_keywords where paper_id = ? and source = ?", (paper_id, PAPERSHELF)
+            )
+        ids = self._ids
+        unknown = [keyword.key for keyword in ranked if keyword.key not in ids]
+        if unknown:
+            self._lookup(unknown)
+        seen: set[int] = set()
+        position = 0
+        for keyword in ranked:
+            keyword_id = ids.get(keyword.key) or self._new_keyword(keyword, doc)
+            if keyword_id in seen:
+                continue
+            seen.add(keyword_id)
+            position += 1
+            self._rows.append((paper_id, keyword_id, PAPERSHELF, position, round(float(keyword.score), 4)))
+            self._aliases.extend((keyword_id, alias) for alias in keyword.aliases)
+        if self.replace:
+            self.touched.update(seen)
+        self.count += 1
+        if len(self._rows) >= BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        self.conn.executemany(
+            "insert into paper_keywords (paper_id, keyword_id, source, rank, score) values (?, ?, ?, ?, ?)",
+            self._rows,
+        )
+        self.conn.executemany("insert or ignore into keyword_aliases (keyword_id, alias) values (?, ?)", self._aliases)
+        self._rows, self._aliases = [], []
+
+
+def store_stats(conn: sqlite3.Connection, stats: Any) -> None:
+    """Replace the stored corpus statistics with ``stats`` (a full build)."""
+    conn.execute("delete from keyword_df")
+    conn.executemany("insert into keyword_df (key, df) values (?, ?)", stats.rows())
+    set_info(conn, N_DOCS_KEY, str(stats.n_docs))
+
+
+def set_info(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("insert or replace into build_info (key, value) values (?, ?)", (key, value))
+
+
+def stored_docs(conn: sqlite3.Connection) -> int:
+    row = conn.execute("select value from build_info where key = ?", (N_DOCS_KEY,)).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _delete_extracted(conn: sqlite3.Connection) -> None:
+    conn.execute(
+        "delete from keyword_aliases where keyword_id in (select id from keywords where source = ?)", (PAPERSHELF,)
     )
+    conn.execute("delete from paper_keywords where source = ?", (PAPERSHELF,))
+    conn.execute("delete from keywords where source = ?", (PAPERSHELF,))
+
+
+def refresh_keywords(
+    conn: sqlite3.Connection, paper_ids: set[str] | None, *, filled: Iterable[str] = ()
+) -> set[int]:
+    """Extract and rank the keywords of ``paper_ids`` (new papers, or papers whose abstract was
+    ``filled`` in), or of every paper (None). Returns the ids of keywords whose papers changed."""
+    if not extraction_available():
+        return set()
+    if paper_ids is None:
+        _refresh_all_keywords(conn)
+        return set()
+    if not paper_ids:
+        return set()
+    return _refresh_some_keywords(conn, paper_ids, set(filled))
+
+
+def _refresh_all_keywords(conn: sqlite3.Connection) -> None:
+    stats = keywords_module.CorpusStats()
+    for title, abstract in conn.execute("select title, abstract from papers order by rowid"):
+        stats.add(candidates(title, abstract))
+    _delete_extracted(conn)
+    writer = KeywordWriter(conn)
+    for paper_id, title, abstract in conn.execute("select id, title, abstract from papers order by rowid"):
+        doc = candidates(title, abstract)
+        writer.add(paper_id, rank(doc, stats), doc)
+    writer.flush()
+    store_stats(conn, stats)
+
+
+def _refresh_some_keywords(conn: sqlite3.Connection, paper_ids: set[str], filled: set[str]) -> set[int]:
+    papers = list(_select_papers(conn, "id, title, abstract", paper_ids))
+    docs = [(paper_id, candidates(title, abstract)) for paper_id, title, abstract in papers]
+    # The stored counts gain the new papers; a paper whose abstract was filled in was counted with
+    # its title alone, which is taken back first.
+    delta: Counter[str] = Counter()
+    new_docs = 0
+    for (paper_id, title, _), (_, doc) in zip(papers, docs):
+        delta.update(doc.df_keys())
+        if paper_id in filled:
+            delta.subtract(candidates(title, "").df_keys())
+        else:
+            new_docs += 1
+    _apply_df_delta(conn, delta)
+    n_docs = stored_docs(conn) + new_docs
+    set_info(conn, N_DOCS_KEY, str(n_docs))
+    stats = keywords_module.CorpusStats(n_docs, needed_df_rows(conn, [doc for _, doc in docs]))
+    writer = KeywordWriter(conn, replace=True)
+    for paper_id, doc in docs:
+        writer.add(paper_id, rank(doc, stats), doc)
+    writer.flush()
+    return writer.touched
+
+
+def _apply_df_delta(conn: sqlite3.Connection, delta: Counter[str]) -> None:
+    changes = [(key, count) for key, count in delta.items() if count]
+    conn.executemany(
+        "insert into keyword_df (key, df) values (?, ?) on conflict (key) do update set df = df + excluded.df",
+        changes,
+    )
+    if any(count < 0 for _, count in changes):
+        conn.execute("delete from keyword_df where df <= 0")
+
+
+def needed_df_rows(conn: sqlite3.Connection, docs: list[Any]) -> list[tuple[str, int]]:
+    """The stored document frequencies that ranking ``docs`` reads, without loading the whole table.
+
+    ``rank`` reads the frequency of every word of every candidate phrase, and the acronym
+    definitions ("acronym=long form" keys) of the acronyms a paper uses, whose long forms can bring
+    words of their own. A test checks that ranking against these rows equals ranking against all.
+    """
+    words: set[str] = set()
+    single: set[str] = set()
+    for doc in docs:
+        words.update(doc.words)
+        for key in doc.tf:
+            if " " in key:
+                words.update(key.split(" "))
+            else:
+                words.add(key)
+                single.add(key)
+    conn.execute("create temp table if not exists needed_keys (key text primary key) without rowid")
+    conn.execute("delete from needed_keys")
+    conn.executemany("insert or ignore into needed_keys (key) values (?)", ((key,) for key in single))
+    # '=' sorts right before '>', so "acronym=..." keys lie between "acronym=" and "acronym>".
+    definitions = conn.execute(
+        "select d.key, d.df from needed_keys n join keyword_df d on d.key > n.key || '=' and d.key < n.key || '>'"
+    ).fetchall()
+    for key, _ in definitions:
+        words.update(key.partition("=")[2].split(" "))
+    conn.execute("delete from needed_keys")
+    conn.executemany("insert or ignore into needed_keys (key) values (?)", ((word,) for word in words))
+    rows = conn.execute("select d.key, d.df from needed_keys n join keyword_df d on d.key = n.key").fetchall()
+    conn.execute("delete from needed_keys")
+    return rows + definitions
+
+
+def refresh_keyword_counts(conn: sqlite3.Connection, keyword_ids: set[int] | None) -> None:
+    """keywords.paper_count for the given keywords, or for all (None)."""
+    if keyword_ids is None:
+        conn.execute(
+            """
+            update keywords set paper_count = counts.n
+            from (select keyword_id, count(*) as n from paper_keywords group by keyword_id) as counts
+            where counts.keyword_id = keywords.id
+            """
+        )
+        return
+    for chunk in _chunks(sorted(keyword_ids)):  # type: ignore[arg-type]
+        marks = ", ".join("?" * len(chunk))
+        conn.execute(
+            f"update keywords set paper_count = (select count(*) from paper_keywords pk"
+            f" where pk.keyword_id = keywords.id) where id in ({marks})",
+            chunk,
+        )
+
+
+# ---- aggregates ----------------------------------------------------------------------------------
 
 
 def refresh_aggregates(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
-    """Per-paper figures derived from sightings and links, and keyword paper counts."""
-    where = ""
-    params: list[str] = []
-    chunks = [None] if paper_ids is None else list(_chunks(sorted(paper_ids)))
-    for chunk in chunks:
-        if chunk is not None:
-            where = f"where id in ({', '.join('?' * len(chunk))})"
-            params = chunk
+    """Per-paper figures derived from sightings and links (first and last seen, counts, has_code)."""
+    if paper_ids is None:
+        # One grouped pass over the sightings and one over the code links, joined to papers.
+        conn.execute(
+            """
+            update papers set first_seen = s.first_seen, last_seen = s.last_seen,
+              listing_count = s.listing_count, upvotes = s.upvotes
+            from (select paper_id, min(listing_date) as first_seen, max(listing_date) as last_seen,
+                         count(*) as listing_count, max(upvotes) as upvotes
+                  from listing_papers group by paper_id) as s
+            where s.paper_id = papers.id
+            """
+        )
+        conn.execute("update papers set has_code = id in (select paper_id from links where kind = 'code')")
+        return
+    for chunk in _chunks(sorted(paper_ids)):
+        marks = ", ".join("?" * len(chunk))
         conn.execute(
             f"""
             update papers set
@@ -82,19 +374,8 @@ def refresh_aggregates(conn: sqlite3.Connection, paper_ids: set[str] | None) -> 
               last_seen = (select max(listing_date) from listing_papers lp where lp.paper_id = papers.id),
               listing_count = (select count(*) from listing_papers lp where lp.paper_id = papers.id),
               upvotes = (select max(upvotes) from listing_papers lp where lp.paper_id = papers.id),
-              -- Uncorrelated: one pass over links, whatever plan the (not yet analyzed) tables get.
-              has_code = id in (select paper_id from links where kind = 'code')
-            {where}
+              has_code = exists(select 1 from links where links.paper_id = papers.id and +links.kind = 'code')
+            where id in ({marks})
             """,
-            params,
+            chunk,
         )
-    conn.execute(
-        """
-        update keywords set paper_count = coalesce(
-          (select count(*) from paper_keywords pk where pk.keyword_id = keywords.id), 0)
-        """
-    )
-
-
-def refresh_keywords(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
-    """TEMPORARY until the keywords branch lands."""

@@ -36,8 +36,13 @@ def normalize_arxiv_id(text: str | None) -> str | None:
     return parsed[0] if parsed else None
 
 
+_WORD = re.compile(r"\w+")
+
+
 def title_key(title: str) -> str:
     """A key two captures of the same title share: case, accents, punctuation and spacing ignored."""
+    if title.isascii():  # most titles: no accents to strip, and casefold() is lower()
+        return " ".join(_WORD.findall(title.lower()))
     text = unicodedata.normalize("NFKD", title)
     text = "".join(ch for ch in text if not unicodedata.combining(ch)).casefold()
     return " ".join(re.findall(r"\w+", text))

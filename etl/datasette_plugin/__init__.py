@@ -23,8 +23,10 @@ DATABASE = ranked.DATABASE
 # Settings for serving: read-only is Datasette's default for a database without write queries; the
 # time limits keep one heavy request from holding the server. `papershelf serve` passes these.
 SETTINGS: dict[str, Any] = {
-    "sql_time_limit_ms": 3000,
-    "facet_time_limit_ms": 500,
+    # No page of a million papers may take a second (issue 7): a query, a count or a facet that
+    # would is cut short (a count then shows as unknown, a facet as timed out).
+    "sql_time_limit_ms": 800,
+    "facet_time_limit_ms": 150,
     "default_page_size": 50,
     "suggest_facets": False,
     "allow_facet": True,

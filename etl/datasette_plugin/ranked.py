@@ -20,6 +20,7 @@ from datasette.filters import Filters
 from datasette.utils import escape_fts, escape_sqlite
 from datasette.utils.asgi import Response
 
+from .. import search as search_module
 from ..schema import FTS_TABLE
 from ..schema import papers as papers_schema
 
@@ -29,7 +30,7 @@ PAPER_COLUMNS = [str(column.name) for column in papers_schema.columns]
 # Query-string arguments this view understands; any other _argument means "Datasette's table view".
 OWN_ARGUMENTS = {"_search", "_searchmode", "_size", "_next", "_shape", "_sort", "_sort_desc"}
 SHAPES = ("arrays", "objects", "array", "object")
-RANKED_BY = "relevance: bm25 over title and abstract, title weighted 10 to 1"
+RANKED_BY = search_module.RANKED_BY
 SNIPPET = f"snippet({FTS_TABLE}, -1, '<mark>', '</mark>', '…', 24)"
 
 
@@ -67,6 +68,18 @@ class RankedSearch:
         order itself, so snippets are made only for the page's rows."""
         where, params = self.where()
         params = {**params, "search": self.match_expression(), "limit": self.size + 1, "offset": self.offset}
+        if not self.raw:
+            # etl.search's ranking: one page read in rank order, the same for any corpus size.
+            rows_sql = search_module.ranked_sql(
+                ":search", ":limit", SNIPPET, where="" if where == "1" else where, offset=":offset",
+                columns="".join(f", papers.{escape_sqlite(c)} as {escape_sqlite(c)}" for c in PAPER_COLUMNS),
+            )
+            count_sql = (
+                f"select count(*) from {FTS_TABLE} where {FTS_TABLE} match :search" if where == "1" else
+                f"select count(*) from {FTS_TABLE} join papers on papers.rowid = {FTS_TABLE}.rowid"
+                f" where {FTS_TABLE} match :search and ({where})"
+            )
+            return rows_sql, count_sql, params
         columns = ", ".join(f"papers.{escape_sqlite(c)}" for c in PAPER_COLUMNS)
         inner = (
             f"select {columns}, {SNIPPET} as snippet, {FTS_TABLE}.rank as score"

@@ -1,0 +1,78 @@
+"""Serving a large database fast: Datasette's inspect data, made once per database file.
+
+With ``--immutable`` Datasette trusts that the file never changes and can take every table's row
+count from an inspect file instead of counting on each page (``select count(*)`` of a million-row
+table costs half a second and is not interrupted by the SQL time limit, STYLE.md pitfall 13).
+``papershelf serve --immutable`` writes that file beside the database the first time
+(``<db>.inspect.json``) and reuses it until the database changes (size or modification time).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+STAMP = "papershelf_stamp"  # extra key in the database's entry: Datasette ignores it
+
+
+def inspect_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".inspect.json")
+
+
+def _stamp(db_path: Path) -> list[int]:
+    """The database file's size and modification time, and its write-ahead log's (not checkpointed
+    yet, it holds changes too)."""
+    stamp = []
+    for path in (db_path, db_path.with_name(db_path.name + "-wal")):
+        try:
+            stat = path.stat()
+            stamp += [stat.st_size, stat.st_mtime_ns]
+        except FileNotFoundError:
+            stamp += [0, 0]
+    return stamp
+
+
+def inspect_data(db_path: Path) -> dict[str, Any]:
+    """What ``datasette inspect`` writes for one database: hash, size, file and table counts."""
+    digest = hashlib.sha256()
+    with db_path.open("rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        tables = {}
+        for (name,) in conn.execute("select name from sqlite_master where type = 'table' order by name"):
+            try:
+                count = conn.execute(f'select count(*) from "{name}"').fetchone()[0]
+            except sqlite3.OperationalError:  # a contentless FTS table cannot be counted
+                count = 0
+            tables[name] = {"count": count}
+    finally:
+        conn.close()
+    return {
+        db_path.stem: {
+            "hash": digest.hexdigest(),
+            "size": db_path.stat().st_size,
+            "file": str(db_path),
+            "tables": tables,
+            STAMP: _stamp(db_path),
+        }
+    }
+
+
+def ensure_inspect_file(db_path: Path) -> Path:
+    """The inspect file of ``db_path``, written or rewritten when the database changed since."""
+    path = inspect_path(db_path)
+    try:
+        current = json.loads(path.read_text(encoding="utf-8"))
+        if current[db_path.stem][STAMP] == _stamp(db_path):
+            return path
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(json.dumps(inspect_data(db_path), indent=2), encoding="utf-8")
+    temp.replace(path)
+    return path

@@ -1,0 +1,136 @@
+"""A parallel build (parse workers, enrichment worker) writes the same database as an in-process one."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from etl import build as build_module
+from etl import enrich, parallel
+from etl.build import build
+from etl.sources import SourceError
+
+from .conftest import HF_API, LISTINGS, SEED, api_sample_files
+from .test_reliability import contents
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def inputs() -> list[Path]:
+    """Every source and shape, papers merged across them (titles, ids), rejects included."""
+    return [SEED, *sorted(LISTINGS.glob("*.txt")), *api_sample_files()[:12], HF_API / "2025-03-14.json",
+            FIXTURES / "arxiv_query.atom.xml", FIXTURES / "arxiv_snapshot.jsonl.gz"]
+
+
+def assert_same(one: Path, two: Path) -> None:
+    first, second = contents(one), contents(two)
+    assert first.keys() == second.keys()
+    for table in first:
+        assert first[table] == second[table], table
+    conn = sqlite3.connect(two)
+    try:
+        conn.execute("insert into papers_fts(papers_fts) values ('integrity-check')")
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def serial_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("serial") / "p.db"
+    build(inputs(), path, workers=0)
+    return path
+
+
+@pytest.mark.parametrize(("workers", "enrich_workers"), [(1, 1), (1, 2), (2, 3)])
+def test_a_parallel_build_equals_the_in_process_build(tmp_path: Path, serial_db: Path, workers: int,
+                                                      enrich_workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Small chunks and event batches, so that every message path is taken on a small corpus.
+    monkeypatch.setattr(parallel, "CHUNK", 7)
+    monkeypatch.setattr(build_module.Loader, "__init__", _small_batches(build_module.Loader.__init__))
+    path = tmp_path / "p.db"
+    report = build(inputs(), path, workers=workers, enrich_workers=enrich_workers)
+    assert report.read == report.loaded + report.merged + report.rejected
+    assert report.merged > 0 and report.rejected > 0
+    assert_same(serial_db, path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.db"]  # no side file or spool left
+
+
+def _small_batches(init):  # type: ignore[no-untyped-def]
+    import etl.load as load
+
+    def patched(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        load.EVENT_BATCH = 5
+        init(self, *args, **kwargs)
+
+    return patched
+
+
+def breaking(monkeypatch: pytest.MonkeyPatch, broken: Path, after: int) -> None:
+    """Make ``broken`` stop with a read error after ``after`` records, in-process and in workers."""
+    real_open = parallel.open_listing
+
+    def open_listing(path):  # type: ignore[no-untyped-def]
+        listing = real_open(path)
+        if Path(path) == broken:
+            items = list(listing.items)
+
+            def failing():  # type: ignore[no-untyped-def]
+                yield from items[:after]
+                raise SourceError(path, 99, "reading stopped: the disk went away")
+
+            listing.items = failing()
+        return listing
+
+    monkeypatch.setattr(parallel, "open_listing", open_listing)  # forked workers inherit it
+    monkeypatch.setattr(build_module, "open_listing", open_listing)
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_file_that_breaks_before_its_first_record_is_one_reject(tmp_path: Path, workers: int,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    broken = HF_API / "2025-03-14.json"
+    breaking(monkeypatch, broken, 0)
+    report = build([SEED, broken], tmp_path / "p.db", workers=workers)
+    assert [(c.name, c.read, c.rejected) for c in report.files][1] == (broken.name, 1, 1)
+    assert report.papers == 63
+    rows = sqlite3.connect(tmp_path / "p.db").execute("select source, sha256 is not null from listings").fetchall()
+    assert rows == [("hf-text", 1), ("unreadable", 1)]
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_a_build_stops_on_a_file_that_breaks_half_way(tmp_path: Path, workers: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full build writes without a journal: it cannot take back half a file, so it stops, naming
+    the file (an add, which can, turns such a file into one reject)."""
+    broken = HF_API / "2025-03-14.json"
+    breaking(monkeypatch, broken, 10)
+    db = tmp_path / "p.db"
+    with pytest.raises(build_module.BuildError, match=r"2025-03-14.json: reading stopped.*after 10 records"):
+        build([SEED, broken], db, workers=workers)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+    build([SEED], db, workers=0)
+    report = build_module.add([broken], db)
+    assert (report.read, report.rejected) == (1, 1)
+    assert sqlite3.connect(db).execute("select count(*) from papers").fetchone() == (63,)
+
+
+def test_a_failing_worker_fails_the_build_and_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = tmp_path / "p.db"
+    build([SEED], db, workers=0)
+    before = db.read_bytes()
+
+    def broken(*args: object) -> list[tuple]:
+        raise RuntimeError("links broke")
+
+    monkeypatch.setattr(enrich, "paper_link_rows", broken)  # the forked enricher inherits it
+    with pytest.raises(parallel.WorkerError, match="links broke"):
+        build([SEED, HF_API / "2025-03-14.json"], db, workers=1)
+    assert db.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.db"]
+
+
+def test_small_builds_stay_in_process(tmp_path: Path) -> None:
+    assert build_module.default_workers([SEED]) == 0
+    assert build_module.default_workers([]) == 0

@@ -1,0 +1,77 @@
+"""The scale work's own logic: keyword statistics kept by adds, partial statistics, inspect files."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from etl import enrich
+from etl.build import add, build
+from etl.serving import ensure_inspect_file, inspect_path
+
+from .conftest import HF_API, LISTINGS, SEED
+
+needs_keywords = pytest.mark.skipif(not enrich.extraction_available(), reason="etl.keywords extracts nothing yet")
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()
+
+
+@needs_keywords
+def test_adds_keep_the_corpus_statistics_a_full_build_computes(tmp_path: Path) -> None:
+    # A title-only paper (the paste capture) whose abstract the API file fills in later, new papers,
+    # and papers seen again: the counts must come out as if the final texts were counted once each.
+    inputs = [SEED, LISTINGS / "2025-03-14.paste.txt", HF_API / "2025-03-14.json", HF_API / "2025-10-15.json"]
+    full, grown = tmp_path / "full.db", tmp_path / "grown.db"
+    build(inputs, full)
+    build(inputs[:1], grown)
+    for path in inputs[1:]:
+        add([path], grown)
+    assert query(grown, "select key, df from keyword_df order by key") == query(full, "select key, df from keyword_df order by key")
+    assert query(grown, "select value from build_info where key = 'keyword_docs'") == [(str(query(full, "select count(*) from papers")[0][0]),)]
+    # Every paper has its extracted keywords, and each keyword's paper count is right.
+    assert query(grown, "select count(distinct paper_id) from paper_keywords where source = 'papershelf'") == query(
+        grown, "select count(*) from papers")
+    assert query(grown, "select count(*) from keywords k where paper_count !="
+                        " (select count(*) from paper_keywords pk where pk.keyword_id = k.id)") == [(0,)]
+
+
+@needs_keywords
+def test_ranking_on_the_rows_an_add_loads_equals_ranking_on_all_of_them(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    build(sorted(HF_API.glob("2025-0[3-6]-*.json")), db)
+    conn = sqlite3.connect(db)
+    papers = conn.execute("select title, abstract from papers order by rowid desc limit 300").fetchall()
+    docs = [enrich.candidates(title, abstract) for title, abstract in papers]
+    n_docs = enrich.stored_docs(conn)
+    full = enrich.keywords_module.CorpusStats(n_docs, conn.execute("select key, df from keyword_df"))
+    partial = enrich.keywords_module.CorpusStats(n_docs, enrich.needed_df_rows(conn, docs))
+    assert len(partial.df) < len(full.df)
+    for doc in docs:
+        assert enrich.rank(doc, partial) == enrich.rank(doc, full)
+
+
+def test_an_inspect_file_is_written_once_and_again_when_the_database_changes(tmp_path: Path) -> None:
+    db = tmp_path / "papershelf.db"
+    build([SEED], db)
+    path = ensure_inspect_file(db)
+    assert path == inspect_path(db)
+    data = json.loads(path.read_text())["papershelf"]
+    assert data["tables"]["papers"]["count"] == 63
+    assert data["tables"]["listing_papers"]["count"] == 63
+    assert data["size"] == db.stat().st_size and len(data["hash"]) == 64
+    written = path.stat().st_mtime_ns
+    os.utime(path, ns=(written - 10**9, written - 10**9))
+    assert ensure_inspect_file(db).stat().st_mtime_ns == written - 10**9  # reused as it was
+    add([LISTINGS / "2024-06-20.pagecopy.txt"], db)
+    data = json.loads(ensure_inspect_file(db).read_text())["papershelf"]
+    assert data["tables"]["papers"]["count"] == 69
