@@ -40,24 +40,31 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, islice, repeat
 from operator import add, mul, sub
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from etl.keyword_batch import BatchCandidates
 
 __all__ = [
+    "BatchCandidates",
     "CorpusStats",
     "DocCandidates",
     "Keyword",
     "candidates",
+    "candidates_batch",
     "display_of",
     "extract_corpus",
     "gc_paused",
     "normalize_key",
     "pick_display",
     "rank",
+    "rank_batch",
     "split_alias",
 ]
 
@@ -607,7 +614,55 @@ def _letters_inside(letters: str, rest: str) -> bool:
 
 
 def _acronym_definitions(text: str) -> list[tuple[str, list[str]]]:
-    """(acronym as written, long-form words as written) for each definition found in ``text``."""
+    """(acronym as written, long-form words as written) for each definition found in ``text``.
+
+    The long form is read from the words just before the parenthesis, in the text with its white
+    space normalized (``text`` need not be: only the part read is normalized)."""
+    found = []
+    for match in _ACRONYM_DEFINITION.finditer(text):
+        acronym = match.group(1)
+        letters = _acronym_letters(acronym)
+        size = len(letters)
+        if not 2 <= size <= 10:
+            continue
+        window = _words_before(text, match.start(), 16 * size + 40, size + 4)
+        tail = window[-size:]
+        if len(tail) == size and "".join([word[0] for word in tail]).lower() == letters:
+            used = size  # one word per letter, the common case
+        else:
+            used = _match_initials(letters, window)
+        if used:
+            found.append((acronym, window[len(window) - used :]))
+    return found
+
+
+def _words_before(text: str, end: int, width: int, count: int) -> list[str]:
+    """The last ``count`` words of the ``width`` characters before ``end`` in the white-space-normalized
+    text, after its last punctuation (a long form does not cross punctuation)."""
+    reach = 3 * width
+    while True:
+        begin = max(0, end - reach)
+        part = text[begin:end]
+        normalized = " ".join(part.split()) + (" " if part[-1:].isspace() else "")
+        if begin == 0 or len(normalized) > width:
+            break
+        reach *= 4  # white space took most of the part read
+    words = normalized[-width:].split()[-count:]
+    tail = " ".join(words)
+    for match in reversed(list(_PUNCTUATION_CANDIDATE.finditer(tail))):
+        cut = match.start()
+        if tail[cut] != "." or not (tail[cut - 1 : cut].isdigit() and tail[cut + 1 : cut + 2].isdigit()):
+            return tail[cut + 1 :].split()  # what follows the last punctuation (as _PUNCTUATION cuts)
+    return words
+
+
+# A character that may be punctuation to _PUNCTUATION: all of them, and dots (punctuation unless
+# between digits). Much faster to search than _PUNCTUATION itself.
+_PUNCTUATION_CANDIDATE = re.compile(r"[^\w\s'’-]|_")
+
+
+def _acronym_definitions_reference(text: str) -> list[tuple[str, list[str]]]:
+    """``_acronym_definitions`` as first written, on white-space-normalized text (tests compare them)."""
     found = []
     for match in _ACRONYM_DEFINITION.finditer(text):
         acronym = match.group(1)
@@ -616,12 +671,11 @@ def _acronym_definitions(text: str) -> list[tuple[str, list[str]]]:
         if not 2 <= size <= 10:
             continue
         start = match.start()
-        # The long form does not cross punctuation.
         before = _PUNCTUATION.split(text[max(0, start - 16 * size - 40) : start])[-1]
         window = before.split()[-(size + 4) :]
         tail = window[-size:]
         if len(tail) == size and "".join([word[0] for word in tail]).lower() == letters:
-            used = size  # one word per letter, the common case
+            used = size
         else:
             used = _match_initials(letters, window)
         if used:
@@ -686,7 +740,7 @@ class CorpusStats:
     ``CorpusStats(n_docs, rows)`` to score later papers consistently; ``add`` the new papers first.
     """
 
-    __slots__ = ("_acronyms", "_expansions", "_word_weights", "df", "n_docs")
+    __slots__ = ("_acronyms", "_arrays", "_expansions", "_word_weights", "df", "n_docs")
 
     def __init__(self, n_docs: int = 0, df: Mapping[str, int] | Iterable[tuple[str, int]] = ()) -> None:
         if n_docs < 0:
@@ -698,6 +752,7 @@ class CorpusStats:
             if "=" in key:
                 acronym, _, long_key = key.partition("=")
                 self._acronyms.setdefault(acronym, Counter())[long_key] = count
+        self._arrays: object = None  # the batch path's arrays (etl.keyword_batch), kept by add_batch
         self._forget()
 
     def _forget(self) -> None:
@@ -710,8 +765,15 @@ class CorpusStats:
         self.df.update(doc.df_keys())
         for acronym, long_key in doc.acronyms.items():
             self._acronyms.setdefault(acronym, Counter())[long_key] += 1
-        if self._word_weights is not None:
+        self._arrays = None
+        if self._word_weights is not None or self._expansions is not None:
             self._forget()
+
+    def add_batch(self, batch: BatchCandidates) -> None:
+        """Count every paper of a batch from ``candidates_batch`` (as ``add`` for each)."""
+        from etl.keyword_batch import add_batch
+
+        add_batch(self, batch)
 
     def rows(self) -> list[tuple[str, int]]:
         """(key, df) pairs sorted by key, for storage."""
@@ -868,7 +930,9 @@ def _add_acronyms(doc: DocCandidates, text: str) -> None:
         tf = doc.tf
         if long_key in tf:
             # The acronym's uses count for the long form; its use in the definition is that same mention.
-            tf[long_key] += max(tf.pop(acronym_key, 0) - 1, 0)
+            if acronym_key in tf:
+                doc.n_title -= _title_phrases_before(tf, acronym_key, doc.n_title)
+                tf[long_key] += tf.pop(acronym_key) - 1
             continue
         # The long form was no phrase of its own (it holds "of", or ran on from other words): it
         # takes the acronym's place, or comes after the title when the acronym was not a phrase.
@@ -879,6 +943,12 @@ def _add_acronyms(doc: DocCandidates, text: str) -> None:
             order = list(tf.items())
             order.insert(doc.n_title, (long_key, 1))
             doc.tf = Counter(dict(order))
+
+
+def _title_phrases_before(tf: dict[str, int], key: str, n_title: int) -> int:
+    """1 when ``key`` is one of the first ``n_title`` keys of ``tf`` (a title phrase), else 0: the
+    title's phrases are one fewer once it is removed."""
+    return int(n_title > 0 and key in list(islice(tf, n_title)))
 
 
 def normalize_key(phrase: str) -> str:
@@ -980,12 +1050,12 @@ def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10, displays: bool =
     tf = doc.tf
     aliases = doc.aliases
     written: dict[str, str] = {}
+    n_title = doc.n_title
     expansions = stats.expansions()
     if expansions and not expansions.keys().isdisjoint(tf):
-        tf, aliases, written = _resolve_acronyms(doc, expansions)
+        tf, aliases, written, n_title = _resolve_acronyms(doc, expansions)
     n_phrases = len(tf)
     in_title, elsewhere = _position_factors(n_phrases)
-    n_title = doc.n_title
     positions = in_title[:n_title] + elsewhere[n_title:n_phrases]
     keys = list(tf)
     # Each phrase's sum of word weights, with no Python code per phrase: prefix sums over the words of
@@ -1023,9 +1093,11 @@ def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10, displays: bool =
 
 def _resolve_acronyms(
     doc: DocCandidates, expansions: dict[str, str]
-) -> tuple[dict[str, int], dict[str, list[str]], dict[str, str]]:
-    """Acronyms the paper uses without defining them count for the corpus's long form."""
+) -> tuple[dict[str, int], dict[str, list[str]], dict[str, str], int]:
+    """Acronyms the paper uses without defining them count for the corpus's long form: (phrase
+    counts, aliases, displays, number of title phrases) after that."""
     tf = dict(doc.tf)
+    n_title = doc.n_title
     aliases = {key: list(value) for key, value in doc.aliases.items()}
     displays: dict[str, str] = {}
     renamed: dict[str, str] = {}
@@ -1035,6 +1107,7 @@ def _resolve_acronyms(
         long_key = expansions[acronym]
         written = _display(doc, acronym, doc.text.lower())
         if long_key in tf:
+            n_title -= _title_phrases_before(tf, acronym, n_title)
             tf[long_key] += tf.pop(acronym)
         else:
             renamed[acronym] = long_key
@@ -1043,7 +1116,7 @@ def _resolve_acronyms(
             aliases[long_key].append(written)
     if renamed:  # the long form takes the acronym's place
         tf = {renamed.get(key, key): count for key, count in tf.items()}
-    return tf, aliases, displays
+    return tf, aliases, displays, n_title
 
 
 _WORD_REST = re.compile(r"[\w'’-]*")
@@ -1160,19 +1233,50 @@ def gc_paused() -> Iterator[None]:
 
 
 def extract_corpus(
-    docs: Iterable[tuple[str, str, str]], top: int = 10
+    docs: Iterable[tuple[str, str, str]], top: int = 10, batch_size: int = 4096
 ) -> Iterator[tuple[str, list[Keyword]]]:
     """Keyphrases for every (id, title, abstract), with statistics over the same papers.
 
-    Keeps every paper's candidates between the two passes (some kB each); for a corpus too large for
-    that, compute ``candidates`` twice: once for ``CorpusStats.add``, once for ``rank``.
+    The batch path (``candidates_batch``, ``CorpusStats.add_batch``, ``rank_batch``), keeping every
+    batch's candidates between the two passes (a few kB a paper); for a corpus too large for that,
+    compute ``candidates_batch`` twice: once for ``add_batch``, once for ``rank_batch``.
     """
     stats = CorpusStats()
     kept = []
+    ids: list[str] = []
     with gc_paused():
+        pending: list[tuple[str, str]] = []
         for doc_id, title, abstract in docs:
-            doc = candidates(title, abstract)
-            stats.add(doc)
-            kept.append((doc_id, doc))
-        ranked = [(doc_id, rank(doc, stats, top=top)) for doc_id, doc in kept]
-    yield from ranked
+            ids.append(doc_id)
+            pending.append((title, abstract))
+            if len(pending) == batch_size:
+                kept.append(candidates_batch(pending))
+                stats.add_batch(kept[-1])
+                pending = []
+        if pending or not kept:
+            kept.append(candidates_batch(pending))
+            stats.add_batch(kept[-1])
+        ranked = [keywords for batch in kept for keywords in rank_batch(batch, stats, top=top)]
+    yield from zip(ids, ranked)
+
+
+def candidates_batch(docs: Sequence[tuple[str | None, str | None]]) -> BatchCandidates:
+    """Candidates of many papers, (title, abstract) each, as arrays: see ``etl.keyword_batch``."""
+    from etl.keyword_batch import candidates_batch as batch_candidates
+
+    return batch_candidates(docs)
+
+
+def rank_batch(batch: BatchCandidates, stats: CorpusStats, top: int = 10) -> list[list[Keyword]]:
+    """The ``top`` keyphrases of each paper of ``batch``, best first: see ``etl.keyword_batch``."""
+    from etl.keyword_batch import rank_batch as batch_rank
+
+    return batch_rank(batch, stats, top)
+
+
+def __getattr__(name: str) -> object:
+    if name == "BatchCandidates":  # defined with the batch path, which imports this module
+        from etl.keyword_batch import BatchCandidates
+
+        return BatchCandidates
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

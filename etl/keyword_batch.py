@@ -1,0 +1,1077 @@
+"""Keyphrases for many papers at once: the algorithm of ``etl.keywords``, vectorized with numpy.
+
+``etl.keywords`` works one paper at a time in CPython, which costs some hundred microseconds a paper
+however it is written. Here a batch of papers is one byte buffer, and every step is an array
+operation over all the batch's tokens, phrases or keywords; Python runs only once per distinct token
+(the vocabulary grows slowly: a few thousand new tokens per thousand abstracts at first, then fewer),
+per acronym definition and per keyword returned. The steps, with the names of the reference functions
+they reproduce:
+
+1. *Tokens*: the texts are cut at white space (``str.split``'s ASCII set; other white space is made a
+   plain space first) in the bytes; each token gets a 64-bit hash (its first eight bytes times an odd
+   constant: unique for tokens of up to eight bytes; longer ones are mixed in eight-byte steps) and,
+   through an open-addressing table, its id. A new token's properties come from ``_token_pieces``,
+   the piece-by-piece form of ``_token_key``: its content words (key, written form, name or ``-ed``
+   marks) and whether a boundary comes before and after them.
+2. *Phrases* (``_phrases``): the words of the tokens in order; a phrase starts after a boundary; a
+   phrase's last word loses its place when it is an ``-ed`` form; a one-word phrase written as a name
+   is a name. A phrase's identity is a 64-bit hash of its word ids.
+3. *Acronyms* (``_acronym_definitions``, ``_add_acronyms``): found per abstract in Python (regular
+   expressions); a defined acronym's one-word phrases take the long form's identity, and the long
+   form as written is added as a phrase of its own that counts only when no other occurrence does.
+4. *Counts* (``Counter`` of phrases): the phrases of the batch sorted by (identity, paper, order) and
+   cut into groups, one per keyword candidate of a paper, then ordered by first occurrence.
+5. *Ranking* (``rank``): the same score, computed with arrays: IDF sums by prefix sums, factors by
+   table look-ups; the corpus's acronym expansions rename or merge one-word phrases; the best ``top``
+   of each paper by one sort of (paper, score, position) packed in 64-bit integers.
+6. *Display* (``_display``): the keyword as the paper first writes it in the abstract (else the
+   title), capitals of a sentence start or of the title lowered (``_readable``). The reference finds
+   this place by searching the text, which can land inside a longer phrase ("Latent Diffusion Models"
+   for "diffusion model"); here it is the first occurrence of the phrase itself.
+
+Public names are re-exported by ``etl.keywords``: ``candidates_batch``, ``BatchCandidates``,
+``rank_batch``; ``CorpusStats.add_batch`` counts a batch.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from itertools import compress, count, repeat
+from operator import is_
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from etl import keywords as kw
+
+if TYPE_CHECKING:
+    from etl.keywords import CorpusStats, Keyword
+
+__all__ = ["BatchCandidates", "candidates_batch", "rank_batch"]
+
+CHUNK_DOCS = 4096  # papers per chunk: bounds the arrays of the token stage (~50 MB) and the bit packing
+
+_U64 = np.uint64
+_SEPARATOR_TOKEN = "\x7f"  # a token before each title and abstract; DEL in the input becomes "|"
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b]")  # bytes <= 32 that str.split does not treat as space
+_NOT_SPACE_CONTROL = bytes([*range(9), *range(14, 28)])
+_SENTENCE_END_BYTES = np.zeros(256, dtype=np.bool_)
+_SENTENCE_END_BYTES[[ord("."), ord("!"), ord("?")]] = True
+
+
+# ---------------------------------------------------------------------------------------------
+# Token pieces: ``_token_key`` in a form the arrays can use.
+
+Piece = tuple[str, str, bool, bool]  # (word key, as written, written as a name, an -ed form)
+
+
+def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
+    """(boundary before the first word, boundary after the last, content words) of a white-space
+    token. Between two content words of one token there is always a boundary. Mirrors
+    ``etl.keywords._token_key`` case by case (a test checks that the two agree)."""
+    if "://" in token or token.startswith(("www.", "(www.", "(http")):
+        return True, True, []
+    items: list[Piece | None] = []  # None: a boundary
+    singulars = kw._SINGULARS
+    is_boundary = kw._is_boundary
+    for piece in kw._PUNCTUATION.split(token.replace("’", "'")):
+        word = piece.strip("-'")
+        if piece.endswith("'") and word.endswith("s") and not piece.endswith("''"):
+            items.append(None if is_boundary(word) else (singulars[word], word, False, False))
+            items.append(None)
+        elif word.endswith("'s"):
+            base = word[:-2]
+            if base and not base[0].islower() and not is_boundary(base):
+                items.append((singulars[base], base, False, False))
+            items.append(None)
+        elif not word or is_boundary(word):
+            items.append(None)
+        elif kw._is_name(word):
+            items.append((singulars[word], word, True, False))
+        elif len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+            items.append((singulars[word], word, False, True))
+        else:
+            items.append((singulars[word], word, False, False))
+    content = [item for item in items if item is not None]
+    return items[0] is None, items[-1] is None, content
+
+
+# ---------------------------------------------------------------------------------------------
+# Growing arrays and the vocabulary.
+
+
+class _Column:
+    """A numpy array that grows by doubling; ``view`` is the filled part."""
+
+    __slots__ = ("data", "size")
+
+    def __init__(self, dtype: type | np.dtype, capacity: int = 1024) -> None:
+        self.data = np.zeros(capacity, dtype=dtype)
+        self.size = 0
+
+    def extend(self, values: Sequence[object] | np.ndarray) -> None:
+        count = len(values)
+        if self.size + count > len(self.data):
+            bigger = np.zeros(max(2 * len(self.data), self.size + count), dtype=self.data.dtype)
+            bigger[: self.size] = self.data[: self.size]
+            self.data = bigger
+        self.data[self.size : self.size + count] = values
+        self.size += count
+
+    @property
+    def view(self) -> np.ndarray:
+        return self.data[: self.size]
+
+
+_K1 = _U64(0x9E3779B97F4A7C15)  # odd: multiplying by it is a bijection of 64-bit integers
+_K2 = _U64(0xC2B2AE3D27D4EB4F)
+_MASKS = np.array([0, *((1 << (8 * n)) - 1 for n in range(1, 8)), (1 << 64) - 1], dtype=_U64)
+
+
+def _token_hashes(padded: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each token ``padded[start:end]`` (the buffer has 16 spare bytes at its end).
+
+    A token of up to eight bytes (most) is its little-endian integer, which has no zero byte inside,
+    so different tokens differ, times an odd constant (a bijection): no two collide. Longer tokens
+    mix in eight bytes at a time."""
+    words = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    lengths = ends - starts
+    hashes = words[starts] & _MASKS[np.minimum(lengths, 8)]
+    hashes *= _K1
+    longer = np.flatnonzero(lengths > 8)
+    offset = 8
+    while len(longer):
+        chunk = words[starts[longer] + offset] & _MASKS[np.minimum(lengths[longer] - offset, 8)]
+        mixed = hashes[longer]
+        mixed ^= mixed >> _U64(29)
+        mixed += chunk
+        mixed *= _K2
+        mixed ^= mixed >> _U64(32)
+        mixed *= _K1
+        hashes[longer] = mixed
+        offset += 8
+        longer = longer[lengths[longer] > offset]
+    np.maximum(hashes, _U64(1), out=hashes)  # 0 marks an empty slot of the table
+    return hashes
+
+
+class _HashTable:
+    """Open addressing with linear probing, token hash -> token id, looked up for a whole array.
+
+    Kept at most a quarter full up to 4M slots (half full beyond), so that most tokens sit in their
+    home slot; on growth, tokens are placed in id order (first seen, so roughly the most frequent
+    first) and take the home slots."""
+
+    def __init__(self, bits: int = 16) -> None:
+        self.bits = bits
+        self.keys = np.zeros(1 << bits, dtype=_U64)
+        self.values = np.full(1 << bits, -1, dtype=np.int32)
+        self.count = 0
+
+    def _home(self, hashes: np.ndarray) -> np.ndarray:
+        return (hashes >> _U64(64 - self.bits)).astype(np.intp)  # the high bits: well mixed
+
+    def lookup(self, hashes: np.ndarray) -> np.ndarray:
+        """The id of each hash, -1 when absent."""
+        slots = self._home(hashes)
+        found = self.values[slots]
+        probing = np.flatnonzero(self.keys[slots] != hashes)
+        if len(probing):
+            found[probing] = -1
+            mask = (1 << self.bits) - 1
+            probe_slots, probe_hashes = slots[probing], hashes[probing]
+            while len(probing):
+                # Past an occupied home slot: the next one, until the hash or an empty slot.
+                probe_slots = (probe_slots + 1) & mask
+                keys = self.keys[probe_slots]
+                hit = keys == probe_hashes
+                found[probing[hit]] = self.values[probe_slots[hit]]
+                going = ~hit & (keys != 0)
+                probing, probe_slots, probe_hashes = probing[going], probe_slots[going], probe_hashes[going]
+        return found
+
+    def insert(self, hashes: np.ndarray, ids: np.ndarray) -> None:
+        """Add new distinct hashes (none present yet)."""
+        limit = 4 if len(self.keys) < (1 << 22) else 2
+        if limit * (self.count + len(hashes)) > len(self.keys):
+            self._grow(self.count + len(hashes))
+        self._place(hashes, ids)
+        self.count += len(hashes)
+
+    def _place(self, hashes: np.ndarray, ids: np.ndarray) -> None:
+        mask = (1 << self.bits) - 1
+        slots = self._home(hashes)
+        pending = np.arange(len(hashes))
+        while len(pending):
+            slots_p = slots[pending]
+            free = self.keys[slots_p] == 0
+            # One winner per free slot (the first pending); the others probe on (it is taken now).
+            taken, first = np.unique(slots_p[free], return_index=True)
+            winners = pending[free][first]
+            self.keys[taken] = hashes[winners]
+            self.values[taken] = ids[winners]
+            placed = np.zeros(len(hashes), dtype=np.bool_)
+            placed[winners] = True
+            pending = pending[~placed[pending]]
+            slots[pending] = (slots[pending] + 1) & mask
+
+    def _grow(self, needed: int) -> None:
+        keys, values = self.keys, self.values
+        occupied = np.flatnonzero(keys != 0)
+        occupied = occupied[np.argsort(values[occupied], kind="stable")]
+        while (1 << self.bits) < (4 if self.bits < 22 else 2) * needed:
+            self.bits += 1
+        self.keys = np.zeros(1 << self.bits, dtype=_U64)
+        self.values = np.full(1 << self.bits, -1, dtype=np.int32)
+        self._place(keys[occupied], values[occupied])
+
+
+_POSITION_CODES_SIZE = 4096  # a phrase's n-th word weighs in with POSITION_CODES[n % size]
+
+
+class _Vocabulary:
+    """Every token, word and written form seen by this process, with their array properties.
+
+    Tokens: ``tok_count`` content words starting at ``tok_first`` in the piece arrays; ``tok_lead``
+    a boundary before them; ``tok_closes`` a boundary after them (or no words at all). Pieces: word id,
+    written-form id, name and ``-ed`` marks. Words: key strings, a random 64-bit code each for phrase
+    hashes, and whether they are generic or boundary words.
+    """
+
+    def __init__(self) -> None:
+        self.table = _HashTable()
+        self.tok_count = _Column(np.int32)
+        self.tok_first = _Column(np.int32)
+        self.tok_lead = _Column(np.bool_)
+        self.tok_closes = _Column(np.bool_)
+        self.piece_word = _Column(np.int32)
+        self.piece_written = _Column(np.int32)
+        self.piece_name = _Column(np.bool_)
+        self.piece_participle = _Column(np.bool_)
+        self.words: list[str] = []
+        self.word_ids: dict[str, int] = {}
+        self.word_code = _Column(_U64)
+        self.word_generic = _Column(np.bool_)
+        self.word_boundary = _Column(np.bool_)
+        self.written: list[str] = []
+        self.written_ids: dict[str, int] = {}
+        self.written_code = _Column(_U64)
+        self.keys: dict[int, str] = {}  # phrase hash -> key
+        self.displays: dict[int, str] = {}  # hash of written words and place -> display
+        self._random = random.Random(20250311)
+        self.position_codes = np.array(
+            [1] + [self._random.getrandbits(64) | 1 for _ in range(_POSITION_CODES_SIZE - 1)], dtype=_U64
+        )
+        self.separator = self.add_tokens([_SEPARATOR_TOKEN], np.array([0], dtype=_U64))[0]
+        separator_hash = self._hash_of(_SEPARATOR_TOKEN)
+        self.table.insert(np.array([separator_hash], dtype=_U64), np.array([self.separator], np.int32))
+
+    @staticmethod
+    def _hash_of(token: str) -> int:
+        data = token.encode("utf-8")
+        padded = data + b"\x00" * 16
+        return int(_token_hashes(padded, np.array([0]), np.array([len(data)]))[0])
+
+    def word_id(self, key: str) -> int:
+        found = self.word_ids.get(key)
+        if found is None:
+            found = self.word_ids[key] = len(self.words)
+            self.words.append(key)
+            self.word_code.extend([self._random.getrandbits(64)])
+            self.word_generic.extend([key in kw.GENERIC_WORDS])
+            self.word_boundary.extend([key in kw.BOUNDARY_WORDS])
+        return found
+
+    def written_id(self, text: str) -> int:
+        found = self.written_ids.get(text)
+        if found is None:
+            found = self.written_ids[text] = len(self.written)
+            self.written.append(text)
+            self.written_code.extend([self._random.getrandbits(64)])
+        return found
+
+    def add_tokens(self, tokens: list[str], hashes: np.ndarray) -> list[int]:
+        """Register new tokens (their hashes are inserted by the caller); their ids."""
+        first_id = self.tok_count.size
+        counts, firsts, leads, closes = [], [], [], []
+        words, writtens, names, participles = [], [], [], []
+        piece_at = self.piece_word.size
+        for token in tokens:
+            lead, trail, pieces = _token_pieces(token) if token != _SEPARATOR_TOKEN else (True, True, [])
+            counts.append(len(pieces))
+            firsts.append(piece_at)
+            leads.append(lead)
+            closes.append(trail or not pieces)
+            piece_at += len(pieces)
+            for key, written, name, participle in pieces:
+                words.append(self.word_id(key))
+                writtens.append(self.written_id(written))
+                names.append(name)
+                participles.append(participle)
+        self.tok_count.extend(counts)
+        self.tok_first.extend(firsts)
+        self.tok_lead.extend(leads)
+        self.tok_closes.extend(closes)
+        self.piece_word.extend(words)
+        self.piece_written.extend(writtens)
+        self.piece_name.extend(names)
+        self.piece_participle.extend(participles)
+        return list(range(first_id, first_id + len(tokens)))
+
+    def phrase_hash(self, word_ids: Sequence[int]) -> int:
+        """The hash of a phrase given by word ids, as the arrays compute it (for acronym long forms)."""
+        codes = self.word_code.data
+        total = 0
+        for position, word in enumerate(word_ids):
+            total += int(codes[word]) * int(self.position_codes[position % _POSITION_CODES_SIZE])
+        return (total ^ (len(word_ids) * int(_K2))) & 0xFFFFFFFFFFFFFFFF
+
+
+_VOCABULARY: _Vocabulary | None = None
+
+
+def _vocabulary() -> _Vocabulary:
+    global _VOCABULARY
+    if _VOCABULARY is None:
+        _VOCABULARY = _Vocabulary()
+    return _VOCABULARY
+
+
+# ---------------------------------------------------------------------------------------------
+# Candidates of a batch.
+
+_UNICODE_SPACE = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
+def _clean(text: str | None) -> str:
+    """The text as the tokenizer reads it: NFC, white space that str.split knows made ASCII, control
+    characters (punctuation to ``_token_key``) made "|"."""
+    if not text:
+        return ""
+    if not text.isascii():
+        text = _UNICODE_SPACE.sub(" ", unicodedata.normalize("NFC", text))
+    return text
+
+
+@dataclass(slots=True)
+class _Definition:
+    """An acronym a paper defines: "long form (ACRONYM)"."""
+
+    doc: int
+    acronym: str  # as written
+    acronym_key: str
+    long_key: str
+    long_words: list[str]  # as written
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """Candidates of up to CHUNK_DOCS papers (see ``candidates_batch``)."""
+
+    vocab: _Vocabulary
+    n_docs: int
+    slot_word: np.ndarray  # word id of each word of each run, then of each definition's long form
+    slot_written: np.ndarray
+    run_first: np.ndarray  # first slot of each run ("phrase occurrence"), in paper order
+    run_len: np.ndarray
+    run_doc: np.ndarray
+    run_title: np.ndarray
+    run_opens: np.ndarray  # starts a sentence, or the title or abstract
+    run_synthetic: np.ndarray  # a definition's long form, counted only when nothing else is
+    group_doc: np.ndarray  # one group per keyword candidate of a paper, by paper then first occurrence
+    group_run: np.ndarray  # its words and display: the first occurrence in the abstract, else the title
+    group_hash: np.ndarray
+    group_count: np.ndarray
+    group_title: np.ndarray
+    group_name: np.ndarray
+    group_plain: np.ndarray  # has an occurrence of its own (not only as a defined acronym)
+    group_aliased: np.ndarray  # the long form of an acronym the paper defines
+    group_lookup: np.ndarray  # sorted (hash, run) keys of the groups, to find (paper, hash)
+    group_of_lookup: np.ndarray
+    lookup_shift: int
+    doc_run_start: np.ndarray
+    doc_group_start: np.ndarray
+    definitions: list[_Definition]
+    aliases: dict[int, dict[str, list[str]]]  # paper -> long key -> acronyms as written
+    _df_words: tuple[np.ndarray, np.ndarray] | None = None
+    _group_words: tuple[np.ndarray, np.ndarray] | None = None
+
+    def df_words(self) -> tuple[np.ndarray, np.ndarray]:
+        """(word ids, number of papers of the chunk that have each), as ``DocCandidates.words``."""
+        if self._df_words is None:
+            self._df_words = _df_words(self)
+        return self._df_words
+
+
+def _tokens(vocab: _Vocabulary, texts: list[str]) -> tuple[np.ndarray, np.ndarray, bytes, np.ndarray]:
+    """(token ids, token end offsets, the byte buffer, token start offsets) of the texts, a separator
+    token before each."""
+    separator = f" {_SEPARATOR_TOKEN} "
+    data = (separator + separator.join(texts)).encode("utf-8")
+    if len(data.translate(None, _NOT_SPACE_CONTROL)) != len(data) or data.count(b"\x7f") != len(texts):
+        # Rare: control characters (punctuation to _token_key, as "|" is) or DEL in the input.
+        texts = [_CONTROL.sub("|", text).replace(_SEPARATOR_TOKEN, "|") for text in texts]
+        data = (separator + separator.join(texts)).encode("utf-8")
+    bytes_ = np.frombuffer(data, dtype=np.uint8)
+    padded = data + b"\x00" * 16
+    space = np.empty(len(bytes_) + 2, dtype=np.bool_)
+    space[0] = space[-1] = True
+    np.less_equal(bytes_, 32, out=space[1:-1])
+    edges = np.flatnonzero(space[1:] != space[:-1])
+    starts, ends = edges[0::2], edges[1::2]
+    hashes = _token_hashes(padded, starts, ends)
+    ids = vocab.table.lookup(hashes)
+    missing = np.flatnonzero(ids < 0)
+    if len(missing):
+        new_hashes, first = np.unique(hashes[missing], return_index=True)
+        where = missing[first]
+        new_tokens = [
+            data[start:end].decode("utf-8")
+            for start, end in zip(starts[where].tolist(), ends[where].tolist())
+        ]
+        new_ids = np.array(vocab.add_tokens(new_tokens, new_hashes), dtype=np.int32)
+        vocab.table.insert(new_hashes, new_ids)
+        ids[missing] = new_ids[np.searchsorted(new_hashes, hashes[missing])]
+    return ids, ends, padded, starts
+
+
+def _phrase_hashes(
+    vocab: _Vocabulary,
+    slot_word: np.ndarray,
+    run_first: np.ndarray,
+    run_len: np.ndarray,
+    run_of_slot: np.ndarray,
+) -> np.ndarray:
+    """The hash of each run's word ids (``_Vocabulary.phrase_hash`` for all runs at once)."""
+    offset = np.arange(len(slot_word)) - run_first[run_of_slot]
+    if len(offset) and offset.max() >= _POSITION_CODES_SIZE:
+        offset %= _POSITION_CODES_SIZE
+    contributions = vocab.word_code.data[slot_word] * vocab.position_codes[offset]
+    if not len(run_first):
+        return np.zeros(0, dtype=_U64)
+    return np.add.reduceat(contributions, run_first) ^ (run_len.astype(_U64) * _K2)
+
+
+def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
+    vocab = _vocabulary()
+    n_docs = len(docs)
+    titles = [_clean(title) for title, _ in docs]
+    abstracts = [_clean(abstract) for _, abstract in docs]
+    texts = [text for pair in zip(titles, abstracts) for text in pair]
+    token_ids, token_ends, padded, _ = _tokens(vocab, texts)
+
+    # Which text each token is in (2 * paper + 1 for an abstract); the separator opens each text.
+    is_separator = token_ids == vocab.separator
+    text_of_token = np.cumsum(is_separator) - 1
+
+    # The words of the tokens, in order ("slots"), and where phrases start.
+    counts = vocab.tok_count.data[token_ids]
+    n_slots = int(counts.sum())
+    token_of_slot = np.repeat(np.arange(len(token_ids)), counts)
+    first_slot_of_token = np.cumsum(counts) - counts
+    within = np.arange(n_slots) - first_slot_of_token[token_of_slot]
+    piece = vocab.tok_first.data[token_ids][token_of_slot] + within
+    closes = vocab.tok_closes.data[token_ids]
+    opens_before = vocab.tok_lead.data[token_ids].copy()
+    opens_before[1:] |= closes[:-1]
+    starts = (within > 0) | opens_before[token_of_slot]
+    # A phrase does not end in an -ed form: drop such a last word (once).
+    participle = vocab.piece_participle.data[piece]
+    if participle.any():
+        ends_run = np.ones(n_slots, dtype=np.bool_)
+        ends_run[:-1] = starts[1:]
+        keep = ~(participle & ends_run)
+        piece, token_of_slot, starts, within = piece[keep], token_of_slot[keep], starts[keep], within[keep]
+        n_slots = len(piece)
+    slot_word = vocab.piece_word.data[piece]
+    slot_written = vocab.piece_written.data[piece]
+    run_first = np.flatnonzero(starts)
+    run_len = np.diff(np.append(run_first, n_slots)).astype(np.int32)
+    run_of_slot = np.cumsum(starts) - 1
+    run_hash = _phrase_hashes(vocab, slot_word, run_first, run_len, run_of_slot)
+    first_token = token_of_slot[run_first]
+    run_text = text_of_token[first_token]
+    run_doc = (run_text >> 1).astype(np.int32)
+    run_title = (run_text & 1) == 0
+    run_name = (run_len == 1) & vocab.piece_name.data[piece[run_first]]
+    # A sentence start: the phrase starts its token, after a token ending in . ! ? or a separator.
+    before = np.maximum(first_token - 1, 0)
+    run_opens = (within[run_first] == 0) & ~vocab.tok_lead.data[token_ids[first_token]]
+    run_opens &= (
+        is_separator[before] | _SENTENCE_END_BYTES[np.frombuffer(padded, np.uint8)[token_ends[before] - 1]]
+    )
+    # The first slot of each abstract: a definition's long form that is no phrase comes just before it.
+    separators = np.flatnonzero(is_separator)
+    abstract_first_slot = first_slot_of_token[separators[1::2]] if n_slots else np.zeros(n_docs, np.int64)
+    if participle.any() and n_slots:
+        abstract_first_slot = np.searchsorted(token_of_slot, separators[1::2])
+
+    definitions, aliases = _definitions(abstracts)
+    n_runs = len(run_first)
+    run_kind = np.zeros(n_runs, dtype=np.int8)  # 0: plain, 1: a defined acronym, 2: a long form
+    run_final = run_hash
+    run_pos = 2 * run_first.astype(np.int64)
+    run_first_use = np.zeros(n_runs, dtype=np.bool_)  # a defined acronym's first use in its paper
+    if definitions:
+        run_final = run_hash.copy()
+        def_doc = np.array([d.doc for d in definitions], dtype=np.int64)
+        def_acronym = np.array([vocab.word_ids.get(d.acronym_key, -1) for d in definitions], dtype=np.int64)
+        long_ids = [[vocab.word_id(word) for word in d.long_key.split(" ")] for d in definitions]
+        synthetic_len = np.array([len(ids) for ids in long_ids], dtype=np.int32)
+        synthetic_words = np.array([w for ids in long_ids for w in ids], dtype=np.int32)
+        synthetic_first = np.cumsum(synthetic_len) - synthetic_len
+        def_hash = _phrase_hashes(
+            vocab,
+            synthetic_words,
+            synthetic_first,
+            synthetic_len,
+            np.repeat(np.arange(len(long_ids)), synthetic_len),
+        )
+        # One-word phrases of a defined acronym take the long form's identity.
+        defined_word = np.zeros(len(vocab.words), dtype=np.bool_)
+        defined_word[def_acronym[def_acronym >= 0]] = True
+        single_words = slot_word[run_first]
+        maybe = np.flatnonzero((run_len == 1) & defined_word[single_words])
+        if len(maybe):
+            def_keys = np.where(def_acronym >= 0, (def_doc << 32) | np.maximum(def_acronym, 0), -1)
+            order = np.argsort(def_keys)
+            sorted_keys = def_keys[order]
+            keys = (run_doc[maybe].astype(np.int64) << 32) | single_words[maybe]
+            at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+            hit = sorted_keys[at] == keys
+            renamed = maybe[hit]
+            which = order[at[hit]]
+            run_final[renamed] = def_hash[which]
+            run_kind[renamed] = 1
+            run_name[renamed] = False
+            # Each definition's use inside it is the long form's mention: counted once, not twice.
+            run_first_use[renamed[np.unique(which, return_index=True)[1]]] = True
+        # Each long form as written, a phrase of its own placed after the title.
+        long_written = [[vocab.written_id(word) for word in d.long_words] for d in definitions]
+        synthetic_first += n_slots
+        slot_word = np.concatenate([slot_word, synthetic_words])
+        slot_written = np.concatenate(
+            [slot_written, np.array([w for ids in long_written for w in ids], dtype=np.int32)]
+        )
+        # Insert them after their paper's runs, so that runs stay in paper order.
+        doc_run_end = np.searchsorted(run_doc, def_doc, side="right")
+        order = np.insert(np.arange(n_runs), doc_run_end, n_runs + np.arange(len(definitions)))
+        run_first = np.concatenate([run_first, synthetic_first])[order]
+        run_len = np.concatenate([run_len, synthetic_len])[order]
+        run_doc = np.concatenate([run_doc, def_doc.astype(np.int32)])[order]
+        run_title = np.concatenate([run_title, np.zeros(len(definitions), np.bool_)])[order]
+        run_opens = np.concatenate([run_opens, np.zeros(len(definitions), np.bool_)])[order]
+        run_name = np.concatenate([run_name, np.zeros(len(definitions), np.bool_)])[order]
+        run_kind = np.concatenate([run_kind, np.full(len(definitions), 2, np.int8)])[order]
+        run_final = np.concatenate([run_final, def_hash])[order]
+        run_first_use = np.concatenate([run_first_use, np.zeros(len(definitions), np.bool_)])[order]
+        run_pos = np.concatenate([run_pos, 2 * abstract_first_slot[def_doc].astype(np.int64) - 1])[order]
+        n_runs = len(run_first)
+    doc_run_start = np.searchsorted(run_doc, np.arange(n_docs + 1))
+    chunk = _Chunk(
+        vocab=vocab,
+        n_docs=n_docs,
+        slot_word=slot_word,
+        slot_written=slot_written,
+        run_first=run_first,
+        run_len=run_len,
+        run_doc=run_doc,
+        run_title=run_title,
+        run_opens=run_opens,
+        run_synthetic=run_kind == 2,
+        group_doc=np.zeros(0, np.int32),
+        group_run=np.zeros(0, np.int64),
+        group_hash=np.zeros(0, _U64),
+        group_count=np.zeros(0, np.int64),
+        group_title=np.zeros(0, np.bool_),
+        group_name=np.zeros(0, np.bool_),
+        group_plain=np.zeros(0, np.bool_),
+        group_aliased=np.zeros(0, np.bool_),
+        group_lookup=np.zeros(0, _U64),
+        group_of_lookup=np.zeros(0, np.int64),
+        lookup_shift=0,
+        doc_run_start=doc_run_start,
+        doc_group_start=np.zeros(n_docs + 1, np.int64),
+        definitions=definitions,
+        aliases=aliases,
+    )
+    _group(chunk, run_final, run_kind, run_pos, run_name, run_first_use)
+    return chunk
+
+
+def _group(
+    chunk: _Chunk,
+    run_final: np.ndarray,
+    run_kind: np.ndarray,
+    run_pos: np.ndarray,
+    run_name: np.ndarray,
+    run_first_use: np.ndarray,
+) -> None:
+    """Group the runs of each paper by identity: one group per keyword candidate, with its count,
+    first position and representative run, ordered by paper then first position."""
+    n_runs = len(run_final)
+    if n_runs == 0:
+        chunk.doc_group_start = np.zeros(chunk.n_docs + 1, np.int64)
+        return
+    shift = max(int(n_runs).bit_length(), 1)
+    low = (1 << shift) - 1
+    run_index = np.arange(n_runs, dtype=_U64)
+    packed = ((run_final >> _U64(shift)) << _U64(shift)) | run_index
+    packed.sort()
+    runs = (packed & _U64(low)).astype(np.intp)
+    run_doc = chunk.run_doc
+    high = packed >> _U64(shift)
+    new_group = np.ones(n_runs, dtype=np.bool_)
+    new_group[1:] = (high[1:] != high[:-1]) | (run_doc[runs[1:]] != run_doc[runs[:-1]])
+    starts = np.flatnonzero(new_group)
+    full = run_final[runs]
+    lookup = packed[starts]
+    lookup_order = None
+    if (full != full[starts][np.cumsum(new_group) - 1]).any():
+        # Two phrases of one paper agree in their high hash bits (about 1 in 2**40): exact grouping.
+        runs = np.lexsort((np.arange(n_runs), run_doc, run_final))
+        full = run_final[runs]
+        new_group[1:] = (full[1:] != full[:-1]) | (run_doc[runs[1:]] != run_doc[runs[:-1]])
+        starts = np.flatnonzero(new_group)
+        lookup = ((full[starts] >> _U64(shift)) << _U64(shift)) | runs[starts].astype(_U64)
+        lookup_order = np.argsort(lookup, kind="stable")
+        lookup = lookup[lookup_order]
+    kind = run_kind[runs]
+    runs64 = runs.astype(np.int64)
+    plain_count = np.add.reduceat((kind == 0).astype(np.int64), starts)
+    acronym_count = np.add.reduceat((kind == 1).astype(np.int64), starts)
+    # The occurrence that places the group: its first own one, else its acronym's, else the long form.
+    placing = np.minimum.reduceat((kind.astype(np.int64) << shift) | runs64, starts) & low
+    # The occurrence that shows it: its first own one in the abstract, else in the title, else the
+    # long form as written.
+    display_rank = np.where(kind == 0, chunk.run_title[runs].astype(np.int64), np.where(kind == 2, 2, 3))
+    shown = np.minimum.reduceat((display_rank << shift) | runs64, starts) & low
+    name = np.maximum.reduceat((run_name[runs] & (kind == 0)).astype(np.int8), starts).astype(np.bool_)
+    # Counts as _add_acronyms makes them: each definition adds its acronym's uses but one (the one
+    # in the definition) to a long form already counted, and all of them to a long form that is not.
+    definitions = np.add.reduceat(run_first_use[runs].astype(np.int64), starts)
+    count = np.where(
+        plain_count > 0,
+        plain_count + acronym_count - definitions,
+        np.where(acronym_count > 0, acronym_count - definitions + 1, 1),
+    )
+    # Order by paper, then position (positions grow with the paper).
+    position = run_pos[placing]
+    n_groups = len(starts)
+    gbits = max(n_groups.bit_length(), 1)
+    order = (
+        np.sort((position.astype(_U64) << _U64(gbits)) | np.arange(n_groups, dtype=_U64))
+        & _U64((1 << gbits) - 1)
+    ).astype(np.intp)
+    chunk.group_doc = run_doc[placing][order]
+    chunk.group_run = shown[order]
+    chunk.group_hash = run_final[placing][order]
+    chunk.group_count = count[order]
+    chunk.group_title = chunk.run_title[placing][order]
+    chunk.group_name = name[order]
+    chunk.group_plain = (plain_count > 0)[order]
+    chunk.group_aliased = (np.add.reduceat((kind == 2).astype(np.int64), starts) > 0)[order]
+    inverse = np.empty(n_groups, dtype=np.int64)
+    inverse[order] = np.arange(n_groups)
+    chunk.group_lookup = lookup
+    chunk.group_of_lookup = inverse if lookup_order is None else inverse[lookup_order]
+    chunk.lookup_shift = shift
+    chunk.doc_group_start = np.searchsorted(chunk.group_doc, np.arange(chunk.n_docs + 1))
+
+
+def _definitions(abstracts: list[str]) -> tuple[list[_Definition], dict[int, dict[str, list[str]]]]:
+    """The acronym definitions of each abstract that ``_add_acronyms`` accepts, and the aliases."""
+    definitions: list[_Definition] = []
+    aliases: dict[int, dict[str, list[str]]] = {}
+    singulars = kw._SINGULARS
+    for doc, abstract in enumerate(abstracts):
+        if "(" not in abstract:
+            continue
+        found = kw._acronym_definitions(abstract)
+        if not found:
+            continue
+        accepted: dict[str, str] = {}
+        for acronym, long_words in found:
+            acronym_key = singulars[acronym]
+            long_key = " ".join(map(singulars.__getitem__, long_words))
+            if (
+                not all(long_key.split(" "))
+                or long_key == acronym_key
+                or acronym_key in accepted
+                or long_key in accepted
+            ):
+                continue
+            accepted[acronym_key] = long_key
+            aliases.setdefault(doc, {}).setdefault(long_key, []).append(acronym)
+            definitions.append(_Definition(doc, acronym, acronym_key, long_key, long_words))
+    return definitions, aliases
+
+
+def _group_words(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray]:
+    """(word ids of every group's words, one group after the other; where each group starts)."""
+    if chunk._group_words is None:
+        runs = chunk.group_run
+        first, length = chunk.run_first[runs], chunk.run_len[runs].astype(np.int64)
+        starts = np.cumsum(length) - length
+        group_of_slot = np.repeat(np.arange(len(runs)), length)
+        slots = first[group_of_slot] + np.arange(int(length.sum())) - starts[group_of_slot]
+        chunk._group_words = (chunk.slot_word[slots].astype(np.int64), starts)
+    return chunk._group_words
+
+
+def _df_words(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray]:
+    """(word ids, number of papers having each) over the words of each paper's keyword candidates."""
+    if not len(chunk.group_run):
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    words, starts = _group_words(chunk)
+    length = np.diff(np.append(starts, len(words)))
+    docs = np.repeat(chunk.group_doc.astype(np.int64), length)
+    # A paper with a long form that is no phrase of its own ("mixture of experts") does not count
+    # its boundary words, as DocCandidates.words.
+    surfaced = np.bincount(chunk.group_doc[~chunk.group_plain], minlength=chunk.n_docs) > 0
+    keep = ~(chunk.vocab.word_boundary.data[words] & surfaced[docs])
+    pairs = np.sort((docs[keep] << 32) | words[keep])
+    if len(pairs):
+        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])]
+    counts = np.bincount(pairs & 0xFFFFFFFF)
+    ids = np.flatnonzero(counts)
+    return ids, counts[ids]
+
+
+@dataclass(slots=True)
+class BatchCandidates:
+    """Candidates of a batch of papers, in the order given, from ``candidates_batch``.
+
+    Hold it between ``CorpusStats.add_batch`` and ``rank_batch``, or compute it twice (it needs no
+    corpus statistics). Its arrays use word ids of this process's vocabulary: it is not for storage.
+    """
+
+    chunks: list[_Chunk] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return sum(chunk.n_docs for chunk in self.chunks)
+
+    def definitions(self) -> Iterator[tuple[int, str, str]]:
+        """(paper index, acronym key, long-form key) of each acronym definition, as
+        ``DocCandidates.acronyms``."""
+        offset = 0
+        for chunk in self.chunks:
+            for definition in chunk.definitions:
+                yield offset + definition.doc, definition.acronym_key, definition.long_key
+            offset += chunk.n_docs
+
+
+def candidates_batch(docs: Sequence[tuple[str | None, str | None]]) -> BatchCandidates:
+    """Candidates of many papers, (title, abstract) each: what ``candidates`` gives for each of them,
+    as arrays. Work per paper is array work plus Python per acronym definition."""
+    batch = BatchCandidates()
+    for start in range(0, len(docs), CHUNK_DOCS):
+        batch.chunks.append(_chunk_candidates(docs[start : start + CHUNK_DOCS]))
+    return batch
+
+
+def add_batch(stats: CorpusStats, batch: BatchCandidates) -> None:
+    """``CorpusStats.add`` for every paper of the batch."""
+    for chunk in batch.chunks:
+        ids, counts = chunk.df_words()
+        words = chunk.vocab.words
+        df = stats.df
+        for word, n_papers in zip([words[i] for i in ids.tolist()], counts.tolist()):
+            df[word] += n_papers
+        for definition in chunk.definitions:
+            df[f"{definition.acronym_key}={definition.long_key}"] += 1
+            stats._acronyms.setdefault(definition.acronym_key, kw.Counter())[definition.long_key] += 1
+        stats.n_docs += chunk.n_docs
+        stats._forget()
+        _batch_df_add(stats, chunk.vocab, ids, counts)
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpus statistics as arrays, kept with CorpusStats (its ``_arrays`` slot).
+
+
+@dataclass(slots=True)
+class _StatArrays:
+    """Document frequencies by word id of one vocabulary, and what is computed from them. Kept in
+    step by ``add_batch``; ``CorpusStats.add`` and ``CorpusStats.__init__`` drop them (they are
+    rebuilt from ``CorpusStats.df`` when needed, in Python once per word)."""
+
+    vocab: _Vocabulary
+    df: np.ndarray  # by word id, for the first len(df) words
+    weights: np.ndarray | None = None
+    expansions: _Expansions | None = None
+
+
+@dataclass(slots=True)
+class _Expansions:
+    """The corpus's acronym expansions (``CorpusStats.expansions``), by the acronym's word id."""
+
+    index: np.ndarray  # word id -> expansion number, or -1
+    hashes: np.ndarray
+    word_ids: list[list[int]]
+    keys: list[str]
+
+
+def _arrays(stats: CorpusStats, vocab: _Vocabulary) -> _StatArrays:
+    """The arrays of ``stats`` for ``vocab``, covering all its words."""
+    arrays = stats._arrays
+    if not isinstance(arrays, _StatArrays) or arrays.vocab is not vocab:
+        arrays = stats._arrays = _StatArrays(vocab, np.zeros(0, np.int64))
+    size = len(vocab.words)
+    if len(arrays.df) < size:
+        # Words new to these arrays: their counts from CorpusStats.df.
+        get = stats.df.get
+        more = np.array([get(word, 0) for word in vocab.words[len(arrays.df) : size]], dtype=np.int64)
+        arrays.df = np.concatenate([arrays.df, more])
+        arrays.weights = None
+        arrays.expansions = None
+    return arrays
+
+
+def _batch_df_add(stats: CorpusStats, vocab: _Vocabulary, ids: np.ndarray, counts: np.ndarray) -> None:
+    """Keep the arrays of ``stats`` in step with a batch just counted."""
+    arrays = stats._arrays
+    if isinstance(arrays, _StatArrays) and arrays.vocab is vocab:
+        inside = ids < len(arrays.df)
+        arrays.df[ids[inside]] += counts[inside]  # ids are distinct
+        arrays.weights = None
+        arrays.expansions = None
+
+
+def _weights(stats: CorpusStats, vocab: _Vocabulary) -> np.ndarray:
+    """Each word's weight in a phrase score, by word id (``_WordWeights`` for all words at once)."""
+    arrays = _arrays(stats, vocab)
+    if arrays.weights is None:
+        weights = np.log(stats.n_docs + 1) - np.log(arrays.df + 0.5)
+        size = len(weights)
+        weights[vocab.word_generic.data[:size]] *= kw.GENERIC_WEIGHT
+        weights[vocab.word_boundary.data[:size]] = 0.0
+        arrays.weights = weights
+    return arrays.weights
+
+
+def _expansions(stats: CorpusStats, vocab: _Vocabulary) -> _Expansions:
+    arrays = _arrays(stats, vocab)
+    if arrays.expansions is None:
+        found = []
+        for acronym, long_key in stats.expansions().items():
+            acronym_id = vocab.word_ids.get(acronym)
+            if acronym_id is not None:
+                found.append((acronym_id, long_key, [vocab.word_id(word) for word in long_key.split(" ")]))
+        arrays = _arrays(stats, vocab)  # the long forms may have brought new words
+        index = np.full(len(vocab.words), -1, dtype=np.int32)
+        for number, (acronym_id, _, _) in enumerate(found):
+            index[acronym_id] = number
+        arrays.expansions = _Expansions(
+            index,
+            np.array([vocab.phrase_hash(ids) for _, _, ids in found], dtype=_U64),
+            [ids for _, _, ids in found],
+            [long_key for _, long_key, _ in found],
+        )
+    return arrays.expansions
+
+
+# ---------------------------------------------------------------------------------------------
+# Ranking.
+
+
+def _length_factors(longest: int) -> np.ndarray:
+    """Phrase weight factor by number of words (``_LengthFactors``), for 0 .. longest words."""
+    factors = np.zeros(max(longest, 1) + 1)
+    for words in range(1, len(factors)):
+        spaces = words - 1
+        if spaces < len(kw.LENGTH_FACTORS):
+            factors[words] = kw.LENGTH_FACTORS[spaces]
+        else:
+            factors[words] = kw.LONG_FACTOR if spaces < kw.MAX_WORDS else 0.0
+    return factors
+
+
+def rank_batch(batch: BatchCandidates, stats: CorpusStats, top: int = 10) -> list[list[Keyword]]:
+    """The ``top`` keyphrases of each paper of the batch, best first, scored against ``stats``: what
+    ``rank`` gives for each paper (see the module docstring for where the two differ)."""
+    out: list[list[Keyword]] = []
+    for chunk in batch.chunks:
+        out.extend(_rank_chunk(chunk, stats, top))
+    return out
+
+
+def _rank_chunk(chunk: _Chunk, stats: CorpusStats, top: int) -> list[list[Keyword]]:
+    n_docs = chunk.n_docs
+    n_groups = len(chunk.group_doc)
+    if top <= 0 or n_groups == 0:
+        return [[] for _ in range(n_docs)]
+    vocab = chunk.vocab
+    expansions = _expansions(stats, vocab)
+    weights = _weights(stats, vocab)
+    group_doc = chunk.group_doc
+    runs = chunk.group_run
+    first, length = chunk.run_first[runs], chunk.run_len[runs].astype(np.int64)
+    words, starts = _group_words(chunk)
+    weight_sum = np.add.reduceat(weights[words], starts)
+    count = chunk.group_count.astype(np.float64)
+    name = chunk.group_name
+    word = chunk.slot_word[first]
+    kept = np.ones(n_groups, dtype=np.bool_)
+    renamed_key: dict[int, str] = {}  # group -> the long form's key
+    corpus_alias: dict[int, int] = {}  # group -> the group whose display is an alias of it
+
+    # Acronyms the paper uses without defining them count for the corpus's long form.
+    if len(expansions.keys):
+        single = np.flatnonzero((length == 1) & chunk.group_plain)
+        expanding = single[expansions.index[word[single]] >= 0]
+        if len(expanding):
+            number = expansions.index[word[expanding]]
+            target = expansions.hashes[number]
+            docs = group_doc[expanding]
+            shift = _U64(chunk.lookup_shift)
+            query = ((target >> shift) << shift) | chunk.doc_run_start[docs].astype(_U64)
+            at = np.minimum(np.searchsorted(chunk.group_lookup, query), len(chunk.group_lookup) - 1)
+            found = chunk.group_of_lookup[at]
+            hit = (group_doc[found] == docs) & (chunk.group_hash[found] == target)
+            # The long form is a phrase of the paper: it takes the acronym's count.
+            merged, into = expanding[hit], found[hit]
+            np.add.at(count, into, count[merged])
+            kept[merged] = False
+            corpus_alias.update(zip(into.tolist(), merged.tolist()))
+            # It is not: the acronym's phrase becomes the long form, shown as the acronym is written.
+            renamed, numbers = expanding[~hit], number[~hit]
+            if len(renamed):
+                name = name.copy()
+                name[renamed] = False
+                word_ids = [expansions.word_ids[n] for n in numbers.tolist()]
+                weight_sum[renamed] = [float(weights[ids].sum()) for ids in word_ids]
+                length[renamed] = [len(ids) for ids in word_ids]
+                for group, n in zip(renamed.tolist(), numbers.tolist()):
+                    renamed_key[group] = expansions.keys[n]
+                    corpus_alias[group] = group
+    # The position of each kept group among its paper's kept groups.
+    kept_before = np.cumsum(kept)
+    start = chunk.doc_group_start
+    base = np.concatenate([[0], kept_before])[start[:-1]]
+    position = kept_before - 1 - base[group_doc]
+    position_factor = 1.0 + kw.POSITION_BOOST * kw.POSITION_SCALE / (kw.POSITION_SCALE + position)
+    position_factor[chunk.group_title] *= 1.0 + kw.TITLE_BOOST
+    score = weight_sum * _length_factors(int(length.max()))[length] * position_factor
+    score *= 1.0 + kw.PHRASE_TF * (count - 1.0)
+    score[name] *= kw.NAME_FACTOR
+    # "performance", "approach" alone are no keywords.
+    eligible = kept & (score > 0.0) & ~((length == 1) & vocab.word_generic.data[word])
+    if renamed_key:
+        eligible[list(renamed_key)] = kept[list(renamed_key)] & (score[list(renamed_key)] > 0.0)
+    chosen = _best(chunk, score, eligible, top)
+    return _keywords(chunk, chosen, score, renamed_key, corpus_alias)
+
+
+def _best(chunk: _Chunk, score: np.ndarray, eligible: np.ndarray, top: int) -> np.ndarray:
+    """The ``top`` best eligible groups of each paper, best first (equal scores: first occurrence
+    first), by paper: one sort of (paper, score, offset) packed in 64 bits."""
+    groups = np.flatnonzero(eligible)
+    docs = chunk.group_doc[groups].astype(np.uint64)
+    offset = (groups - chunk.doc_group_start[docs.astype(np.intp)]).astype(np.uint64)
+    if chunk.n_docs > (1 << 12) or (len(offset) and int(offset.max()) >= (1 << 12)):
+        order = np.lexsort((offset, -score[groups], docs))
+        groups, docs = groups[order], docs[order]
+    else:
+        # The top 40 bits of a positive float64 (exponent and 28 bits of mantissa) keep its order.
+        score_bits = score[groups].view(np.uint64) >> _U64(24)
+        packed = (docs << _U64(52)) | ((_U64((1 << 40) - 1) - score_bits) << _U64(12)) | offset
+        packed.sort()
+        docs = packed >> _U64(52)
+        groups = chunk.doc_group_start[docs.astype(np.intp)] + (packed & _U64(0xFFF)).astype(np.int64)
+    new_doc = np.ones(len(docs), dtype=np.bool_)
+    new_doc[1:] = docs[1:] != docs[:-1]
+    doc_start = np.maximum.accumulate(np.where(new_doc, np.arange(len(docs)), 0))
+    return groups[np.arange(len(docs)) - doc_start < top]
+
+
+_TITLE_MARK, _OPENS_MARK, _LONG_FORM_MARK = (0x5851F42D4C957F2D, 0x14057B7EF767814F, 0x2545F4914F6CDD1D)
+_CACHE_LIMIT = 1_000_000  # keys and displays kept per vocabulary; a full cache is emptied
+
+
+def _keywords(
+    chunk: _Chunk,
+    chosen: np.ndarray,
+    score: np.ndarray,
+    renamed_key: dict[int, str],
+    corpus_alias: dict[int, int],
+) -> list[list[Keyword]]:
+    """Keyword objects for the chosen groups (by paper, best first)."""
+    vocab = chunk.vocab
+    runs = chunk.group_run[chosen]
+    hashes = chunk.group_hash[chosen].tolist()
+    # Keys: cached by phrase hash, else joined from the words (Python for new phrases only).
+    keys = list(map(vocab.keys.get, hashes))
+    missing = list(compress(count(), map(is_, keys, repeat(None))))
+    if missing:
+        if len(vocab.keys) > _CACHE_LIMIT:
+            vocab.keys.clear()
+        for index in missing:
+            keys[index] = vocab.keys[hashes[index]] = _run_text(
+                vocab.words, chunk.slot_word, chunk, int(runs[index])
+            )
+    displays = _displays(chunk, runs)
+    aliases: list[tuple[str, ...]] = [()] * len(keys)
+    special = chunk.group_aliased[chosen]
+    if renamed_key or corpus_alias:
+        special |= np.isin(chosen, np.array([*renamed_key, *corpus_alias], dtype=np.int64))
+    for index in np.flatnonzero(special).tolist():
+        group = int(chosen[index])
+        if group in renamed_key:
+            keys[index] = renamed_key[group]
+        found = chunk.aliases.get(int(chunk.group_doc[group]))
+        listed = list(found.get(keys[index], ())) if found else []
+        alias_group = corpus_alias.get(group)
+        if alias_group is not None:
+            written = _displays(chunk, chunk.group_run[[alias_group]])[0]
+            if written not in listed:
+                listed.append(written)
+        if listed:
+            aliases[index] = tuple(listed)
+    made = list(map(kw.Keyword, keys, displays, score[chosen].tolist(), aliases))
+    ends = np.cumsum(np.bincount(chunk.group_doc[chosen], minlength=chunk.n_docs)).tolist()
+    return list(map(made.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+
+
+def _run_text(strings: list[str], slot_values: np.ndarray, chunk: _Chunk, run: int) -> str:
+    first = int(chunk.run_first[run])
+    return " ".join([strings[i] for i in slot_values[first : first + int(chunk.run_len[run])].tolist()])
+
+
+def _displays(chunk: _Chunk, runs: np.ndarray) -> list[str]:
+    """How the paper writes each run, capitals of a title or a sentence start lowered (``_readable``);
+    a definition's long form exactly as written. Cached by (written words, place)."""
+    vocab = chunk.vocab
+    first, length = chunk.run_first[runs], chunk.run_len[runs].astype(np.int64)
+    run_of_slot = np.repeat(np.arange(len(runs)), length)
+    starts = np.cumsum(length) - length
+    slots = first[run_of_slot] + np.arange(int(length.sum())) - starts[run_of_slot]
+    offset = np.arange(len(slots)) - starts[run_of_slot]
+    codes = (
+        vocab.written_code.data[chunk.slot_written[slots]]
+        * vocab.position_codes[offset % _POSITION_CODES_SIZE]
+    )
+    hashes = np.add.reduceat(codes, starts) if len(runs) else np.zeros(0, _U64)
+    hashes ^= np.where(chunk.run_title[runs], _U64(_TITLE_MARK), _U64(0))
+    hashes ^= np.where(chunk.run_opens[runs], _U64(_OPENS_MARK), _U64(0))
+    hashes ^= np.where(chunk.run_synthetic[runs], _U64(_LONG_FORM_MARK), _U64(0))
+    hashes ^= length.astype(_U64) * _K2
+    hash_list = hashes.tolist()
+    displays = list(map(vocab.displays.get, hash_list))
+    if None in displays:
+        if len(vocab.displays) > _CACHE_LIMIT:
+            vocab.displays.clear()
+        for index, display in enumerate(displays):
+            if display is None:
+                run = int(runs[index])
+                text = _run_text(vocab.written, chunk.slot_written, chunk, run)
+                if not chunk.run_synthetic[run] and not text.islower():
+                    text = kw._readable(
+                        text.split(" "), bool(chunk.run_title[run]), bool(chunk.run_opens[run])
+                    )
+                displays[index] = vocab.displays[hash_list[index]] = text
+    return displays
