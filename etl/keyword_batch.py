@@ -38,8 +38,10 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import compress, count, repeat
 from operator import is_
 from typing import TYPE_CHECKING
@@ -58,7 +60,9 @@ CHUNK_DOCS = 4096  # papers per chunk: bounds the arrays of the token stage (~50
 _U64 = np.uint64
 _SEPARATOR_TOKEN = "\x7f"  # a token before each title and abstract; DEL in the input becomes "|"
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b]")  # bytes <= 32 that str.split does not treat as space
-_NOT_SPACE_CONTROL = bytes([*range(9), *range(14, 28)])
+_NOT_SPACE_CONTROL = bytes([*range(9), *range(14, 28), 0x7F])  # and DEL, the separator
+# A token ending in "(" or "(ACRONYM": a definition could go on after white space ("( LLMs )").
+_SPANNING = re.compile(r"\((?:(?=[\w-]*[A-Z][\w-]*[A-Z0-9])[A-Za-z][\w-]{1,11})?$")
 _SENTENCE_END_BYTES = np.zeros(256, dtype=np.bool_)
 _SENTENCE_END_BYTES[[ord("."), ord("!"), ord("?")]] = True
 
@@ -75,9 +79,16 @@ def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
     ``etl.keywords._token_key`` case by case (a test checks that the two agree)."""
     if "://" in token or token.startswith(("www.", "(www.", "(http")):
         return True, True, []
-    items: list[Piece | None] = []  # None: a boundary
     singulars = kw._SINGULARS
     is_boundary = kw._is_boundary
+    if token.isalnum():  # the common case: one word, no punctuation
+        if is_boundary(token):
+            return True, True, []
+        if kw._is_name(token):
+            return False, False, [(singulars[token], token, True, False)]
+        participle = len(token) > 4 and token.endswith("ed") and not token.endswith("eed")
+        return False, False, [(singulars[token], token, False, participle)]
+    items: list[Piece | None] = []  # None: a boundary
     for piece in kw._PUNCTUATION.split(token.replace("’", "'")):
         word = piece.strip("-'")
         if piece.endswith("'") and word.endswith("s") and not piece.endswith("''"):
@@ -248,18 +259,31 @@ class _Vocabulary:
         self.tok_first = _Column(np.int32)
         self.tok_lead = _Column(np.bool_)
         self.tok_closes = _Column(np.bool_)
+        self.tok_acronym = _Column(np.int32)  # "(ACRONYM)": its acronym id, else -1
+        self.tok_complex = _Column(np.bool_)  # a definition the arrays do not read: see _acronym_of
+        self.tok_initial = _Column(np.int32)  # a long form's word: its initial, lower case; else -1
+        self.tok_long_word = _Column(np.int32)  # ... its word id (the key of the token as written)
+        self.tok_long_written = _Column(np.int32)  # ... the token as written
+        self.tok_cut_after = _Column(np.bool_)  # ends in punctuation: a long form starts after it
+        self.acronym_ids: dict[str, int] = {}
+        self.acronym_letters: list[str] = []
+        self.acronym_strings: list[str] = []
+        self.acronym_codes = _Column(np.int32)  # 11 a row: the letters' code points, then -2
+        self.acronym_size = _Column(np.int32)
+        self.acronym_word = _Column(np.int32)  # the acronym's key, a word id
+        self.acronym_written = _Column(np.int32)
         self.piece_word = _Column(np.int32)
         self.piece_written = _Column(np.int32)
         self.piece_name = _Column(np.bool_)
         self.piece_participle = _Column(np.bool_)
         self.words: list[str] = []
         self.word_ids: dict[str, int] = {}
-        self.word_code = _Column(_U64)
-        self.word_generic = _Column(np.bool_)
-        self.word_boundary = _Column(np.bool_)
+        self._word_code = _Column(_U64)
+        self._word_generic = _Column(np.bool_)
+        self._word_boundary = _Column(np.bool_)
         self.written: list[str] = []
         self.written_ids: dict[str, int] = {}
-        self.written_code = _Column(_U64)
+        self._written_code = _Column(_U64)
         self.keys: dict[int, str] = {}  # phrase hash -> key
         self.displays: dict[int, str] = {}  # hash of written words and place -> display
         self._random = random.Random(20250311)
@@ -281,9 +305,6 @@ class _Vocabulary:
         if found is None:
             found = self.word_ids[key] = len(self.words)
             self.words.append(key)
-            self.word_code.extend([self._random.getrandbits(64)])
-            self.word_generic.extend([key in kw.GENERIC_WORDS])
-            self.word_boundary.extend([key in kw.BOUNDARY_WORDS])
         return found
 
     def written_id(self, text: str) -> int:
@@ -291,14 +312,49 @@ class _Vocabulary:
         if found is None:
             found = self.written_ids[text] = len(self.written)
             self.written.append(text)
-            self.written_code.extend([self._random.getrandbits(64)])
         return found
+
+    # Word and written-form arrays, extended from the lists on first use after new entries.
+
+    @property
+    def word_code(self) -> np.ndarray:
+        self._extend_words()
+        return self._word_code.data
+
+    @property
+    def word_generic(self) -> np.ndarray:
+        self._extend_words()
+        return self._word_generic.data
+
+    @property
+    def word_boundary(self) -> np.ndarray:
+        self._extend_words()
+        return self._word_boundary.data
+
+    @property
+    def written_code(self) -> np.ndarray:
+        if self._written_code.size < len(self.written):
+            new = len(self.written) - self._written_code.size
+            self._written_code.extend(self._random_codes(new))
+        return self._written_code.data
+
+    def _extend_words(self) -> None:
+        done = self._word_code.size
+        if done < len(self.words):
+            new = self.words[done:]
+            self._word_code.extend(self._random_codes(len(new)))
+            self._word_generic.extend([word in kw.GENERIC_WORDS for word in new])
+            self._word_boundary.extend([word in kw.BOUNDARY_WORDS for word in new])
+
+    def _random_codes(self, count: int) -> np.ndarray:
+        return np.array([self._random.getrandbits(64) for _ in range(count)], dtype=_U64)
 
     def add_tokens(self, tokens: list[str], hashes: np.ndarray) -> list[int]:
         """Register new tokens (their hashes are inserted by the caller); their ids."""
         first_id = self.tok_count.size
         counts, firsts, leads, closes = [], [], [], []
         words, writtens, names, participles = [], [], [], []
+        acronyms, complex_, initials, long_words, long_writtens, cuts = [], [], [], [], [], []
         piece_at = self.piece_word.size
         for token in tokens:
             lead, trail, pieces = _token_pieces(token) if token != _SEPARATOR_TOKEN else (True, True, [])
@@ -312,19 +368,70 @@ class _Vocabulary:
                 writtens.append(self.written_id(written))
                 names.append(name)
                 participles.append(participle)
+            # For acronym definitions: "(ACRONYM)" tokens, and the words a long form is read from.
+            acronym, spanning = self._acronym_of(token) if "(" in token else (-1, False)
+            acronyms.append(acronym)
+            complex_.append(spanning)
+            alphanumeric = token.isalnum()
+            if alphanumeric or (
+                token != _SEPARATOR_TOKEN and not kw._PUNCTUATION_CANDIDATE.search(token) and "’" not in token
+            ):
+                initial = token[0].lower()
+                initials.append(ord(initial) if len(initial) == 1 else -1)
+                long_words.append(self.word_id(kw._SINGULARS[token]))
+                long_writtens.append(self.written_id(token))
+            else:  # punctuation (or a dot: _long_form decides) ends a long form
+                initials.append(-1)
+                long_words.append(-1)
+                long_writtens.append(-1)
+            cuts.append(
+                token == _SEPARATOR_TOKEN
+                or (not alphanumeric and kw._PUNCTUATION.split(token.replace("’", "'"))[-1] == "")
+            )
         self.tok_count.extend(counts)
         self.tok_first.extend(firsts)
         self.tok_lead.extend(leads)
         self.tok_closes.extend(closes)
+        self.tok_acronym.extend(acronyms)
+        self.tok_complex.extend(complex_)
+        self.tok_initial.extend(initials)
+        self.tok_long_word.extend(long_words)
+        self.tok_long_written.extend(long_writtens)
+        self.tok_cut_after.extend(cuts)
         self.piece_word.extend(words)
         self.piece_written.extend(writtens)
         self.piece_name.extend(names)
         self.piece_participle.extend(participles)
         return list(range(first_id, first_id + len(tokens)))
 
+    def _acronym_of(self, token: str) -> tuple[int, bool]:
+        """(acronym id of a token that is "(ACRONYM)" with what may follow, or -1; whether the token
+        may hold a definition that the arrays do not read: one that spans white space ("( LLMs )"),
+        starts inside the token ("models(LLMs)") or is not alone in it)."""
+        matches = list(kw._ACRONYM_DEFINITION.finditer(token))
+        if _SPANNING.search(token) or len(matches) > 1 or (matches and matches[0].start() > 0):
+            return -1, True
+        if not matches:
+            return -1, False
+        acronym = matches[0].group(1)
+        found = self.acronym_ids.get(acronym)
+        if found is None:
+            letters = kw._acronym_letters(acronym)
+            if not 2 <= len(letters) <= 10:
+                return -1, False  # no definition (as _long_form)
+            found = self.acronym_ids[acronym] = len(self.acronym_letters)
+            self.acronym_letters.append(letters)
+            self.acronym_strings.append(acronym)
+            codes = [ord(letter) for letter in letters] + [-2] * (11 - len(letters))
+            self.acronym_codes.extend(codes)
+            self.acronym_size.extend([len(letters)])
+            self.acronym_word.extend([self.word_id(kw._SINGULARS[acronym])])
+            self.acronym_written.extend([self.written_id(acronym)])
+        return found, False
+
     def phrase_hash(self, word_ids: Sequence[int]) -> int:
         """The hash of a phrase given by word ids, as the arrays compute it (for acronym long forms)."""
-        codes = self.word_code.data
+        codes = self.word_code
         total = 0
         for position, word in enumerate(word_ids):
             total += int(codes[word]) * int(self.position_codes[position % _POSITION_CODES_SIZE])
@@ -358,14 +465,21 @@ def _clean(text: str | None) -> str:
 
 
 @dataclass(slots=True)
-class _Definition:
-    """An acronym a paper defines: "long form (ACRONYM)"."""
+class _Definitions:
+    """The acronym definitions ("long form (ACRONYM)") of a chunk that ``_add_acronyms`` accepts, by
+    paper then place; long forms as word ids and written-form ids, one after the other."""
 
-    doc: int
-    acronym: str  # as written
-    acronym_key: str
-    long_key: str
-    long_words: list[str]  # as written
+    doc: np.ndarray
+    acronym_word: np.ndarray  # the acronym's key
+    acronym_written: np.ndarray
+    long_first: np.ndarray
+    long_len: np.ndarray
+    long_word: np.ndarray
+    long_written: np.ndarray
+    hash: np.ndarray  # the long form's phrase hash
+
+    def __len__(self) -> int:
+        return len(self.doc)
 
 
 @dataclass(slots=True)
@@ -395,8 +509,7 @@ class _Chunk:
     lookup_shift: int
     doc_run_start: np.ndarray
     doc_group_start: np.ndarray
-    definitions: list[_Definition]
-    aliases: dict[int, dict[str, list[str]]]  # paper -> long key -> acronyms as written
+    definitions: _Definitions
     _df_words: tuple[np.ndarray, np.ndarray] | None = None
     _group_words: tuple[np.ndarray, np.ndarray] | None = None
 
@@ -412,7 +525,7 @@ def _tokens(vocab: _Vocabulary, texts: list[str]) -> tuple[np.ndarray, np.ndarra
     token before each."""
     separator = f" {_SEPARATOR_TOKEN} "
     data = (separator + separator.join(texts)).encode("utf-8")
-    if len(data.translate(None, _NOT_SPACE_CONTROL)) != len(data) or data.count(b"\x7f") != len(texts):
+    if len(data) - len(data.translate(None, _NOT_SPACE_CONTROL)) != len(texts):  # (one pass: n separators)
         # Rare: control characters (punctuation to _token_key, as "|" is) or DEL in the input.
         texts = [_CONTROL.sub("|", text).replace(_SEPARATOR_TOKEN, "|") for text in texts]
         data = (separator + separator.join(texts)).encode("utf-8")
@@ -450,7 +563,7 @@ def _phrase_hashes(
     offset = np.arange(len(slot_word)) - run_first[run_of_slot]
     if len(offset) and offset.max() >= _POSITION_CODES_SIZE:
         offset %= _POSITION_CODES_SIZE
-    contributions = vocab.word_code.data[slot_word] * vocab.position_codes[offset]
+    contributions = vocab.word_code[slot_word] * vocab.position_codes[offset]
     if not len(run_first):
         return np.zeros(0, dtype=_U64)
     return np.add.reduceat(contributions, run_first) ^ (run_len.astype(_U64) * _K2)
@@ -462,7 +575,7 @@ def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
     titles = [_clean(title) for title, _ in docs]
     abstracts = [_clean(abstract) for _, abstract in docs]
     texts = [text for pair in zip(titles, abstracts) for text in pair]
-    token_ids, token_ends, padded, _ = _tokens(vocab, texts)
+    token_ids, token_ends, padded, token_starts = _tokens(vocab, texts)
 
     # Which text each token is in (2 * paper + 1 for an abstract); the separator opens each text.
     is_separator = token_ids == vocab.separator
@@ -510,65 +623,53 @@ def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
     if participle.any() and n_slots:
         abstract_first_slot = np.searchsorted(token_of_slot, separators[1::2])
 
-    definitions, aliases = _definitions(abstracts)
+    definitions = _find_definitions(
+        vocab, abstracts, token_ids, text_of_token, token_starts, token_ends, padded
+    )
     n_runs = len(run_first)
     run_kind = np.zeros(n_runs, dtype=np.int8)  # 0: plain, 1: a defined acronym, 2: a long form
     run_final = run_hash
     run_pos = 2 * run_first.astype(np.int64)
     run_first_use = np.zeros(n_runs, dtype=np.bool_)  # a defined acronym's first use in its paper
-    if definitions:
+    n_defined = len(definitions)
+    if n_defined:
         run_final = run_hash.copy()
-        def_doc = np.array([d.doc for d in definitions], dtype=np.int64)
-        def_acronym = np.array([vocab.word_ids.get(d.acronym_key, -1) for d in definitions], dtype=np.int64)
-        long_ids = [[vocab.word_id(word) for word in d.long_key.split(" ")] for d in definitions]
-        synthetic_len = np.array([len(ids) for ids in long_ids], dtype=np.int32)
-        synthetic_words = np.array([w for ids in long_ids for w in ids], dtype=np.int32)
-        synthetic_first = np.cumsum(synthetic_len) - synthetic_len
-        def_hash = _phrase_hashes(
-            vocab,
-            synthetic_words,
-            synthetic_first,
-            synthetic_len,
-            np.repeat(np.arange(len(long_ids)), synthetic_len),
-        )
+        def_doc = definitions.doc
         # One-word phrases of a defined acronym take the long form's identity.
         defined_word = np.zeros(len(vocab.words), dtype=np.bool_)
-        defined_word[def_acronym[def_acronym >= 0]] = True
+        defined_word[definitions.acronym_word] = True
         single_words = slot_word[run_first]
         maybe = np.flatnonzero((run_len == 1) & defined_word[single_words])
         if len(maybe):
-            def_keys = np.where(def_acronym >= 0, (def_doc << 32) | np.maximum(def_acronym, 0), -1)
+            def_keys = (def_doc << 32) | definitions.acronym_word
             order = np.argsort(def_keys)
             sorted_keys = def_keys[order]
             keys = (run_doc[maybe].astype(np.int64) << 32) | single_words[maybe]
-            at = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+            at = np.minimum(np.searchsorted(sorted_keys, keys), n_defined - 1)
             hit = sorted_keys[at] == keys
             renamed = maybe[hit]
             which = order[at[hit]]
-            run_final[renamed] = def_hash[which]
+            run_final[renamed] = definitions.hash[which]
             run_kind[renamed] = 1
             run_name[renamed] = False
             # Each definition's use inside it is the long form's mention: counted once, not twice.
             run_first_use[renamed[np.unique(which, return_index=True)[1]]] = True
         # Each long form as written, a phrase of its own placed after the title.
-        long_written = [[vocab.written_id(word) for word in d.long_words] for d in definitions]
-        synthetic_first += n_slots
-        slot_word = np.concatenate([slot_word, synthetic_words])
-        slot_written = np.concatenate(
-            [slot_written, np.array([w for ids in long_written for w in ids], dtype=np.int32)]
-        )
+        synthetic_first = definitions.long_first + n_slots
+        slot_word = np.concatenate([slot_word, definitions.long_word])
+        slot_written = np.concatenate([slot_written, definitions.long_written])
         # Insert them after their paper's runs, so that runs stay in paper order.
         doc_run_end = np.searchsorted(run_doc, def_doc, side="right")
-        order = np.insert(np.arange(n_runs), doc_run_end, n_runs + np.arange(len(definitions)))
+        order = np.insert(np.arange(n_runs), doc_run_end, n_runs + np.arange(n_defined))
         run_first = np.concatenate([run_first, synthetic_first])[order]
-        run_len = np.concatenate([run_len, synthetic_len])[order]
+        run_len = np.concatenate([run_len, definitions.long_len])[order]
         run_doc = np.concatenate([run_doc, def_doc.astype(np.int32)])[order]
-        run_title = np.concatenate([run_title, np.zeros(len(definitions), np.bool_)])[order]
-        run_opens = np.concatenate([run_opens, np.zeros(len(definitions), np.bool_)])[order]
-        run_name = np.concatenate([run_name, np.zeros(len(definitions), np.bool_)])[order]
-        run_kind = np.concatenate([run_kind, np.full(len(definitions), 2, np.int8)])[order]
-        run_final = np.concatenate([run_final, def_hash])[order]
-        run_first_use = np.concatenate([run_first_use, np.zeros(len(definitions), np.bool_)])[order]
+        run_title = np.concatenate([run_title, np.zeros(n_defined, np.bool_)])[order]
+        run_opens = np.concatenate([run_opens, np.zeros(n_defined, np.bool_)])[order]
+        run_name = np.concatenate([run_name, np.zeros(n_defined, np.bool_)])[order]
+        run_kind = np.concatenate([run_kind, np.full(n_defined, 2, np.int8)])[order]
+        run_final = np.concatenate([run_final, definitions.hash])[order]
+        run_first_use = np.concatenate([run_first_use, np.zeros(n_defined, np.bool_)])[order]
         run_pos = np.concatenate([run_pos, 2 * abstract_first_slot[def_doc].astype(np.int64) - 1])[order]
         n_runs = len(run_first)
     doc_run_start = np.searchsorted(run_doc, np.arange(n_docs + 1))
@@ -597,7 +698,6 @@ def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
         doc_run_start=doc_run_start,
         doc_group_start=np.zeros(n_docs + 1, np.int64),
         definitions=definitions,
-        aliases=aliases,
     )
     _group(chunk, run_final, run_kind, run_pos, run_name, run_first_use)
     return chunk
@@ -683,32 +783,231 @@ def _group(
     chunk.doc_group_start = np.searchsorted(chunk.group_doc, np.arange(chunk.n_docs + 1))
 
 
-def _definitions(abstracts: list[str]) -> tuple[list[_Definition], dict[int, dict[str, list[str]]]]:
-    """The acronym definitions of each abstract that ``_add_acronyms`` accepts, and the aliases."""
-    definitions: list[_Definition] = []
-    aliases: dict[int, dict[str, list[str]]] = {}
-    singulars = kw._SINGULARS
-    for doc, abstract in enumerate(abstracts):
-        if "(" not in abstract:
+def _find_definitions(
+    vocab: _Vocabulary,
+    abstracts: list[str],
+    token_ids: np.ndarray,
+    text_of_token: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    padded: bytes,
+) -> _Definitions:
+    """The acronym definitions of the abstracts (``_acronym_definitions`` and ``_add_acronyms``).
+
+    The common case is read from the arrays: a token "(ACRONYM)" after as many plain words, in the
+    same abstract and within reach, whose initials spell it. Other "(ACRONYM)" tokens go through
+    ``_long_form`` in Python; abstracts with a definition the tokens do not show (one spanning white
+    space, or inside a token) go through ``_acronym_definitions``.
+    """
+    in_abstract = (text_of_token & 1) == 1
+    doc_of_token = text_of_token >> 1
+    acronym = vocab.tok_acronym.data[token_ids]
+    python_docs = np.unique(doc_of_token[vocab.tok_complex.data[token_ids] & in_abstract])
+    found = np.flatnonzero((acronym >= 0) & in_abstract)
+    if len(python_docs):
+        found = found[~np.isin(doc_of_token[found], python_docs)]
+    types = acronym[found]
+    size = vocab.acronym_size.data[types].astype(np.int64)
+    codes = vocab.acronym_codes.data
+    text = text_of_token[found]
+    simple = np.ones(len(found), dtype=np.bool_)
+    span = size.copy()
+    for back in range(1, 11):
+        needed = size >= back
+        if not needed.any():
+            break
+        token = np.maximum(found - back, 0)
+        ids = token_ids[token]
+        letter = codes[types * 11 + np.maximum(size - back, 0)]
+        good = (
+            (text_of_token[token] == text)
+            & (ids != vocab.separator)
+            & (vocab.tok_initial.data[ids] == letter)
+        )
+        simple &= good | ~needed
+        span += np.where(needed, ends[token] - starts[token], 0)
+    simple &= span <= 16 * size + 40  # bytes: at least the characters _words_before reads
+    # Candidates: (paper, place, acronym id or -1, long-form token range or Python words).
+    docs = [doc_of_token[found[simple]]]
+    places = [found[simple]]
+    acronym_words = [vocab.acronym_word.data[types[simple]].astype(np.int64)]
+    acronym_writtens = [vocab.acronym_written.data[types[simple]]]
+    simple_size = size[simple]
+    first_token = np.repeat(found[simple] - simple_size, simple_size)
+    first_token += np.arange(len(first_token)) - np.repeat(np.cumsum(simple_size) - simple_size, simple_size)
+    long_words = [vocab.tok_long_word.data[token_ids[first_token]]]
+    long_writtens = [vocab.tok_long_written.data[token_ids[first_token]]]
+    long_lens = [simple_size]
+    # The others, in Python: the words before the acronym, from the arrays when they show them
+    # (plain tokens back to a token ending in punctuation, all within reach), else from the text.
+    others = found[~simple]
+    other_types = types[~simple]
+    windows, shown = _windows(vocab, token_ids, text_of_token, starts, ends, others, size[~simple])
+    ascii_doc = np.array([abstract.isascii() for abstract in abstracts], dtype=np.bool_)
+    shown &= ascii_doc[doc_of_token[others]]  # (widths are counted in bytes)
+    written = vocab.written
+    letters_of = vocab.acronym_letters
+    used = np.array(
+        [
+            len(kw._long_form_of(letters_of[acronym_id], [written[i] for i in window]) or ())
+            for acronym_id, window in zip(
+                other_types[shown].tolist(), [w for w, ok in zip(windows, shown) if ok]
+            )
+        ],
+        dtype=np.int64,
+    )
+    defined = used > 0
+    from_window, used = others[shown][defined], used[defined]
+    docs.append(doc_of_token[from_window])
+    places.append(from_window)
+    acronym_words.append(vocab.acronym_word.data[other_types[shown][defined]].astype(np.int64))
+    acronym_writtens.append(vocab.acronym_written.data[other_types[shown][defined]])
+    first_token = np.repeat(from_window - used, used)
+    first_token += np.arange(len(first_token)) - np.repeat(np.cumsum(used) - used, used)
+    long_words.append(vocab.tok_long_word.data[token_ids[first_token]])
+    long_writtens.append(vocab.tok_long_written.data[token_ids[first_token]])
+    long_lens.append(used)
+    extra: list[tuple[int, int, str, list[str]]] = []  # (paper, place, acronym, long-form words)
+    data = memoryview(padded)
+    text_start = starts[np.flatnonzero(token_ids == vocab.separator)] + 2  # after "\x7f "
+    for token, acronym_id in zip(others[~shown].tolist(), other_types[~shown].tolist()):
+        doc = int(doc_of_token[token])
+        abstract = abstracts[doc]
+        begin = int(text_start[2 * doc + 1])
+        position = int(starts[token]) - begin
+        if not ascii_doc[doc]:
+            position = len(bytes(data[begin : begin + position]).decode("utf-8"))
+        words = kw._long_form(abstract, position, letters_of[acronym_id])
+        if words:
+            extra.append((doc, token, vocab.acronym_strings[acronym_id], words))
+    for doc in python_docs.tolist():
+        place = int(np.searchsorted(doc_of_token, doc))  # any place inside the paper's range
+        for acronym_text, words in kw._acronym_definitions(abstracts[doc]):
+            extra.append((doc, place, acronym_text, words))
+            place += 1
+    if extra:
+        singulars = kw._SINGULARS
+        docs.append(np.array([doc for doc, _, _, _ in extra], dtype=np.int64))
+        places.append(np.array([place for _, place, _, _ in extra], dtype=np.int64))
+        acronym_words.append(
+            np.array([vocab.word_id(singulars[text]) for _, _, text, _ in extra], dtype=np.int64)
+        )
+        acronym_writtens.append(np.array([vocab.written_id(text) for _, _, text, _ in extra], dtype=np.int32))
+        long_words.append(
+            np.array([vocab.word_id(singulars[w]) for _, _, _, words in extra for w in words], dtype=np.int32)
+        )
+        long_writtens.append(
+            np.array([vocab.written_id(w) for _, _, _, words in extra for w in words], dtype=np.int32)
+        )
+        long_lens.append(np.array([len(words) for _, _, _, words in extra], dtype=np.int64))
+    doc = np.concatenate(docs)
+    place = np.concatenate(places)
+    acronym_word = np.concatenate(acronym_words)
+    acronym_written = np.concatenate(acronym_writtens)
+    long_len = np.concatenate(long_lens)
+    long_first = np.cumsum(long_len) - long_len
+    long_word = np.concatenate(long_words)
+    long_written = np.concatenate(long_writtens)
+    # In paper order; the first definition of an acronym in a paper is the one (_add_acronyms).
+    order = np.lexsort((place, doc))
+    first_of_acronym = np.unique((doc[order] << 32) | acronym_word[order], return_index=True)[1]
+    accepted = order[np.sort(first_of_acronym)]
+    one_word = long_len == 1
+    if one_word.any():
+        # Papers where _add_acronyms's other rules may apply: all their candidates, in Python.
+        tricky = np.isin(doc, doc[one_word])
+        exact = _accept_exactly(order[tricky[order]], doc, acronym_word, long_first, long_len, long_word)
+        accepted = np.concatenate([accepted[~tricky[accepted]], exact])
+        accepted = accepted[np.lexsort((place[accepted], doc[accepted]))]
+    chosen_len = long_len[accepted]
+    chosen_first = np.cumsum(chosen_len) - chosen_len
+    slots = (
+        np.repeat(long_first[accepted], chosen_len)
+        + np.arange(int(chosen_len.sum()))
+        - np.repeat(chosen_first, chosen_len)
+    )
+    words = long_word[slots]
+    return _Definitions(
+        doc=doc[accepted],
+        acronym_word=acronym_word[accepted],
+        acronym_written=acronym_written[accepted],
+        long_first=chosen_first,
+        long_len=chosen_len.astype(np.int32),
+        long_word=words,
+        long_written=long_written[slots],
+        hash=_phrase_hashes(
+            vocab, words, chosen_first, chosen_len, np.repeat(np.arange(len(accepted)), chosen_len)
+        ),
+    )
+
+
+def _windows(
+    vocab: _Vocabulary,
+    token_ids: np.ndarray,
+    text_of_token: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    found: np.ndarray,
+    size: np.ndarray,
+) -> tuple[list[list[int]], np.ndarray]:
+    """For each "(ACRONYM)" token, the written-form ids of the words ``_words_before`` reads (up to
+    size + 4 plain tokens back, stopping at the abstract's start, a token ending in punctuation or
+    the edge of the reach), and whether the arrays show them all (else: read the text)."""
+    width = 16 * size + 40
+    limit = size + 4
+    state = np.zeros(len(found), dtype=np.int8)  # 0 reading, 1 done, 2 the text must be read
+    span = np.zeros(len(found), dtype=np.int64)
+    taken = np.full((len(found), 14), -1, dtype=np.int64)
+    text = text_of_token[found]
+    for back in range(1, 15):
+        reading = (state == 0) & (back <= limit)
+        if not reading.any():
+            break
+        token = np.maximum(found - back, 0)
+        ids = token_ids[token]
+        same = (text_of_token[token] == text) & (ids != vocab.separator)
+        written = vocab.tok_long_written.data[ids]
+        plain = same & (written >= 0)
+        length = ends[token] - starts[token]
+        reach = span + length + 1
+        inside = plain & (reach <= width)
+        outside = plain & (reach - length >= width)  # the word lies wholly before the reach
+        stop = ~same | (~plain & vocab.tok_cut_after.data[ids]) | outside
+        taken[reading & inside, back - 1] = written[reading & inside]
+        span = np.where(reading & inside, reach, span)
+        state[reading & stop] = 1
+        state[reading & ~stop & ~inside] = 2  # a word cut by the reach, or punctuation inside one
+    counts = (taken >= 0).sum(axis=1)
+    rows = taken.tolist()
+    windows = [row[count - 1 :: -1] if count else [] for row, count in zip(rows, counts.tolist())]
+    return windows, state != 2
+
+
+def _accept_exactly(
+    candidates: np.ndarray,
+    doc: np.ndarray,
+    acronym_word: np.ndarray,
+    long_first: np.ndarray,
+    long_len: np.ndarray,
+    long_word: np.ndarray,
+) -> np.ndarray:
+    """``_add_acronyms``'s choice among a paper's candidate definitions, in order: not an acronym
+    defined before, not a long form that is the acronym itself or an acronym defined before (the
+    last two only happen with one-word long forms)."""
+    kept = []
+    defined: dict[int, set[int]] = {}
+    for index in candidates.tolist():
+        paper = defined.setdefault(int(doc[index]), set())
+        acronym = int(acronym_word[index])
+        if acronym in paper:
             continue
-        found = kw._acronym_definitions(abstract)
-        if not found:
-            continue
-        accepted: dict[str, str] = {}
-        for acronym, long_words in found:
-            acronym_key = singulars[acronym]
-            long_key = " ".join(map(singulars.__getitem__, long_words))
-            if (
-                not all(long_key.split(" "))
-                or long_key == acronym_key
-                or acronym_key in accepted
-                or long_key in accepted
-            ):
+        if long_len[index] == 1:
+            word = int(long_word[long_first[index]])
+            if word == acronym or word in paper:
                 continue
-            accepted[acronym_key] = long_key
-            aliases.setdefault(doc, {}).setdefault(long_key, []).append(acronym)
-            definitions.append(_Definition(doc, acronym, acronym_key, long_key, long_words))
-    return definitions, aliases
+        paper.add(acronym)
+        kept.append(index)
+    return np.array(kept, dtype=np.int64)
 
 
 def _group_words(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray]:
@@ -733,7 +1032,7 @@ def _df_words(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray]:
     # A paper with a long form that is no phrase of its own ("mixture of experts") does not count
     # its boundary words, as DocCandidates.words.
     surfaced = np.bincount(chunk.group_doc[~chunk.group_plain], minlength=chunk.n_docs) > 0
-    keep = ~(chunk.vocab.word_boundary.data[words] & surfaced[docs])
+    keep = ~(chunk.vocab.word_boundary[words] & surfaced[docs])
     pairs = np.sort((docs[keep] << 32) | words[keep])
     if len(pairs):
         pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])]
@@ -760,9 +1059,36 @@ class BatchCandidates:
         ``DocCandidates.acronyms``."""
         offset = 0
         for chunk in self.chunks:
-            for definition in chunk.definitions:
-                yield offset + definition.doc, definition.acronym_key, definition.long_key
+            for doc, acronym, long_key in _definition_keys(chunk):
+                yield offset + doc, acronym, long_key
             offset += chunk.n_docs
+
+    def df_counts(self) -> Counter[str]:
+        """What ``CorpusStats.add_batch`` adds to ``CorpusStats.df``: the number of papers of the
+        batch having each word, and each "acronym=long form" definition (as ``df_keys`` of each
+        paper, summed)."""
+        counts: Counter[str] = Counter()
+        for chunk in self.chunks:
+            ids, numbers = chunk.df_words()
+            counts.update(dict(zip([chunk.vocab.words[i] for i in ids.tolist()], numbers.tolist())))
+            counts.update(
+                key for _, acronym, long_key in _definition_keys(chunk) for key in [f"{acronym}={long_key}"]
+            )
+        return counts
+
+
+def _definition_keys(chunk: _Chunk) -> Iterator[tuple[int, str, str]]:
+    """(paper, acronym key, long-form key) of each definition of the chunk."""
+    definitions = chunk.definitions
+    words = chunk.vocab.words
+    for doc, acronym, first, length in zip(
+        definitions.doc.tolist(),
+        definitions.acronym_word.tolist(),
+        definitions.long_first.tolist(),
+        definitions.long_len.tolist(),
+    ):
+        long_key = " ".join([words[w] for w in definitions.long_word[first : first + length].tolist()])
+        yield doc, words[acronym], long_key
 
 
 def candidates_batch(docs: Sequence[tuple[str | None, str | None]]) -> BatchCandidates:
@@ -782,12 +1108,31 @@ def add_batch(stats: CorpusStats, batch: BatchCandidates) -> None:
         df = stats.df
         for word, n_papers in zip([words[i] for i in ids.tolist()], counts.tolist()):
             df[word] += n_papers
-        for definition in chunk.definitions:
-            df[f"{definition.acronym_key}={definition.long_key}"] += 1
-            stats._acronyms.setdefault(definition.acronym_key, kw.Counter())[definition.long_key] += 1
+        for pair, n_papers in _definition_counts(chunk).items():
+            acronym, _, long_key = pair.partition("=")
+            df[pair] += n_papers
+            stats._acronyms.setdefault(acronym, Counter())[long_key] += n_papers
         stats.n_docs += chunk.n_docs
         stats._forget()
         _batch_df_add(stats, chunk.vocab, ids, counts)
+
+
+def _definition_counts(chunk: _Chunk) -> dict[str, int]:
+    """ "acronym=long form" -> the number of papers of the chunk defining it so (a paper defines an
+    acronym once). Strings are made once per distinct definition."""
+    definitions = chunk.definitions
+    if not len(definitions):
+        return {}
+    pairs = (definitions.hash ^ (definitions.acronym_word.astype(_U64) * _K1)).astype(_U64)
+    _, first, counts = np.unique(pairs, return_index=True, return_counts=True)
+    words = chunk.vocab.words
+    out: dict[str, int] = {}
+    for index, n_papers in zip(first.tolist(), counts.tolist()):
+        start, length = int(definitions.long_first[index]), int(definitions.long_len[index])
+        long_key = " ".join([words[w] for w in definitions.long_word[start : start + length].tolist()])
+        key = f"{words[int(definitions.acronym_word[index])]}={long_key}"
+        out[key] = out.get(key, 0) + n_papers
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -848,8 +1193,8 @@ def _weights(stats: CorpusStats, vocab: _Vocabulary) -> np.ndarray:
     if arrays.weights is None:
         weights = np.log(stats.n_docs + 1) - np.log(arrays.df + 0.5)
         size = len(weights)
-        weights[vocab.word_generic.data[:size]] *= kw.GENERIC_WEIGHT
-        weights[vocab.word_boundary.data[:size]] = 0.0
+        weights[vocab.word_generic[:size]] *= kw.GENERIC_WEIGHT
+        weights[vocab.word_boundary[:size]] = 0.0
         arrays.weights = weights
     return arrays.weights
 
@@ -960,7 +1305,7 @@ def _rank_chunk(chunk: _Chunk, stats: CorpusStats, top: int) -> list[list[Keywor
     score *= 1.0 + kw.PHRASE_TF * (count - 1.0)
     score[name] *= kw.NAME_FACTOR
     # "performance", "approach" alone are no keywords.
-    eligible = kept & (score > 0.0) & ~((length == 1) & vocab.word_generic.data[word])
+    eligible = kept & (score > 0.0) & ~((length == 1) & vocab.word_generic[word])
     if renamed_key:
         eligible[list(renamed_key)] = kept[list(renamed_key)] & (score[list(renamed_key)] > 0.0)
     chosen = _best(chunk, score, eligible, top)
@@ -989,6 +1334,7 @@ def _best(chunk: _Chunk, score: np.ndarray, eligible: np.ndarray, top: int) -> n
     return groups[np.arange(len(docs)) - doc_start < top]
 
 
+_new_keyword = partial(tuple.__new__, kw.Keyword)  # Keyword(*fields), made in C
 _TITLE_MARK, _OPENS_MARK, _LONG_FORM_MARK = (0x5851F42D4C957F2D, 0x14057B7EF767814F, 0x2545F4914F6CDD1D)
 _CACHE_LIMIT = 1_000_000  # keys and displays kept per vocabulary; a full cache is emptied
 
@@ -1019,22 +1365,37 @@ def _keywords(
     special = chunk.group_aliased[chosen]
     if renamed_key or corpus_alias:
         special |= np.isin(chosen, np.array([*renamed_key, *corpus_alias], dtype=np.int64))
-    for index in np.flatnonzero(special).tolist():
-        group = int(chosen[index])
-        if group in renamed_key:
-            keys[index] = renamed_key[group]
-        found = chunk.aliases.get(int(chunk.group_doc[group]))
-        listed = list(found.get(keys[index], ())) if found else []
-        alias_group = corpus_alias.get(group)
-        if alias_group is not None:
-            written = _displays(chunk, chunk.group_run[[alias_group]])[0]
-            if written not in listed:
-                listed.append(written)
-        if listed:
-            aliases[index] = tuple(listed)
-    made = list(map(kw.Keyword, keys, displays, score[chosen].tolist(), aliases))
+    specials = np.flatnonzero(special).tolist()
+    if specials:
+        defined = _defined_aliases(chunk)
+        alias_of = [corpus_alias.get(int(chosen[index]), -1) for index in specials]
+        alias_displays = iter(_displays(chunk, chunk.group_run[[group for group in alias_of if group >= 0]]))
+        for index, alias_group in zip(specials, alias_of):
+            group = int(chosen[index])
+            if group in renamed_key:
+                keys[index] = renamed_key[group]
+            listed = list(defined.get((int(chunk.group_doc[group]), hashes[index]), ()))
+            if alias_group >= 0:
+                written = next(alias_displays)
+                if written not in listed:
+                    listed.append(written)
+            if listed:
+                aliases[index] = tuple(listed)
+    made = list(map(_new_keyword, zip(keys, displays, score[chosen].tolist(), aliases)))
     ends = np.cumsum(np.bincount(chunk.group_doc[chosen], minlength=chunk.n_docs)).tolist()
     return list(map(made.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+
+
+def _defined_aliases(chunk: _Chunk) -> dict[tuple[int, int], list[str]]:
+    """(paper, long-form hash) -> the acronyms defined for it, as written, in order."""
+    definitions = chunk.definitions
+    written = chunk.vocab.written
+    out: dict[tuple[int, int], list[str]] = {}
+    for doc, long_hash, acronym in zip(
+        definitions.doc.tolist(), definitions.hash.tolist(), definitions.acronym_written.tolist()
+    ):
+        out.setdefault((doc, long_hash), []).append(written[acronym])
+    return out
 
 
 def _run_text(strings: list[str], slot_values: np.ndarray, chunk: _Chunk, run: int) -> str:
@@ -1052,8 +1413,7 @@ def _displays(chunk: _Chunk, runs: np.ndarray) -> list[str]:
     slots = first[run_of_slot] + np.arange(int(length.sum())) - starts[run_of_slot]
     offset = np.arange(len(slots)) - starts[run_of_slot]
     codes = (
-        vocab.written_code.data[chunk.slot_written[slots]]
-        * vocab.position_codes[offset % _POSITION_CODES_SIZE]
+        vocab.written_code[chunk.slot_written[slots]] * vocab.position_codes[offset % _POSITION_CODES_SIZE]
     )
     hashes = np.add.reduceat(codes, starts) if len(runs) else np.zeros(0, _U64)
     hashes ^= np.where(chunk.run_title[runs], _U64(_TITLE_MARK), _U64(0))

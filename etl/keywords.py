@@ -46,7 +46,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import accumulate, chain, islice, repeat
 from operator import add, mul, sub
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from etl.keyword_batch import BatchCandidates
@@ -621,33 +621,55 @@ def _acronym_definitions(text: str) -> list[tuple[str, list[str]]]:
     found = []
     for match in _ACRONYM_DEFINITION.finditer(text):
         acronym = match.group(1)
-        letters = _acronym_letters(acronym)
-        size = len(letters)
-        if not 2 <= size <= 10:
-            continue
-        window = _words_before(text, match.start(), 16 * size + 40, size + 4)
-        tail = window[-size:]
-        if len(tail) == size and "".join([word[0] for word in tail]).lower() == letters:
-            used = size  # one word per letter, the common case
-        else:
-            used = _match_initials(letters, window)
-        if used:
-            found.append((acronym, window[len(window) - used :]))
+        long_words = _long_form(text, match.start(), _acronym_letters(acronym))
+        if long_words:
+            found.append((acronym, long_words))
     return found
+
+
+def _long_form(text: str, start: int, letters: str) -> list[str] | None:
+    """The words before ``text[start]`` (an acronym's parenthesis) whose initials spell ``letters``:
+    one word per letter (the common case), else as ``_match_initials`` finds them."""
+    size = len(letters)
+    if not 2 <= size <= 10:
+        return None
+    return _long_form_of(letters, _words_before(text, start, 16 * size + 40, size + 4))
+
+
+def _long_form_of(letters: str, window: list[str]) -> list[str] | None:
+    """The last words of ``window`` whose initials spell ``letters`` (see ``_long_form``)."""
+    size = len(letters)
+    tail = window[-size:]
+    if len(tail) == size and "".join([word[0] for word in tail]).lower() == letters:
+        return tail
+    used = _match_initials(letters, window)
+    return window[len(window) - used :] if used else None
 
 
 def _words_before(text: str, end: int, width: int, count: int) -> list[str]:
     """The last ``count`` words of the ``width`` characters before ``end`` in the white-space-normalized
     text, after its last punctuation (a long form does not cross punctuation)."""
-    reach = 3 * width
-    while True:
-        begin = max(0, end - reach)
-        part = text[begin:end]
-        normalized = " ".join(part.split()) + (" " if part[-1:].isspace() else "")
-        if begin == 0 or len(normalized) > width:
-            break
-        reach *= 4  # white space took most of the part read
-    words = normalized[-width:].split()[-count:]
+    part = text[max(0, end - width - 1) : end]
+    words = part.split()
+    if len(words) > count and len(part) - sum(map(len, words)) == (
+        len(words) - 1 + part[:1].isspace() + part[-1:].isspace()
+    ):
+        # The common case: no run of white space, so the part is the normalized text (the first word,
+        # maybe cut by the window, is not among the last ``count``).
+        words = words[-count:]
+    else:
+        reach = 3 * width
+        while True:
+            begin = max(0, end - reach)
+            part = text[begin:end]
+            normalized = " ".join(part.split()) + (" " if part[-1:].isspace() else "")
+            if begin == 0 or len(normalized) > width:
+                break
+            reach *= 4  # white space took most of the part read
+        words = normalized[-width:].split()[-count:]
+    joined = "".join(words)
+    if joined.isalnum() or joined.replace("-", "").replace("'", "").replace("’", "").isalnum():
+        return words  # no punctuation ("alphanumeric" is the pattern's \w without "_")
     tail = " ".join(words)
     for match in reversed(list(_PUNCTUATION_CANDIDATE.finditer(tail))):
         cut = match.start()
@@ -719,9 +741,9 @@ class DocCandidates:
         return self.words | {f"{acronym}={long_key}" for acronym, long_key in self.acronyms.items()}
 
 
-@dataclass(slots=True)
-class Keyword:
-    """One ranked keyphrase of a paper."""
+class Keyword(NamedTuple):
+    """One ranked keyphrase of a paper. A named tuple: the batch path makes millions of them, and a
+    tuple is made in C (``tuple.__new__(Keyword, fields)``) at a third of a dataclass's cost."""
 
     key: str  # normalized: lower case, singular, acronym resolved ("large language model")
     display: str  # as the paper writes it, with the title's and the sentence's capitals undone
