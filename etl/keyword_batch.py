@@ -900,8 +900,8 @@ def _find_definitions(
             np.array([vocab.written_id(w) for _, _, _, words in extra for w in words], dtype=np.int32)
         )
         long_lens.append(np.array([len(words) for _, _, _, words in extra], dtype=np.int64))
-    doc = np.concatenate(docs)
-    place = np.concatenate(places)
+    paper = np.concatenate(docs)
+    placed = np.concatenate(places)
     acronym_word = np.concatenate(acronym_words)
     acronym_written = np.concatenate(acronym_writtens)
     long_len = np.concatenate(long_lens)
@@ -909,16 +909,16 @@ def _find_definitions(
     long_word = np.concatenate(long_words)
     long_written = np.concatenate(long_writtens)
     # In paper order; the first definition of an acronym in a paper is the one (_add_acronyms).
-    order = np.lexsort((place, doc))
-    first_of_acronym = np.unique((doc[order] << 32) | acronym_word[order], return_index=True)[1]
+    order = np.lexsort((placed, paper))
+    first_of_acronym = np.unique((paper[order] << 32) | acronym_word[order], return_index=True)[1]
     accepted = order[np.sort(first_of_acronym)]
     one_word = long_len == 1
     if one_word.any():
         # Papers where _add_acronyms's other rules may apply: all their candidates, in Python.
-        tricky = np.isin(doc, doc[one_word])
-        exact = _accept_exactly(order[tricky[order]], doc, acronym_word, long_first, long_len, long_word)
+        tricky = np.isin(paper, paper[one_word])
+        exact = _accept_exactly(order[tricky[order]], paper, acronym_word, long_first, long_len, long_word)
         accepted = np.concatenate([accepted[~tricky[accepted]], exact])
-        accepted = accepted[np.lexsort((place[accepted], doc[accepted]))]
+        accepted = accepted[np.lexsort((placed[accepted], paper[accepted]))]
     chosen_len = long_len[accepted]
     chosen_first = np.cumsum(chosen_len) - chosen_len
     slots = (
@@ -928,7 +928,7 @@ def _find_definitions(
     )
     words = long_word[slots]
     return _Definitions(
-        doc=doc[accepted],
+        doc=paper[accepted],
         acronym_word=acronym_word[accepted],
         acronym_written=acronym_written[accepted],
         long_first=chosen_first,
@@ -1434,4 +1434,4 @@ def _displays(chunk: _Chunk, runs: np.ndarray) -> list[str]:
                         text.split(" "), bool(chunk.run_title[run]), bool(chunk.run_opens[run])
                     )
                 displays[index] = vocab.displays[hash_list[index]] = text
-    return displays
+    return displays  # type: ignore[return-value]  # (no None left)
