@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BatchCandidates", "candidates_batch", "rank_batch"]
 
-CHUNK_DOCS = 4096  # papers per chunk: bounds the arrays of the token stage (~50 MB) and the bit packing
+CHUNK_DOCS = 2048  # papers per chunk: bounds the arrays of the token stage (~50 MB) and the bit packing
 
 _U64 = np.uint64
 _SEPARATOR_TOKEN = "\x7f"  # a token before each title and abstract; DEL in the input becomes "|"

@@ -1255,31 +1255,34 @@ def gc_paused() -> Iterator[None]:
 
 
 def extract_corpus(
-    docs: Iterable[tuple[str, str, str]], top: int = 10, batch_size: int = 4096
+    docs: Iterable[tuple[str, str, str]], top: int = 10, batch_size: int = 2048
 ) -> Iterator[tuple[str, list[Keyword]]]:
-    """Keyphrases for every (id, title, abstract), with statistics over the same papers.
+    """Keyphrases for every (id, title, abstract), with statistics over the same papers, in order.
 
     The batch path (``candidates_batch``, ``CorpusStats.add_batch``, ``rank_batch``), keeping every
     batch's candidates between the two passes (a few kB a paper); for a corpus too large for that,
-    compute ``candidates_batch`` twice: once for ``add_batch``, once for ``rank_batch``.
+    compute ``candidates_batch`` twice: once for ``add_batch``, once for ``rank_batch``. The cyclic
+    garbage collector is paused until the last paper is given (see ``gc_paused``): a batch's
+    keywords are ranked when its first paper is asked for, and a caller that drops them as it goes
+    leaves the collector nothing to scan.
     """
-    stats = CorpusStats()
-    kept = []
-    ids: list[str] = []
     with gc_paused():
-        pending: list[tuple[str, str]] = []
+        stats = CorpusStats()
+        kept: list[tuple[list[str], BatchCandidates]] = []
+        ids: list[str] = []
+        texts: list[tuple[str, str]] = []
         for doc_id, title, abstract in docs:
             ids.append(doc_id)
-            pending.append((title, abstract))
-            if len(pending) == batch_size:
-                kept.append(candidates_batch(pending))
-                stats.add_batch(kept[-1])
-                pending = []
-        if pending or not kept:
-            kept.append(candidates_batch(pending))
-            stats.add_batch(kept[-1])
-        ranked = [keywords for batch in kept for keywords in rank_batch(batch, stats, top=top)]
-    yield from zip(ids, ranked)
+            texts.append((title, abstract))
+            if len(ids) == batch_size:
+                kept.append((ids, candidates_batch(texts)))
+                stats.add_batch(kept[-1][1])
+                ids, texts = [], []
+        if ids:
+            kept.append((ids, candidates_batch(texts)))
+            stats.add_batch(kept[-1][1])
+        for batch_ids, batch in kept:
+            yield from zip(batch_ids, rank_batch(batch, stats, top=top))
 
 
 def candidates_batch(docs: Sequence[tuple[str | None, str | None]]) -> BatchCandidates:
