@@ -60,7 +60,8 @@ CHUNK_DOCS = 2048  # papers per chunk: bounds the arrays of the token stage (~50
 _U64 = np.uint64
 _SEPARATOR_TOKEN = "\x7f"  # a token before each title and abstract; DEL in the input becomes "|"
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b]")  # bytes <= 32 that str.split does not treat as space
-_NOT_SPACE_CONTROL = bytes([*range(9), *range(14, 28), 0x7F])  # and DEL, the separator
+_CONTROL_BYTE = np.zeros(32, dtype=np.bool_)
+_CONTROL_BYTE[[*range(9), *range(14, 28)]] = True
 # A token ending in "(" or "(ACRONYM": a definition could go on after white space ("( LLMs )").
 _SPANNING = re.compile(r"\((?:(?=[\w-]*[A-Z][\w-]*[A-Z0-9])[A-Za-z][\w-]{1,11})?$")
 _SENTENCE_END_BYTES = np.zeros(256, dtype=np.bool_)
@@ -144,7 +145,7 @@ _MASKS = np.array([0, *((1 << (8 * n)) - 1 for n in range(1, 8)), (1 << 64) - 1]
 
 
 def _token_hashes(padded: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """A 64-bit hash of each token ``padded[start:end]`` (the buffer has 16 spare bytes at its end).
+    """A 64-bit hash of each token ``padded[start:end]`` (the buffer ends with 16 spaces).
 
     A token of up to eight bytes (most) is its little-endian integer, which has no zero byte inside,
     so different tokens differ, times an odd constant (a bijection): no two collide. Longer tokens
@@ -180,7 +181,7 @@ class _HashTable:
     def __init__(self, bits: int = 16) -> None:
         self.bits = bits
         self.keys = np.zeros(1 << bits, dtype=_U64)
-        self.values = np.full(1 << bits, -1, dtype=np.int32)
+        self.values = np.full(1 << bits, -1, dtype=np.int64)
         self.count = 0
 
     def _home(self, hashes: np.ndarray) -> np.ndarray:
@@ -237,7 +238,7 @@ class _HashTable:
         while (1 << self.bits) < (4 if self.bits < 22 else 2) * needed:
             self.bits += 1
         self.keys = np.zeros(1 << self.bits, dtype=_U64)
-        self.values = np.full(1 << self.bits, -1, dtype=np.int32)
+        self.values = np.full(1 << self.bits, -1, dtype=np.int64)
         self._place(keys[occupied], values[occupied])
 
 
@@ -255,25 +256,25 @@ class _Vocabulary:
 
     def __init__(self) -> None:
         self.table = _HashTable()
-        self.tok_count = _Column(np.int32)
-        self.tok_first = _Column(np.int32)
+        self.tok_count = _Column(np.int64)
+        self.tok_first = _Column(np.int64)
         self.tok_lead = _Column(np.bool_)
         self.tok_closes = _Column(np.bool_)
-        self.tok_acronym = _Column(np.int32)  # "(ACRONYM)": its acronym id, else -1
+        self.tok_acronym = _Column(np.int64)  # "(ACRONYM)": its acronym id, else -1
         self.tok_complex = _Column(np.bool_)  # a definition the arrays do not read: see _acronym_of
-        self.tok_initial = _Column(np.int32)  # a long form's word: its initial, lower case; else -1
-        self.tok_long_word = _Column(np.int32)  # ... its word id (the key of the token as written)
-        self.tok_long_written = _Column(np.int32)  # ... the token as written
+        self.tok_initial = _Column(np.int64)  # a long form's word: its initial, lower case; else -1
+        self.tok_long_word = _Column(np.int64)  # ... its word id (the key of the token as written)
+        self.tok_long_written = _Column(np.int64)  # ... the token as written
         self.tok_cut_after = _Column(np.bool_)  # ends in punctuation: a long form starts after it
         self.acronym_ids: dict[str, int] = {}
         self.acronym_letters: list[str] = []
         self.acronym_strings: list[str] = []
-        self.acronym_codes = _Column(np.int32)  # 11 a row: the letters' code points, then -2
-        self.acronym_size = _Column(np.int32)
-        self.acronym_word = _Column(np.int32)  # the acronym's key, a word id
-        self.acronym_written = _Column(np.int32)
-        self.piece_word = _Column(np.int32)
-        self.piece_written = _Column(np.int32)
+        self.acronym_codes = _Column(np.int64)  # 11 a row: the letters' code points, then -2
+        self.acronym_size = _Column(np.int64)
+        self.acronym_word = _Column(np.int64)  # the acronym's key, a word id
+        self.acronym_written = _Column(np.int64)
+        self.piece_word = _Column(np.int64)
+        self.piece_written = _Column(np.int64)
         self.piece_name = _Column(np.bool_)
         self.piece_participle = _Column(np.bool_)
         self.words: list[str] = []
@@ -292,7 +293,7 @@ class _Vocabulary:
         )
         self.separator = self.add_tokens([_SEPARATOR_TOKEN], np.array([0], dtype=_U64))[0]
         separator_hash = self._hash_of(_SEPARATOR_TOKEN)
-        self.table.insert(np.array([separator_hash], dtype=_U64), np.array([self.separator], np.int32))
+        self.table.insert(np.array([separator_hash], dtype=_U64), np.array([self.separator], np.int64))
 
     @staticmethod
     def _hash_of(token: str) -> int:
@@ -523,17 +524,21 @@ class _Chunk:
 def _tokens(vocab: _Vocabulary, texts: list[str]) -> tuple[np.ndarray, np.ndarray, bytes, np.ndarray]:
     """(token ids, token end offsets, the byte buffer, token start offsets) of the texts, a separator
     token before each."""
-    separator = f" {_SEPARATOR_TOKEN} "
-    data = (separator + separator.join(texts)).encode("utf-8")
-    if len(data) - len(data.translate(None, _NOT_SPACE_CONTROL)) != len(texts):  # (one pass: n separators)
+    separator = f" {_SEPARATOR_TOKEN} ".encode()
+    # Texts are encoded one by one (an ASCII text is copied; one joined str would be made wide by any
+    # character past Latin-1, and slow to encode); 16 spaces end the buffer (eight-byte reads).
+    encoded = [text.encode("utf-8") for text in texts]
+    padded = separator + separator.join(encoded) + b" " * 16
+    bytes_ = np.frombuffer(padded, dtype=np.uint8)
+    low = bytes_[bytes_ < 32]  # white space, or control characters
+    if np.count_nonzero(bytes_ == 0x7F) != len(texts) or _CONTROL_BYTE[low].any():
         # Rare: control characters (punctuation to _token_key, as "|" is) or DEL in the input.
         texts = [_CONTROL.sub("|", text).replace(_SEPARATOR_TOKEN, "|") for text in texts]
-        data = (separator + separator.join(texts)).encode("utf-8")
-    bytes_ = np.frombuffer(data, dtype=np.uint8)
-    padded = data + b"\x00" * 16
-    space = np.empty(len(bytes_) + 2, dtype=np.bool_)
-    space[0] = space[-1] = True
-    np.less_equal(bytes_, 32, out=space[1:-1])
+        padded = separator + separator.join([text.encode("utf-8") for text in texts]) + b" " * 16
+        bytes_ = np.frombuffer(padded, dtype=np.uint8)
+    space = np.empty(len(bytes_) + 1, dtype=np.bool_)
+    space[0] = True
+    np.less_equal(bytes_, 32, out=space[1:])
     edges = np.flatnonzero(space[1:] != space[:-1])
     starts, ends = edges[0::2], edges[1::2]
     hashes = _token_hashes(padded, starts, ends)
@@ -543,10 +548,10 @@ def _tokens(vocab: _Vocabulary, texts: list[str]) -> tuple[np.ndarray, np.ndarra
         new_hashes, first = np.unique(hashes[missing], return_index=True)
         where = missing[first]
         new_tokens = [
-            data[start:end].decode("utf-8")
+            padded[start:end].decode("utf-8")
             for start, end in zip(starts[where].tolist(), ends[where].tolist())
         ]
-        new_ids = np.array(vocab.add_tokens(new_tokens, new_hashes), dtype=np.int32)
+        new_ids = np.array(vocab.add_tokens(new_tokens, new_hashes), dtype=np.int64)
         vocab.table.insert(new_hashes, new_ids)
         ids[missing] = new_ids[np.searchsorted(new_hashes, hashes[missing])]
     return ids, ends, padded, starts
@@ -603,12 +608,12 @@ def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
     slot_word = vocab.piece_word.data[piece]
     slot_written = vocab.piece_written.data[piece]
     run_first = np.flatnonzero(starts)
-    run_len = np.diff(np.append(run_first, n_slots)).astype(np.int32)
+    run_len = np.diff(np.append(run_first, n_slots))
     run_of_slot = np.cumsum(starts) - 1
     run_hash = _phrase_hashes(vocab, slot_word, run_first, run_len, run_of_slot)
     first_token = token_of_slot[run_first]
     run_text = text_of_token[first_token]
-    run_doc = (run_text >> 1).astype(np.int32)
+    run_doc = run_text >> 1
     run_title = (run_text & 1) == 0
     run_name = (run_len == 1) & vocab.piece_name.data[piece[run_first]]
     # A sentence start: the phrase starts its token, after a token ending in . ! ? or a separator.
@@ -663,7 +668,7 @@ def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
         order = np.insert(np.arange(n_runs), doc_run_end, n_runs + np.arange(n_defined))
         run_first = np.concatenate([run_first, synthetic_first])[order]
         run_len = np.concatenate([run_len, definitions.long_len])[order]
-        run_doc = np.concatenate([run_doc, def_doc.astype(np.int32)])[order]
+        run_doc = np.concatenate([run_doc, def_doc])[order]
         run_title = np.concatenate([run_title, np.zeros(n_defined, np.bool_)])[order]
         run_opens = np.concatenate([run_opens, np.zeros(n_defined, np.bool_)])[order]
         run_name = np.concatenate([run_name, np.zeros(n_defined, np.bool_)])[order]
@@ -684,7 +689,7 @@ def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
         run_title=run_title,
         run_opens=run_opens,
         run_synthetic=run_kind == 2,
-        group_doc=np.zeros(0, np.int32),
+        group_doc=np.zeros(0, np.int64),
         group_run=np.zeros(0, np.int64),
         group_hash=np.zeros(0, _U64),
         group_count=np.zeros(0, np.int64),
@@ -892,12 +897,12 @@ def _find_definitions(
         acronym_words.append(
             np.array([vocab.word_id(singulars[text]) for _, _, text, _ in extra], dtype=np.int64)
         )
-        acronym_writtens.append(np.array([vocab.written_id(text) for _, _, text, _ in extra], dtype=np.int32))
+        acronym_writtens.append(np.array([vocab.written_id(text) for _, _, text, _ in extra], dtype=np.int64))
         long_words.append(
-            np.array([vocab.word_id(singulars[w]) for _, _, _, words in extra for w in words], dtype=np.int32)
+            np.array([vocab.word_id(singulars[w]) for _, _, _, words in extra for w in words], dtype=np.int64)
         )
         long_writtens.append(
-            np.array([vocab.written_id(w) for _, _, _, words in extra for w in words], dtype=np.int32)
+            np.array([vocab.written_id(w) for _, _, _, words in extra for w in words], dtype=np.int64)
         )
         long_lens.append(np.array([len(words) for _, _, _, words in extra], dtype=np.int64))
     paper = np.concatenate(docs)
@@ -932,7 +937,7 @@ def _find_definitions(
         acronym_word=acronym_word[accepted],
         acronym_written=acronym_written[accepted],
         long_first=chosen_first,
-        long_len=chosen_len.astype(np.int32),
+        long_len=chosen_len,
         long_word=words,
         long_written=long_written[slots],
         hash=_phrase_hashes(
@@ -1208,7 +1213,7 @@ def _expansions(stats: CorpusStats, vocab: _Vocabulary) -> _Expansions:
             if acronym_id is not None:
                 found.append((acronym_id, long_key, [vocab.word_id(word) for word in long_key.split(" ")]))
         arrays = _arrays(stats, vocab)  # the long forms may have brought new words
-        index = np.full(len(vocab.words), -1, dtype=np.int32)
+        index = np.full(len(vocab.words), -1, dtype=np.int64)
         for number, (acronym_id, _, _) in enumerate(found):
             index[acronym_id] = number
         arrays.expansions = _Expansions(
