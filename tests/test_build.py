@@ -105,3 +105,13 @@ def test_a_failed_build_leaves_the_previous_database_in_place(tmp_path: Path) ->
         build([tmp_path / "missing-folder"], db)
     assert db.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["p.db"]
+
+
+def test_seed_links_in_the_database(seed_db: Path) -> None:
+    assert rows(seed_db, "select count(*), count(distinct paper_id) from links") == [(16, 16)]
+    assert rows(seed_db, "select count(*) from links where url like '%.'") == [(0,)]
+    assert ("https://github.com/masa-ue/SVDD",) in rows(seed_db, "select url from links")
+    [(url, repo, kind, source)] = rows(seed_db, "select url, repo, kind, source from links where repo = 'apple/corenet'")
+    assert url.endswith("/tree/main/projects/kv-prediction") and (kind, source) == ("code", '["abstract"]')
+    has_code = rows(seed_db, "select count(*) from papers where has_code = 1")[0][0]
+    assert has_code == rows(seed_db, "select count(distinct paper_id) from links where kind = 'code'")[0][0] > 0

@@ -21,7 +21,8 @@ from etl.fetch import ARXIV_PAUSE, Fetcher, FetchError, RetryPolicy, fetch_arxiv
 from etl.records import Paper
 from etl.sources import open_listing
 
-SHARED = next(p / "shared" for p in Path(__file__).resolve().parents if (p / "shared" / "data").is_dir())
+from .conftest import SHARED
+
 API = SHARED / "data" / "hf-daily-api"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ATOM = (FIXTURES / "arxiv_query.atom.xml").read_text(encoding="utf-8")

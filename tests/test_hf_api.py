@@ -5,7 +5,6 @@ from __future__ import annotations
 import ast
 import json
 from collections import Counter
-from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -15,8 +14,9 @@ from etl.normalize import clean_text
 from etl.records import Paper, Reject
 from etl.sources import SourceError, hf_api, open_listing
 
+from .conftest import SHARED
+
 # ../shared beside the repository; from a worktree (/work/wt/NAME) it is further up.
-SHARED = next(p / "shared" for p in Path(__file__).resolve().parents if (p / "shared" / "data").is_dir())
 API = SHARED / "data" / "hf-daily-api"
 
 

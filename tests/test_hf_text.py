@@ -4,7 +4,6 @@ arbitrary text (hypothesis)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import textwrap
 from pathlib import Path
@@ -17,19 +16,7 @@ from etl.normalize import clean_text
 from etl.records import RAW_LIMIT, Listing, Paper, Reject
 from etl.sources.hf_text import parse, sniff
 
-
-def _find_shared() -> Path:
-    """../shared beside the repository (or $PAPERSHELF_SHARED); worktrees sit one level deeper."""
-    if os.environ.get("PAPERSHELF_SHARED"):
-        return Path(os.environ["PAPERSHELF_SHARED"])
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "shared" / "data" / "listings").is_dir():
-            return parent / "shared"
-    return here.parents[1].parent / "shared"
-
-
-SHARED = _find_shared()
+from .conftest import SHARED
 
 LISTINGS = SHARED / "data" / "listings"
 SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"

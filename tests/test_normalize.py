@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from pathlib import Path
@@ -14,19 +13,8 @@ from hypothesis import strategies as st
 
 from etl.normalize import clean_text, parse_int
 
+from .conftest import SHARED
 
-def _find_shared() -> Path:
-    """../shared beside the repository (or $PAPERSHELF_SHARED); worktrees sit one level deeper."""
-    if os.environ.get("PAPERSHELF_SHARED"):
-        return Path(os.environ["PAPERSHELF_SHARED"])
-    here = Path(__file__).resolve()
-    for parent in here.parents:
-        if (parent / "shared" / "data" / "listings").is_dir():
-            return parent / "shared"
-    return here.parents[1].parent / "shared"
-
-
-SHARED = _find_shared()
 LISTINGS = SHARED / "data" / "listings"
 
 

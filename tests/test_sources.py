@@ -18,7 +18,8 @@ from etl.records import Paper, Reject
 from etl.sources import SourceError, detect_source, expand_inputs, open_listing, sha256_file
 from etl.sources.files import MAX_LINE_BYTES
 
-SHARED = next(p / "shared" for p in Path(__file__).resolve().parents if (p / "shared" / "data").is_dir())
+from .conftest import SHARED
+
 API = SHARED / "data" / "hf-daily-api"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 DAY = API / "2024-06-17.json"  # has "François Yvon" and "Hinrich Schütze": non-ASCII authors
