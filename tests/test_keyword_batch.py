@@ -7,7 +7,6 @@ import ast
 import json
 import re
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,10 +25,8 @@ from etl.keywords import (
     rank_batch,
 )
 
-HERE = Path(__file__).resolve()
-SHARED = next(
-    (folder / "shared" for folder in HERE.parents if (folder / "shared").is_dir()), HERE.parents[2] / "shared"
-)
+from .conftest import SHARED
+
 SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"
 API = SHARED / "data" / "hf-daily-api"
 

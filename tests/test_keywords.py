@@ -26,11 +26,8 @@ from etl.keywords import (
 )
 from etl.keywords_cli import keywords_command
 
-HERE = Path(__file__).resolve()
-# ../shared beside the repository (CI), or beside a parent folder (a git worktree).
-SHARED = next(
-    (folder / "shared" for folder in HERE.parents if (folder / "shared").is_dir()), HERE.parents[2] / "shared"
-)
+from .conftest import SHARED
+
 SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"
 API = SHARED / "data" / "hf-daily-api"
 
