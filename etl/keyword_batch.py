@@ -491,12 +491,15 @@ class _Chunk:
     n_docs: int
     slot_word: np.ndarray  # word id of each word of each run, then of each definition's long form
     slot_written: np.ndarray
+    slot_doc: np.ndarray
+    slot_counted: np.ndarray  # the words of the paper's keyword candidates (not of defined acronyms)
     run_first: np.ndarray  # first slot of each run ("phrase occurrence"), in paper order
     run_len: np.ndarray
     run_doc: np.ndarray
     run_title: np.ndarray
     run_opens: np.ndarray  # starts a sentence, or the title or abstract
     run_synthetic: np.ndarray  # a definition's long form, counted only when nothing else is
+    run_by_slot: np.ndarray  # the runs in the order of their slots (long forms last)
     group_doc: np.ndarray  # one group per keyword candidate of a paper, by paper then first occurrence
     group_run: np.ndarray  # its words and display: the first occurrence in the abstract, else the title
     group_hash: np.ndarray
@@ -512,7 +515,6 @@ class _Chunk:
     doc_group_start: np.ndarray
     definitions: _Definitions
     _df_words: tuple[np.ndarray, np.ndarray] | None = None
-    _group_words: tuple[np.ndarray, np.ndarray] | None = None
 
     def df_words(self) -> tuple[np.ndarray, np.ndarray]:
         """(word ids, number of papers of the chunk that have each), as ``DocCandidates.words``."""
@@ -607,6 +609,8 @@ def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
         n_slots = len(piece)
     slot_word = vocab.piece_word.data[piece]
     slot_written = vocab.piece_written.data[piece]
+    slot_doc = text_of_token[token_of_slot] >> 1
+    slot_counted = np.ones(n_slots, dtype=np.bool_)  # a word of a keyword candidate (for df)
     run_first = np.flatnonzero(starts)
     run_len = np.diff(np.append(run_first, n_slots))
     run_of_slot = np.cumsum(starts) - 1
@@ -636,6 +640,7 @@ def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
     run_final = run_hash
     run_pos = 2 * run_first.astype(np.int64)
     run_first_use = np.zeros(n_runs, dtype=np.bool_)  # a defined acronym's first use in its paper
+    run_by_slot = np.arange(n_runs)
     n_defined = len(definitions)
     if n_defined:
         run_final = run_hash.copy()
@@ -659,13 +664,18 @@ def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
             run_name[renamed] = False
             # Each definition's use inside it is the long form's mention: counted once, not twice.
             run_first_use[renamed[np.unique(which, return_index=True)[1]]] = True
+            slot_counted[run_first[renamed]] = False  # the acronym's word is no word of the paper's keys
         # Each long form as written, a phrase of its own placed after the title.
         synthetic_first = definitions.long_first + n_slots
         slot_word = np.concatenate([slot_word, definitions.long_word])
         slot_written = np.concatenate([slot_written, definitions.long_written])
+        slot_doc = np.concatenate([slot_doc, np.repeat(def_doc, definitions.long_len)])
+        slot_counted = np.concatenate([slot_counted, np.ones(len(definitions.long_word), dtype=np.bool_)])
         # Insert them after their paper's runs, so that runs stay in paper order.
         doc_run_end = np.searchsorted(run_doc, def_doc, side="right")
         order = np.insert(np.arange(n_runs), doc_run_end, n_runs + np.arange(n_defined))
+        run_by_slot = np.empty_like(order)
+        run_by_slot[order] = np.arange(len(order))  # the runs in slot order: the old order
         run_first = np.concatenate([run_first, synthetic_first])[order]
         run_len = np.concatenate([run_len, definitions.long_len])[order]
         run_doc = np.concatenate([run_doc, def_doc])[order]
@@ -683,12 +693,15 @@ def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
         n_docs=n_docs,
         slot_word=slot_word,
         slot_written=slot_written,
+        slot_doc=slot_doc,
+        slot_counted=slot_counted,
         run_first=run_first,
         run_len=run_len,
         run_doc=run_doc,
         run_title=run_title,
         run_opens=run_opens,
         run_synthetic=run_kind == 2,
+        run_by_slot=run_by_slot,
         group_doc=np.zeros(0, np.int64),
         group_run=np.zeros(0, np.int64),
         group_hash=np.zeros(0, _U64),
@@ -1015,29 +1028,14 @@ def _accept_exactly(
     return np.array(kept, dtype=np.int64)
 
 
-def _group_words(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray]:
-    """(word ids of every group's words, one group after the other; where each group starts)."""
-    if chunk._group_words is None:
-        runs = chunk.group_run
-        first, length = chunk.run_first[runs], chunk.run_len[runs].astype(np.int64)
-        starts = np.cumsum(length) - length
-        group_of_slot = np.repeat(np.arange(len(runs)), length)
-        slots = first[group_of_slot] + np.arange(int(length.sum())) - starts[group_of_slot]
-        chunk._group_words = (chunk.slot_word[slots].astype(np.int64), starts)
-    return chunk._group_words
-
-
 def _df_words(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray]:
-    """(word ids, number of papers having each) over the words of each paper's keyword candidates."""
-    if not len(chunk.group_run):
-        return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    words, starts = _group_words(chunk)
-    length = np.diff(np.append(starts, len(words)))
-    docs = np.repeat(chunk.group_doc.astype(np.int64), length)
+    """(word ids, number of papers having each) over the words of each paper's keyword candidates:
+    the words of its phrases and long forms, not those of acronyms renamed to their long form."""
+    words, docs = chunk.slot_word, chunk.slot_doc
     # A paper with a long form that is no phrase of its own ("mixture of experts") does not count
     # its boundary words, as DocCandidates.words.
     surfaced = np.bincount(chunk.group_doc[~chunk.group_plain], minlength=chunk.n_docs) > 0
-    keep = ~(chunk.vocab.word_boundary[words] & surfaced[docs])
+    keep = chunk.slot_counted & ~(chunk.vocab.word_boundary[words] & surfaced[docs])
     pairs = np.sort((docs[keep] << 32) | words[keep])
     if len(pairs):
         pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])]
@@ -1261,8 +1259,13 @@ def _rank_chunk(chunk: _Chunk, stats: CorpusStats, top: int) -> list[list[Keywor
     group_doc = chunk.group_doc
     runs = chunk.group_run
     first, length = chunk.run_first[runs], chunk.run_len[runs].astype(np.int64)
-    words, starts = _group_words(chunk)
-    weight_sum = np.add.reduceat(weights[words], starts)
+    # Each group's sum of word weights: a sum per run (the runs cut the slots into pieces), added up
+    # left to right as rank adds them.
+    run_sum = np.empty(len(chunk.run_first))
+    if len(run_sum):
+        by_slot = chunk.run_by_slot
+        run_sum[by_slot] = np.add.reduceat(weights[chunk.slot_word], chunk.run_first[by_slot])
+    weight_sum = run_sum[runs]
     count = chunk.group_count.astype(np.float64)
     name = chunk.group_name
     word = chunk.slot_word[first]
@@ -1370,16 +1373,17 @@ def _keywords(
     special = chunk.group_aliased[chosen]
     if renamed_key or corpus_alias:
         special |= np.isin(chosen, np.array([*renamed_key, *corpus_alias], dtype=np.int64))
-    specials = np.flatnonzero(special).tolist()
-    if specials:
+    specials = np.flatnonzero(special)
+    if len(specials):
         defined = _defined_aliases(chunk)
-        alias_of = [corpus_alias.get(int(chosen[index]), -1) for index in specials]
+        special_groups = chosen[specials].tolist()
+        special_docs = chunk.group_doc[chosen[specials]].tolist()
+        alias_of = [corpus_alias.get(group, -1) for group in special_groups]
         alias_displays = iter(_displays(chunk, chunk.group_run[[group for group in alias_of if group >= 0]]))
-        for index, alias_group in zip(specials, alias_of):
-            group = int(chosen[index])
+        for index, group, doc, alias_group in zip(specials.tolist(), special_groups, special_docs, alias_of):
             if group in renamed_key:
                 keys[index] = renamed_key[group]
-            listed = list(defined.get((int(chunk.group_doc[group]), hashes[index]), ()))
+            listed = list(defined.get((doc, hashes[index]), ()))
             if alias_group >= 0:
                 written = next(alias_displays)
                 if written not in listed:
