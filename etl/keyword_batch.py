@@ -1066,6 +1066,26 @@ class BatchCandidates:
                 yield offset + doc, acronym, long_key
             offset += chunk.n_docs
 
+    def words(self) -> set[str]:
+        """Every word key the batch's ranking reads the document frequency of (its phrases' and long
+        forms' words): with ``single_keys``, what a loader needs from stored statistics."""
+        found: set[str] = set()
+        for chunk in self.chunks:
+            words = chunk.vocab.words
+            found.update(words[i] for i in np.unique(chunk.slot_word).tolist())
+        return found
+
+    def single_keys(self) -> set[str]:
+        """The one-word phrase keys: an acronym among them may have a corpus expansion ("acronym=long
+        form" statistics), whose long form's words ranking reads too."""
+        found: set[str] = set()
+        for chunk in self.chunks:
+            single = chunk.run_len[chunk.group_run] == 1
+            words = chunk.vocab.words
+            firsts = chunk.run_first[chunk.group_run[single]]
+            found.update(words[i] for i in np.unique(chunk.slot_word[firsts]).tolist())
+        return found
+
     def df_counts(self) -> Counter[str]:
         """What ``CorpusStats.add_batch`` adds to ``CorpusStats.df``: the number of papers of the
         batch having each word, and each "acronym=long form" definition (as ``df_keys`` of each

@@ -22,15 +22,25 @@ The algorithm:
    four 0.6, five to eight 0.3, longer 0), for being in the title (1.5), for coming early among the
    paper's phrases (up to 3) and for repetition (1 + (k - 1)); a one-word name ("RLHF", "OptMATH")
    weighs 4 times a plain word. A generic noun alone is never a keyword. Computed without Python code
-   per phrase: prefix sums of the word weights, read at phrase ends. The settings were tuned on
+   per phrase: sums of the word weights read from prefix sums at phrase ends. The settings were tuned on
    Inspec lines 1-1000 only (see benchmarks/keywords_bench.py for the held-out figures).
 5. **Display**: the keyword as the paper writes it (the abstract's spelling, plural kept), with
    capitals that only mark a title or a sentence start made lower case.
 
-Use: ``extract_corpus`` for a corpus at hand (two passes over kept candidates). A loader that cannot
-keep all candidates calls ``candidates`` twice: first for ``CorpusStats.add`` over every paper (or
-over the new papers only, on stats rebuilt from storage with ``CorpusStats(n_docs, rows)``), then for
-``rank(doc, stats)``.
+Two paths compute the same keywords (tests/test_keyword_batch.py compares them):
+
+- **Per paper**: ``candidates(title, abstract)`` -> ``DocCandidates``; ``CorpusStats.add(doc)``;
+  ``rank(doc, stats)``. Some hundred microseconds a paper: CPython work per token.
+- **By batch** (``etl.keyword_batch``, numpy): ``candidates_batch([(title, abstract), ...])`` ->
+  ``BatchCandidates``; ``CorpusStats.add_batch(batch)``; ``rank_batch(batch, stats)`` -> one list of
+  ``Keyword`` per paper, in order. Tens of microseconds a paper; it differs from ``rank`` only in
+  displays (the first occurrence of the phrase itself) and in the order of exactly tied scores.
+
+Use: ``extract_corpus`` for a corpus at hand (the batch path, two passes over kept candidates). A
+loader that cannot keep all candidates computes them twice: first ``add_batch`` over every batch (or
+over the new papers only, on stats rebuilt from storage with ``CorpusStats(n_docs, rows)``), then
+``rank_batch`` over every batch. Statistics counted one way serve the other: ``CorpusStats`` holds
+plain counts (``df``, ``n_docs``), whatever path filled them.
 """
 
 from __future__ import annotations

@@ -248,6 +248,23 @@ def test_batch_definitions_and_counts_equal_the_papers(seed: list[tuple[str, str
     )
     assert batch.df_counts() == Counter(key for doc in docs for key in doc.df_keys())
     assert len(batch) == len(papers)
+    # What a loader reads from stored statistics to rank the batch: as the per-paper candidates say.
+    assert batch.words() >= {word for doc in docs for key in doc.tf for word in key.split(" ")}
+    assert batch.single_keys() == {key for doc in docs for key in doc.tf if " " not in key}
+
+
+def test_ranking_against_the_rows_a_loader_reads(seed: list[tuple[str, str]]) -> None:
+    """Stats holding only the rows for the batch's words and its one-word keys' definitions (with
+    their long forms' words) rank the batch as the whole statistics do."""
+    whole = CorpusStats()
+    whole.add_batch(candidates_batch(api_papers()[:1500]))
+    batch = candidates_batch(seed)
+    whole.add_batch(batch)
+    words, single = batch.words(), batch.single_keys()
+    definitions = {key: n for key, n in whole.df.items() if "=" in key and key.partition("=")[0] in single}
+    words |= {word for key in definitions for word in key.partition("=")[2].split(" ")}
+    rows = [(key, n) for key, n in whole.df.items() if key in words] + list(definitions.items())
+    assert rank_batch(batch, CorpusStats(whole.n_docs, rows)) == rank_batch(batch, whole)
 
 
 def test_chunks_and_order_do_not_change_the_result(seed: list[tuple[str, str]], monkeypatch) -> None:
