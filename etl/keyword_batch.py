@@ -16,18 +16,27 @@ they reproduce:
 2. *Phrases* (``_phrases``): the words of the tokens in order; a phrase starts after a boundary; a
    phrase's last word loses its place when it is an ``-ed`` form; a one-word phrase written as a name
    is a name. A phrase's identity is a 64-bit hash of its word ids.
-3. *Acronyms* (``_acronym_definitions``, ``_add_acronyms``): found per abstract in Python (regular
-   expressions); a defined acronym's one-word phrases take the long form's identity, and the long
-   form as written is added as a phrase of its own that counts only when no other occurrence does.
+3. *Acronyms* (``_acronym_definitions``, ``_add_acronyms``): a token "(ACRONYM)" after as many plain
+   words whose initials spell it is read from the arrays; other such tokens go through
+   ``_long_form_of`` in Python on the words the arrays show (``_long_form`` on the text when they do
+   not), and an abstract with a definition no token shows alone ("( LLMs )", "models(LLMs)") through
+   ``_acronym_definitions``. A defined acronym's one-word phrases take the long form's identity, and
+   the long form as written is added as a phrase of its own that counts only when no other
+   occurrence does.
 4. *Counts* (``Counter`` of phrases): the phrases of the batch sorted by (identity, paper, order) and
    cut into groups, one per keyword candidate of a paper, then ordered by first occurrence.
-5. *Ranking* (``rank``): the same score, computed with arrays: IDF sums by prefix sums, factors by
-   table look-ups; the corpus's acronym expansions rename or merge one-word phrases; the best ``top``
-   of each paper by one sort of (paper, score, position) packed in 64-bit integers.
+5. *Ranking* (``rank``): the same score, computed with arrays: word weights (IDF) summed per phrase,
+   factors by table look-ups; the corpus's acronym expansions rename or merge one-word phrases; the
+   best ``top`` of each paper by one sort of (paper, score, position) packed in 64-bit integers.
 6. *Display* (``_display``): the keyword as the paper first writes it in the abstract (else the
    title), capitals of a sentence start or of the title lowered (``_readable``). The reference finds
    this place by searching the text, which can land inside a longer phrase ("Latent Diffusion Models"
-   for "diffusion model"); here it is the first occurrence of the phrase itself.
+   for "diffusion model") or miss it (then it shows the key); here it is the first occurrence of the
+   phrase itself.
+
+Memory: a batch's candidates take about 6.5 kB a paper (arrays of word ids and places); the work
+arrays of a chunk of ``CHUNK_DOCS`` papers peak at about 65 MB. The vocabulary keeps every distinct
+token seen (a hash-table slot, a few array entries and, for new words and written forms, a string).
 
 Public names are re-exported by ``etl.keywords``: ``candidates_batch``, ``BatchCandidates``,
 ``rank_batch``; ``CorpusStats.add_batch`` counts a batch.
@@ -55,7 +64,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BatchCandidates", "candidates_batch", "rank_batch"]
 
-CHUNK_DOCS = 2048  # papers per chunk: bounds the arrays of the token stage (~50 MB) and the bit packing
+CHUNK_DOCS = 2048  # papers per chunk: bounds the work arrays (~65 MB) and the bit packing
 
 _U64 = np.uint64
 _SEPARATOR_TOKEN = "\x7f"  # a token before each title and abstract; DEL in the input becomes "|"
