@@ -449,11 +449,14 @@ class _Vocabulary:
 
 
 _VOCABULARY: _Vocabulary | None = None
+VOCABULARY_LIMIT = 2_000_000  # distinct tokens; then chunks start a new vocabulary (memory stays bounded)
 
 
 def _vocabulary() -> _Vocabulary:
+    """The vocabulary new chunks use. Chunks keep the one they were made with, so a new one does not
+    disturb them (statistics arrays are made again for it, from ``CorpusStats.df``)."""
     global _VOCABULARY
-    if _VOCABULARY is None:
+    if _VOCABULARY is None or _VOCABULARY.tok_count.size > VOCABULARY_LIMIT:
         _VOCABULARY = _Vocabulary()
     return _VOCABULARY
 
@@ -1210,13 +1213,16 @@ def _arrays(stats: CorpusStats, vocab: _Vocabulary) -> _StatArrays:
 
 
 def _batch_df_add(stats: CorpusStats, vocab: _Vocabulary, ids: np.ndarray, counts: np.ndarray) -> None:
-    """Keep the arrays of ``stats`` in step with a batch just counted."""
+    """Keep the arrays of ``stats`` in step with a batch just counted (arrays of another vocabulary
+    are dropped: made again from ``CorpusStats.df`` when needed)."""
     arrays = stats._arrays
     if isinstance(arrays, _StatArrays) and arrays.vocab is vocab:
         inside = ids < len(arrays.df)
         arrays.df[ids[inside]] += counts[inside]  # ids are distinct
         arrays.weights = None
         arrays.expansions = None
+    else:
+        stats._arrays = None
 
 
 def _weights(stats: CorpusStats, vocab: _Vocabulary) -> np.ndarray:

@@ -275,6 +275,24 @@ def test_chunks_and_order_do_not_change_the_result(seed: list[tuple[str, str]], 
     assert dict(extract_corpus(list(reversed(docs)), batch_size=5)) == whole
 
 
+def test_a_new_vocabulary_changes_nothing(seed: list[tuple[str, str]], monkeypatch) -> None:
+    """Past VOCABULARY_LIMIT tokens, chunks start a new vocabulary; results stay the same, chunks
+    made before keep theirs, and statistics serve chunks of either."""
+    docs = [(str(n), title, abstract) for n, (title, abstract) in enumerate(seed)]
+    whole = dict(extract_corpus(docs))
+    monkeypatch.setattr(kb, "VOCABULARY_LIMIT", 100)
+    monkeypatch.setattr(kb, "CHUNK_DOCS", 10)
+    assert dict(extract_corpus(docs, batch_size=10)) == whole
+    first, second = candidates_batch(seed[:10]), candidates_batch(seed[10:])
+    assert first.chunks[0].vocab is not second.chunks[0].vocab
+    stats = CorpusStats()
+    stats.add_batch(first)
+    rank_batch(first, stats)  # arrays for the first vocabulary, made stale by the next batch
+    stats.add_batch(second)
+    assert rank_batch(first, stats) + rank_batch(second, stats) == [whole[str(n)] for n in range(len(seed))]
+    assert rank_batch(first, stats) == [whole[str(n)] for n in range(10)]
+
+
 def test_batch_stats_serve_the_per_paper_ranking(seed: list[tuple[str, str]]) -> None:
     """Statistics counted by batches rank single papers as statistics counted paper by paper."""
     stats = CorpusStats()
