@@ -89,15 +89,19 @@ def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
     ``etl.keywords._token_key`` case by case (a test checks that the two agree)."""
     if "://" in token or token.startswith(("www.", "(www.", "(http")):
         return True, True, []
+    if token.isalnum():  # the common case: one word, no punctuation
+        piece = _word_piece(token)
+        return (True, True, []) if piece is None else (False, False, [piece])
+    core = token.strip(_PLAIN_PUNCTUATION)
+    if core.isalnum():
+        # One word in plain punctuation ("models,", "(LLMs)", "data."): a boundary on the sides that
+        # have punctuation (a dot at a token's edge is punctuation: no digit on its other side).
+        piece = _word_piece(core)
+        if piece is None:
+            return True, True, []
+        return token[0] != core[0], token[-1] != core[-1], [piece]
     singulars = kw._SINGULARS
     is_boundary = kw._is_boundary
-    if token.isalnum():  # the common case: one word, no punctuation
-        if is_boundary(token):
-            return True, True, []
-        if kw._is_name(token):
-            return False, False, [(singulars[token], token, True, False)]
-        participle = len(token) > 4 and token.endswith("ed") and not token.endswith("eed")
-        return False, False, [(singulars[token], token, False, participle)]
     items: list[Piece | None] = []  # None: a boundary
     for piece in kw._PUNCTUATION.split(token.replace("’", "'")):
         word = piece.strip("-'")
@@ -119,6 +123,24 @@ def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
             items.append((singulars[word], word, False, False))
     content = [item for item in items if item is not None]
     return items[0] is None, items[-1] is None, content
+
+
+# ASCII punctuation that _PUNCTUATION always cuts at (not ' ’ - _, which pieces treat on their own).
+_PLAIN_PUNCTUATION = '!"#$%&()*+,./:;<=>?@[\\]^`{|}~'
+
+
+def _word_piece(word: str) -> Piece | None:
+    """The piece of an alphanumeric word (``_token_key``'s cases for it), None for a boundary."""
+    if kw._is_boundary(word):
+        return None
+    if kw._is_name(word):
+        return (kw._SINGULARS[word], word, True, False)
+    return (
+        kw._SINGULARS[word],
+        word,
+        False,
+        len(word) > 4 and word.endswith("ed") and not word.endswith("eed"),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -362,56 +384,59 @@ class _Vocabulary:
     def add_tokens(self, tokens: list[str], hashes: np.ndarray) -> list[int]:
         """Register new tokens (their hashes are inserted by the caller); their ids."""
         first_id = self.tok_count.size
-        counts, firsts, leads, closes = [], [], [], []
-        words, writtens, names, participles = [], [], [], []
-        acronyms, complex_, initials, long_words, long_writtens, cuts = [], [], [], [], [], []
+        rows = []  # per token: count, first piece, lead, closes, acronym, complex, initial, long word, written, cut
+        pieces_added: list[Piece] = []
         piece_at = self.piece_word.size
+        word_id, written_id, singulars = self.word_id, self.written_id, kw._SINGULARS
         for token in tokens:
             lead, trail, pieces = _token_pieces(token) if token != _SEPARATOR_TOKEN else (True, True, [])
-            counts.append(len(pieces))
-            firsts.append(piece_at)
-            leads.append(lead)
-            closes.append(trail or not pieces)
-            piece_at += len(pieces)
-            for key, written, name, participle in pieces:
-                words.append(self.word_id(key))
-                writtens.append(self.written_id(written))
-                names.append(name)
-                participles.append(participle)
             # For acronym definitions: "(ACRONYM)" tokens, and the words a long form is read from.
             acronym, spanning = self._acronym_of(token) if "(" in token else (-1, False)
-            acronyms.append(acronym)
-            complex_.append(spanning)
-            alphanumeric = token.isalnum()
-            if alphanumeric or (
-                token != _SEPARATOR_TOKEN and not kw._PUNCTUATION_CANDIDATE.search(token) and "’" not in token
-            ):
+            if token.isalnum() or (
+                token != _SEPARATOR_TOKEN and "’" not in token and not kw._PUNCTUATION_CANDIDATE.search(token)
+            ):  # a plain word, maybe with - or ' ("Mixture-of-Experts")
                 initial = token[0].lower()
-                initials.append(ord(initial) if len(initial) == 1 else -1)
-                long_words.append(self.word_id(kw._SINGULARS[token]))
-                long_writtens.append(self.written_id(token))
-            else:  # punctuation (or a dot: _long_form decides) ends a long form
-                initials.append(-1)
-                long_words.append(-1)
-                long_writtens.append(-1)
-            cuts.append(
-                token == _SEPARATOR_TOKEN
-                or (not alphanumeric and kw._PUNCTUATION.split(token.replace("’", "'"))[-1] == "")
-            )
-        self.tok_count.extend(counts)
-        self.tok_first.extend(firsts)
-        self.tok_lead.extend(leads)
-        self.tok_closes.extend(closes)
-        self.tok_acronym.extend(acronyms)
-        self.tok_complex.extend(complex_)
-        self.tok_initial.extend(initials)
-        self.tok_long_word.extend(long_words)
-        self.tok_long_written.extend(long_writtens)
-        self.tok_cut_after.extend(cuts)
-        self.piece_word.extend(words)
-        self.piece_written.extend(writtens)
-        self.piece_name.extend(names)
-        self.piece_participle.extend(participles)
+                window = (
+                    ord(initial) if len(initial) == 1 else -1,
+                    word_id(singulars[token]),
+                    written_id(token),
+                )
+                cut = False
+            else:
+                window = (-1, -1, -1)  # punctuation (or a dot: _long_form decides) ends a long form
+                if token.strip(_PLAIN_PUNCTUATION).isalnum():
+                    cut = token[-1] in _PLAIN_PUNCTUATION  # "models," but not "(models"
+                else:
+                    cut = (
+                        token == _SEPARATOR_TOKEN or kw._PUNCTUATION.split(token.replace("’", "'"))[-1] == ""
+                    )
+            rows.append((len(pieces), piece_at, lead, trail or not pieces, acronym, spanning, *window, cut))
+            piece_at += len(pieces)
+            pieces_added.extend(pieces)
+        columns = list(zip(*rows)) if rows else [()] * 10
+        for column, values in zip(
+            (
+                self.tok_count,
+                self.tok_first,
+                self.tok_lead,
+                self.tok_closes,
+                self.tok_acronym,
+                self.tok_complex,
+                self.tok_initial,
+                self.tok_long_word,
+                self.tok_long_written,
+                self.tok_cut_after,
+            ),
+            columns,
+        ):
+            column.extend(values)
+        if pieces_added:
+            keys, writtens, names, participles = zip(*pieces_added)
+            self.piece_word.extend([word_id(key) for key in keys])
+            self.piece_written.extend([written_id(written) for written in writtens])
+            self.piece_name.extend(names)
+            self.piece_participle.extend(participles)
+        self._extend_acronyms()
         return list(range(first_id, first_id + len(tokens)))
 
     def _acronym_of(self, token: str) -> tuple[int, bool]:
@@ -432,12 +457,20 @@ class _Vocabulary:
             found = self.acronym_ids[acronym] = len(self.acronym_letters)
             self.acronym_letters.append(letters)
             self.acronym_strings.append(acronym)
-            codes = [ord(letter) for letter in letters] + [-2] * (11 - len(letters))
-            self.acronym_codes.extend(codes)
-            self.acronym_size.extend([len(letters)])
-            self.acronym_word.extend([self.word_id(kw._SINGULARS[acronym])])
-            self.acronym_written.extend([self.written_id(acronym)])
         return found, False
+
+    def _extend_acronyms(self) -> None:
+        """The arrays of acronyms registered since the last call."""
+        done = self.acronym_size.size
+        new = self.acronym_strings[done:]
+        if new:
+            letters = self.acronym_letters[done:]
+            self.acronym_codes.extend(
+                [code for item in letters for code in [*map(ord, item), *[-2] * (11 - len(item))]]
+            )
+            self.acronym_size.extend([len(item) for item in letters])
+            self.acronym_word.extend([self.word_id(kw._SINGULARS[acronym]) for acronym in new])
+            self.acronym_written.extend([self.written_id(acronym) for acronym in new])
 
     def phrase_hash(self, word_ids: Sequence[int]) -> int:
         """The hash of a phrase given by word ids, as the arrays compute it (for acronym long forms)."""

@@ -371,10 +371,10 @@ def _is_name(word: str) -> bool:
     """A capital after the first letter ("LLMs", "ViT"), or letters and digits ("R1-VL", "Qwen2");
     from a digit on, two capitals ("3DGS", but not "3D" or "4-bit")."""
     if word[0].isdigit():
-        return sum(1 for ch in word if ch.isupper()) >= 2
+        return sum(map(str.isupper, word)) >= 2
     if word[1:] != word[1:].lower():
         return True
-    return len(word) > 2 and any(ch.isdigit() for ch in word) and _HAS_LETTER.search(word) is not None
+    return len(word) > 2 and any(map(str.isdigit, word)) and _HAS_LETTER.search(word) is not None
 
 
 class _TokenKeys(dict[str, str]):
