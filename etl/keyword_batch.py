@@ -90,16 +90,16 @@ def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
     if "://" in token or token.startswith(("www.", "(www.", "(http")):
         return True, True, []
     if token.isalnum():  # the common case: one word, no punctuation
-        piece = _word_piece(token)
-        return (True, True, []) if piece is None else (False, False, [piece])
+        alone = _word_piece(token)
+        return (True, True, []) if alone is None else (False, False, [alone])
     core = token.strip(_PLAIN_PUNCTUATION)
     if core.isalnum():
         # One word in plain punctuation ("models,", "(LLMs)", "data."): a boundary on the sides that
         # have punctuation (a dot at a token's edge is punctuation: no digit on its other side).
-        piece = _word_piece(core)
-        if piece is None:
+        wrapped = _word_piece(core)
+        if wrapped is None:
             return True, True, []
-        return token[0] != core[0], token[-1] != core[-1], [piece]
+        return token[0] != core[0], token[-1] != core[-1], [wrapped]
     singulars = kw._SINGULARS
     is_boundary = kw._is_boundary
     items: list[Piece | None] = []  # None: a boundary
