@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 import click
@@ -135,13 +135,17 @@ def _run(
             n_kept += len(ids)
             if n_kept > KEEP_LIMIT and input_path != "-":
                 kept = None
-    if kept is None:
-        kept_again = (
-            (ids, candidates_batch(texts)) for ids, texts in _batches(documents(report=False), BATCH_SIZE)
+    # Second pass: ranking, batch by batch.
+    batches: Iterable[tuple[list[object], BatchCandidates]] = (
+        kept
+        if kept is not None
+        else ((ids, candidates_batch(texts)) for ids, texts in _batches(documents(report=False), BATCH_SIZE))
+    )
+    for ids, batch in batches:
+        output.writelines(
+            _as_json(doc_id, keywords, details) + "\n"
+            for doc_id, keywords in zip(ids, rank_batch(batch, stats, top))
         )
-    for ids, batch in kept if kept is not None else kept_again:
-        for doc_id, keywords in zip(ids, rank_batch(batch, stats, top)):
-            output.write(_as_json(doc_id, keywords, details) + "\n")
 
 
 if __name__ == "__main__":  # pragma: no cover
