@@ -824,7 +824,9 @@ class CorpusStats:
                 long_key, count = max(counts.items(), key=lambda item: (item[1], item[0]))
                 if count >= 2 and 3 * count >= 2 * sum(counts.values()):
                     found[acronym] = long_key
-            self._expansions = found
+            # A long form that is itself an expanded acronym would make a chain, resolved in whatever
+            # order a set gives: such an expansion is left out.
+            self._expansions = {acronym: long_key for acronym, long_key in found.items() if long_key not in found}
         return self._expansions
 
     def word_weights(self) -> _WordWeights:
@@ -955,6 +957,7 @@ def _add_acronyms(doc: DocCandidates, text: str) -> None:
             or long_key == acronym_key
             or acronym_key in doc.acronyms
             or long_key in doc.acronyms
+            or acronym_key in doc.acronyms.values()  # no chains ("LLMs (LM)", then "LLM LLM (LLMs)")
         ):
             continue
         doc.acronyms[acronym_key] = long_key

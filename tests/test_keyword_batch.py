@@ -390,3 +390,58 @@ def test_any_text_batch_as_per_paper(noise: str, words: list[str]) -> None:
             assert (
                 keyword.display and keyword.score > 0 and not set(keyword.key) & {"|", "\x01", "\x02", "\x03"}
             )
+
+
+ACRONYM_TEXT = [
+    "Large", "Language", "Models", "large", "language", "models", "(LLMs)", "LLMs", "(LLM)", "LLM", "(LM),", "LM",
+    "Mixture-of-Experts", "(MoE)", "MoE", "mixture", "of", "experts", "Vision", "Transformer", "(ViT).", "ViT", "the",
+    "(", ")", "( LLMs )", "models(LLMs)", "Retrieval-Augmented", "Generation", "(RAG)", "RAG", "trained", "Optimal",
+    "Linear", "Subspace", "Search", "(OLSS)", "OLSS", "data.", "x(AB)", "(A)(B)", "text-to-video", "(T2V)", "GPT-4o's",
+    "models,", "Diffusion", "Models.", "2.5", "e.g.,", "(i)", "(SB)", "Schrödinger", "’s", "\n", "(ABC", "DEF)", "(ABC;",
+    "Alpha", "Beta", "Centauri", "(ABC)", "(AB-C)", "(Ab1)", "(AB)",
+]  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.sampled_from(ACRONYM_TEXT), max_size=6).map(" ".join),
+            st.lists(st.sampled_from(ACRONYM_TEXT), max_size=40).map(" ".join),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_acronym_soup_batch_as_per_paper(papers: list[tuple[str, str]]) -> None:
+    """Definitions everywhere (chained, spanning white space, inside tokens, renamed by the corpus):
+    the two paths agree on every keyword candidate and its score."""
+    stats, reference, batch_stats, batch, _ = both_ways(papers, top=1000)
+    assert batch_stats.df == stats.df
+    for ours, theirs in zip(reference, batch, strict=True):
+        assert sorted((k.key, round(k.score, 6)) for k in theirs) == sorted(
+            (k.key, round(k.score, 6)) for k in ours
+        )
+
+
+def test_odd_definitions_found_by_fuzzing() -> None:
+    """A corpus expansion to one generic word ("MoE" -> "model") is no keyword; a chain of
+    definitions ("LLMs (LM)", then "LLM LLM (LLMs)") keeps the first only, whatever the order."""
+    papers = [
+        ("T", "Sparse Models (MoE) here."),
+        ("U", "Big Models (MoE) there."),
+        ("V", "We use MoE and MoE."),
+    ]
+    stats, reference, _, batch, _ = both_ways(papers, top=100)
+    assert stats.expansion("moe") == "model"
+    assert [[k.key for k in keywords] for keywords in batch] == [
+        [k.key for k in keywords] for keywords in reference
+    ]
+    assert "model" not in {k.key for k in batch[2]}
+    chained = [("", "LLMs (LM) LLMs LLMs (LLMs)"), ("", "LLMs LLMs (LLMs) and LLMs (LM)")]
+    for title, abstract in chained:
+        assert list(candidates(title, abstract).acronyms.values()) in (["llm"], ["llm llm"])
+    _, reference, _, batch, _ = both_ways(chained, top=100)
+    assert [[(k.key, k.score) for k in keywords] for keywords in batch] == [
+        [(k.key, k.score) for k in keywords] for keywords in reference
+    ]
