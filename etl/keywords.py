@@ -585,33 +585,35 @@ def _match_initials(letters: str, words: list[str]) -> int:
     it, in order ("Vision Transformer" -> ViT, "Time-of-Flight" -> ToF); small words ("of", "for") may
     be skipped. The long form must end at the last word. Searched right to left, shortest first.
     """
-    n_words = len(words)
-    seen: set[tuple[int, int]] = set()  # states known to fail: the search stays polynomial
+    # States known to fail keep the search polynomial. (A module-level helper, not a closure: a
+    # recursive closure is a reference cycle, left for the cyclic garbage collector to free.)
+    lowered = [word.lower() for word in words]
+    return _consume(letters, lowered, set(), len(letters), len(words) - 1)
 
-    def consume(letter_end: int, word_index: int) -> int:
-        """Words used when ``letters[:letter_end]`` are spelled by ``words[:word_index + 1]``."""
-        if letter_end == 0:
-            return n_words - word_index - 1
-        if word_index < 0 or (letter_end, word_index) in seen:
-            return 0
-        seen.add((letter_end, word_index))
-        word = words[word_index]
-        lower = word.lower()
-        if lower in _ACRONYM_SKIPPABLE:
-            found = consume(letter_end, word_index - 1)
+
+def _consume(
+    letters: str, lowered: list[str], seen: set[tuple[int, int]], letter_end: int, word_index: int
+) -> int:
+    """Words used when ``letters[:letter_end]`` are spelled by ``lowered[:word_index + 1]``."""
+    if letter_end == 0:
+        return len(lowered) - word_index - 1
+    if word_index < 0 or (letter_end, word_index) in seen:
+        return 0
+    seen.add((letter_end, word_index))
+    lower = lowered[word_index]
+    if lower in _ACRONYM_SKIPPABLE:
+        found = _consume(letters, lowered, seen, letter_end, word_index - 1)
+        if found:
+            return found
+    # This word gives letters[k:letter_end] with letters[k] its initial, the rest inside it in order.
+    for start in range(letter_end - 1, -1, -1):
+        if letters[start] != lower[0]:
+            continue
+        if _letters_inside(letters[start + 1 : letter_end], lower[1:]):
+            found = _consume(letters, lowered, seen, start, word_index - 1)
             if found:
                 return found
-        # This word gives letters[k:letter_end] with letters[k] its initial, the rest inside it in order.
-        for start in range(letter_end - 1, -1, -1):
-            if letters[start] != lower[0]:
-                continue
-            if _letters_inside(letters[start + 1 : letter_end], lower[1:]):
-                found = consume(start, word_index - 1)
-                if found:
-                    return found
-        return 0
-
-    return consume(len(letters), n_words - 1)
+    return 0
 
 
 def _letters_inside(letters: str, rest: str) -> bool:
@@ -826,7 +828,9 @@ class CorpusStats:
                     found[acronym] = long_key
             # A long form that is itself an expanded acronym would make a chain, resolved in whatever
             # order a set gives: such an expansion is left out.
-            self._expansions = {acronym: long_key for acronym, long_key in found.items() if long_key not in found}
+            self._expansions = {
+                acronym: long_key for acronym, long_key in found.items() if long_key not in found
+            }
         return self._expansions
 
     def word_weights(self) -> _WordWeights:
