@@ -52,7 +52,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, count, repeat
-from operator import is_
+from operator import add, is_
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -1180,10 +1180,11 @@ def add_batch(stats: CorpusStats, batch: BatchCandidates) -> None:
     """``CorpusStats.add`` for every paper of the batch."""
     for chunk in batch.chunks:
         ids, counts = chunk.df_words()
-        words = chunk.vocab.words
         df = stats.df
-        for word, n_papers in zip([words[i] for i in ids.tolist()], counts.tolist()):
-            df[word] += n_papers
+        keys = list(map(chunk.vocab.words.__getitem__, ids.tolist()))
+        # df[key] += count for each key, with C loops: dict.update on a Counter sets (Counter.update
+        # would add, in a Python loop); the keys are distinct, so each is read before it is set.
+        dict.update(df, zip(keys, map(add, map(df.get, keys, repeat(0)), counts.tolist())))
         for pair, n_papers in _definition_counts(chunk).items():
             acronym, _, long_key = pair.partition("=")
             df[pair] += n_papers
