@@ -1,13 +1,15 @@
 """Keyword extraction: speed and quality of etl.keywords beside YAKE, measured in one run.
 
-    POLARS_MAX_THREADS=1 python benchmarks/keywords_bench.py [--shared ../shared] [--speed-docs 5000] [--yake-docs 300]
+    POLARS_MAX_THREADS=1 python benchmarks/keywords_bench.py [--shared ../shared] [--speed-docs 5000]
+        [--yake-docs 300] [--repeats 5]
 
 Prints:
 - abstracts per second on one core for the batch path (``extract_corpus``: ``candidates_batch``,
   ``CorpusStats.add_batch``, ``rank_batch``), the per-paper path (``candidates``, ``CorpusStats.add``,
   ``rank`` for each paper) and YAKE, on the same real abstracts of the Daily Papers API archive. The
-  figure is CPU time of this single-threaded process (other processes on the machine do not count),
-  wall time beside it. The batch path is timed warm (best of 3; its vocabulary of tokens already
+  figure is CPU time of this single-threaded process (other processes on the machine do not count,
+  but a busy sibling core slows it: note the load average printed), wall time beside it. The batch
+  path is timed warm (best of ``--repeats``; its vocabulary of tokens already
   seen, as in a build past its first thousands of papers) and on its first run in the process
   (every distinct token new: Python work per token);
 - F1@5 and F1@10 on Inspec (``data/keyphrase/inspec_dev_union.jsonl``) by the reference scorer
@@ -151,6 +153,7 @@ def main() -> None:
     parser.add_argument("--shared", type=Path, default=None, help="the shared data folder")
     parser.add_argument("--speed-docs", type=int, default=5000, help="abstracts for our speed (default 5000)")
     parser.add_argument("--yake-docs", type=int, default=300, help="abstracts for the side-by-side speed")
+    parser.add_argument("--repeats", type=int, default=5, help="warm runs of the batch path; the best counts")
     args = parser.parse_args()
     shared: Path = args.shared or find_shared()
     scorer = shared / "tools" / "keyphrase_score.py"
@@ -167,7 +170,7 @@ def main() -> None:
     )
     print(f"  abstracts: Daily Papers API archive, {len(papers)} unique; mean {chars:.0f} characters")
     cold = timed(lambda: ours(speed_docs))
-    warm = timed(lambda: ours(speed_docs), repeats=3)
+    warm = timed(lambda: ours(speed_docs), repeats=args.repeats)
     print(speed_line("batch (extract_corpus)", len(speed_docs), *warm))
     print(speed_line("batch, first run", len(speed_docs), *cold, "  (every token new to the process)"))
     paper = timed(lambda: per_paper(speed_docs), repeats=2)

@@ -580,8 +580,9 @@ def _tokens(vocab: _Vocabulary, texts: list[str]) -> tuple[np.ndarray, np.ndarra
     separator = f" {_SEPARATOR_TOKEN} ".encode()
     # Texts are encoded one by one (an ASCII text is copied; one joined str would be made wide by any
     # character past Latin-1, and slow to encode); 16 spaces end the buffer (eight-byte reads).
-    encoded = [text.encode("utf-8") for text in texts]
-    padded = separator + separator.join(encoded) + b" " * 16
+    encoded = [b"", *[text.encode("utf-8") for text in texts]]
+    encoded[-1] += b" " * 16
+    padded = separator.join(encoded)  # one copy: a separator before each text, the spaces at the end
     bytes_ = np.frombuffer(padded, dtype=np.uint8)
     low = bytes_[bytes_ < 32]  # white space, or control characters
     if np.count_nonzero(bytes_ == 0x7F) != len(texts) or _CONTROL_BYTE[low].any():
