@@ -801,7 +801,7 @@ def _group(
     full = _at(run_final, runs)
     lookup = packed[starts]
     lookup_order = None
-    if (full != full[starts][np.cumsum(new_group) - 1]).any():
+    if ((full[1:] != full[:-1]) & ~new_group[1:]).any():
         # Two phrases of one paper agree in their high hash bits (about 1 in 2**40): exact grouping.
         runs = np.lexsort((np.arange(n_runs), run_doc, run_final))
         full = run_final[runs]
@@ -811,19 +811,30 @@ def _group(
         lookup_order = np.argsort(lookup, kind="stable")
         lookup = lookup[lookup_order]
     kind = _at(run_kind, runs)
-    runs64 = runs.astype(np.int64)
-    plain_count = np.add.reduceat((kind == 0).astype(np.int64), starts)
-    acronym_count = np.add.reduceat((kind == 1).astype(np.int64), starts)
+    plain = kind == 0
+    # Five counts per group in one sum: 12 bits each (a group of more occurrences takes the long way).
+    fields = plain.astype(np.int64)
+    fields |= (kind == 1).astype(np.int64) << 12
+    fields |= _at(run_first_use, runs).astype(np.int64) << 24
+    fields |= (kind == 2).astype(np.int64) << 36
+    fields |= (_at(run_name, runs) & plain).astype(np.int64) << 48
+    if n_runs < 4096 or int(np.diff(np.append(starts, n_runs)).max()) < 4096:
+        sums = np.add.reduceat(fields, starts)
+        plain_count, acronym_count, definitions, long_forms, names = (
+            (sums >> bit) & 0xFFF for bit in (0, 12, 24, 36, 48)
+        )
+    else:
+        plain_count, acronym_count, definitions, long_forms, names = (
+            np.add.reduceat((fields >> bit) & 1, starts) for bit in (0, 12, 24, 36, 48)
+        )
     # The occurrence that places the group: its first own one, else its acronym's, else the long form.
-    placing = np.minimum.reduceat((kind.astype(np.int64) << shift) | runs64, starts) & low
+    placing = np.minimum.reduceat((kind.astype(np.int64) << shift) | runs, starts) & low
     # The occurrence that shows it: its first own one in the abstract, else in the title, else the
     # long form as written.
-    display_rank = np.where(kind == 0, _at(chunk.run_title, runs).astype(np.int64), np.where(kind == 2, 2, 3))
-    shown = np.minimum.reduceat((display_rank << shift) | runs64, starts) & low
-    name = np.maximum.reduceat((_at(run_name, runs) & (kind == 0)).astype(np.int8), starts).astype(np.bool_)
+    display_rank = np.where(plain, _at(chunk.run_title, runs).astype(np.int64), np.where(kind == 2, 2, 3))
+    shown = np.minimum.reduceat((display_rank << shift) | runs, starts) & low
     # Counts as _add_acronyms makes them: each definition adds its acronym's uses but one (the one
     # in the definition) to a long form already counted, and all of them to a long form that is not.
-    definitions = np.add.reduceat(_at(run_first_use, runs).astype(np.int64), starts)
     count = np.where(
         plain_count > 0,
         plain_count + acronym_count - definitions,
@@ -842,9 +853,9 @@ def _group(
     chunk.group_hash = _at(_at(run_final, placing), order)
     chunk.group_count = count[order]
     chunk.group_title = _at(_at(chunk.run_title, placing), order)
-    chunk.group_name = name[order]
+    chunk.group_name = (names > 0)[order]
     chunk.group_plain = (plain_count > 0)[order]
-    chunk.group_aliased = (np.add.reduceat((kind == 2).astype(np.int64), starts) > 0)[order]
+    chunk.group_aliased = (long_forms > 0)[order]
     inverse = np.empty(n_groups, dtype=np.int64)
     inverse[order] = np.arange(n_groups)
     chunk.group_lookup = lookup

@@ -445,3 +445,21 @@ def test_odd_definitions_found_by_fuzzing() -> None:
     assert [[(k.key, k.score) for k in keywords] for keywords in batch] == [
         [(k.key, k.score) for k in keywords] for keywords in reference
     ]
+
+
+def test_grouping_when_phrase_hashes_agree_in_their_high_bits(
+    seed: list[tuple[str, str]], monkeypatch
+) -> None:
+    """Phrases are grouped by their hashes' high bits first; phrases of one paper that agree there
+    (about 1 in 2**40) make the grouping exact the slow way. Hashes cut to 32 bits force it."""
+    docs = [(str(n), title, abstract) for n, (title, abstract) in enumerate(seed)]
+    expected = dict(extract_corpus(docs))
+    phrase_hashes, phrase_hash = kb._phrase_hashes, kb._Vocabulary.phrase_hash
+    monkeypatch.setattr(kb, "_phrase_hashes", lambda *args: phrase_hashes(*args) & np.uint64(0xFFFFFFFF))
+    monkeypatch.setattr(kb._Vocabulary, "phrase_hash", lambda self, ids: phrase_hash(self, ids) & 0xFFFFFFFF)
+    monkeypatch.setattr(kb, "_VOCABULARY", None)  # (its long forms' hashes are cached by phrase)
+    calls = []
+    lexsort = np.lexsort
+    monkeypatch.setattr(kb.np, "lexsort", lambda keys: calls.append(len(keys)) or lexsort(keys))
+    assert dict(extract_corpus(docs)) == expected
+    assert 3 in calls  # the exact grouping ran (it sorts by hash, paper and place)
