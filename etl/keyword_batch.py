@@ -1193,6 +1193,8 @@ def add_batch(stats: CorpusStats, batch: BatchCandidates) -> None:
     for chunk in batch.chunks:
         ids, counts = chunk.df_words()
         df = stats.df
+        if not df and stats._arrays is None:
+            stats._arrays = _StatArrays(chunk.vocab, np.zeros(0, np.int64), from_empty=True)
         keys = list(map(chunk.vocab.words.__getitem__, ids.tolist()))
         # df[key] += count for each key, with C loops: dict.update on a Counter sets (Counter.update
         # would add, in a Python loop); the keys are distinct, so each is read before it is set.
@@ -1238,6 +1240,9 @@ class _StatArrays:
     df: np.ndarray  # by word id, for the first len(df) words
     weights: np.ndarray | None = None
     expansions: _Expansions | None = None
+    # Made when CorpusStats.df was empty and kept by add_batch since: a word new to the vocabulary
+    # has no count but the ones add_batch adds (no Python look-up per new word).
+    from_empty: bool = False
 
 
 @dataclass(slots=True)
@@ -1258,8 +1263,11 @@ def _arrays(stats: CorpusStats, vocab: _Vocabulary) -> _StatArrays:
     size = len(vocab.words)
     if len(arrays.df) < size:
         # Words new to these arrays: their counts from CorpusStats.df.
-        get = stats.df.get
-        more = np.array([get(word, 0) for word in vocab.words[len(arrays.df) : size]], dtype=np.int64)
+        if arrays.from_empty:
+            more = np.zeros(size - len(arrays.df), dtype=np.int64)
+        else:
+            get = stats.df.get
+            more = np.array([get(word, 0) for word in vocab.words[len(arrays.df) : size]], dtype=np.int64)
         arrays.df = np.concatenate([arrays.df, more])
         arrays.weights = None
         arrays.expansions = None
@@ -1271,6 +1279,8 @@ def _batch_df_add(stats: CorpusStats, vocab: _Vocabulary, ids: np.ndarray, count
     are dropped: made again from ``CorpusStats.df`` when needed)."""
     arrays = stats._arrays
     if isinstance(arrays, _StatArrays) and arrays.vocab is vocab:
+        if arrays.from_empty:
+            arrays = _arrays(stats, vocab)  # zeros for the new words, then this batch's counts
         inside = ids < len(arrays.df)
         arrays.df[ids[inside]] += counts[inside]  # ids are distinct
         arrays.weights = None
@@ -1303,11 +1313,12 @@ def _expansions(stats: CorpusStats, vocab: _Vocabulary) -> _Expansions:
         index = np.full(len(vocab.words), -1, dtype=np.int64)
         for number, (acronym_id, _, _) in enumerate(found):
             index[acronym_id] = number
+        lengths = np.array([len(ids) for _, _, ids in found], dtype=np.int64)
+        words = np.array([word for _, _, ids in found for word in ids], dtype=np.int64)
+        firsts = np.cumsum(lengths) - lengths
+        hashes = _phrase_hashes(vocab, words, firsts, lengths, np.repeat(np.arange(len(found)), lengths))
         arrays.expansions = _Expansions(
-            index,
-            np.array([vocab.phrase_hash(ids) for _, _, ids in found], dtype=_U64),
-            [ids for _, _, ids in found],
-            [long_key for _, long_key, _ in found],
+            index, hashes, [ids for _, _, ids in found], [long_key for _, long_key, _ in found]
         )
     return arrays.expansions
 

@@ -463,3 +463,23 @@ def test_grouping_when_phrase_hashes_agree_in_their_high_bits(
     monkeypatch.setattr(kb.np, "lexsort", lambda keys: calls.append(len(keys)) or lexsort(keys))
     assert dict(extract_corpus(docs)) == expected
     assert 3 in calls  # the exact grouping ran (it sorts by hash, paper and place)
+
+
+def test_statistics_arrays_follow_the_counts(seed: list[tuple[str, str]], monkeypatch) -> None:
+    """The arrays rank_batch reads agree with CorpusStats.df, however the statistics were filled:
+    by batches from nothing (kept in step, new words start at zero), or from stored rows."""
+    monkeypatch.setattr(kb, "CHUNK_DOCS", 9)
+    stats = CorpusStats()
+    batches = [candidates_batch(seed[start : start + 20]) for start in range(0, 60, 20)]
+    for batch in batches[:2]:
+        stats.add_batch(batch)
+        rank_batch(batch, stats)  # arrays made (from nothing) and used between the batches
+    stats.add_batch(batches[2])
+    vocab = batches[0].chunks[0].vocab
+    arrays = kb._arrays(stats, vocab)
+    assert arrays.from_empty
+    assert arrays.df.tolist() == [stats.df.get(word, 0) for word in vocab.words]
+    stored = CorpusStats(stats.n_docs, stats.rows())
+    stored.add_batch(candidates_batch(seed[60:]))
+    assert not kb._arrays(stored, vocab).from_empty
+    assert kb._arrays(stored, vocab).df.tolist() == [stored.df.get(word, 0) for word in vocab.words]
