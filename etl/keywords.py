@@ -22,15 +22,25 @@ The algorithm:
    four 0.6, five to eight 0.3, longer 0), for being in the title (1.5), for coming early among the
    paper's phrases (up to 3) and for repetition (1 + (k - 1)); a one-word name ("RLHF", "OptMATH")
    weighs 4 times a plain word. A generic noun alone is never a keyword. Computed without Python code
-   per phrase: prefix sums of the word weights, read at phrase ends. The settings were tuned on
+   per phrase: sums of the word weights read from prefix sums at phrase ends. The settings were tuned on
    Inspec lines 1-1000 only (see benchmarks/keywords_bench.py for the held-out figures).
 5. **Display**: the keyword as the paper writes it (the abstract's spelling, plural kept), with
    capitals that only mark a title or a sentence start made lower case.
 
-Use: ``extract_corpus`` for a corpus at hand (two passes over kept candidates). A loader that cannot
-keep all candidates calls ``candidates`` twice: first for ``CorpusStats.add`` over every paper (or
-over the new papers only, on stats rebuilt from storage with ``CorpusStats(n_docs, rows)``), then for
-``rank(doc, stats)``.
+Two paths compute the same keywords (tests/test_keyword_batch.py compares them):
+
+- **Per paper**: ``candidates(title, abstract)`` -> ``DocCandidates``; ``CorpusStats.add(doc)``;
+  ``rank(doc, stats)``. Some hundred microseconds a paper: CPython work per token.
+- **By batch** (``etl.keyword_batch``, numpy): ``candidates_batch([(title, abstract), ...])`` ->
+  ``BatchCandidates``; ``CorpusStats.add_batch(batch)``; ``rank_batch(batch, stats)`` -> one list of
+  ``Keyword`` per paper, in order. Tens of microseconds a paper; it differs from ``rank`` only in
+  displays (the first occurrence of the phrase itself) and in the order of exactly tied scores.
+
+Use: ``extract_corpus`` for a corpus at hand (the batch path, two passes over kept candidates). A
+loader that cannot keep all candidates computes them twice: first ``add_batch`` over every batch (or
+over the new papers only, on stats rebuilt from storage with ``CorpusStats(n_docs, rows)``), then
+``rank_batch`` over every batch. Statistics counted one way serve the other: ``CorpusStats`` holds
+plain counts (``df``, ``n_docs``), whatever path filled them.
 """
 
 from __future__ import annotations
@@ -40,24 +50,31 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import accumulate, chain, repeat
+from itertools import accumulate, chain, islice, repeat
 from operator import add, mul, sub
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from etl.keyword_batch import BatchCandidates
 
 __all__ = [
+    "BatchCandidates",
     "CorpusStats",
     "DocCandidates",
     "Keyword",
     "candidates",
+    "candidates_batch",
     "display_of",
     "extract_corpus",
     "gc_paused",
     "normalize_key",
     "pick_display",
     "rank",
+    "rank_batch",
     "split_alias",
 ]
 
@@ -354,10 +371,10 @@ def _is_name(word: str) -> bool:
     """A capital after the first letter ("LLMs", "ViT"), or letters and digits ("R1-VL", "Qwen2");
     from a digit on, two capitals ("3DGS", but not "3D" or "4-bit")."""
     if word[0].isdigit():
-        return sum(1 for ch in word if ch.isupper()) >= 2
+        return sum(map(str.isupper, word)) >= 2
     if word[1:] != word[1:].lower():
         return True
-    return len(word) > 2 and any(ch.isdigit() for ch in word) and _HAS_LETTER.search(word) is not None
+    return len(word) > 2 and any(map(str.isdigit, word)) and _HAS_LETTER.search(word) is not None
 
 
 class _TokenKeys(dict[str, str]):
@@ -568,33 +585,35 @@ def _match_initials(letters: str, words: list[str]) -> int:
     it, in order ("Vision Transformer" -> ViT, "Time-of-Flight" -> ToF); small words ("of", "for") may
     be skipped. The long form must end at the last word. Searched right to left, shortest first.
     """
-    n_words = len(words)
-    seen: set[tuple[int, int]] = set()  # states known to fail: the search stays polynomial
+    # States known to fail keep the search polynomial. (A module-level helper, not a closure: a
+    # recursive closure is a reference cycle, left for the cyclic garbage collector to free.)
+    lowered = [word.lower() for word in words]
+    return _consume(letters, lowered, set(), len(letters), len(words) - 1)
 
-    def consume(letter_end: int, word_index: int) -> int:
-        """Words used when ``letters[:letter_end]`` are spelled by ``words[:word_index + 1]``."""
-        if letter_end == 0:
-            return n_words - word_index - 1
-        if word_index < 0 or (letter_end, word_index) in seen:
-            return 0
-        seen.add((letter_end, word_index))
-        word = words[word_index]
-        lower = word.lower()
-        if lower in _ACRONYM_SKIPPABLE:
-            found = consume(letter_end, word_index - 1)
+
+def _consume(
+    letters: str, lowered: list[str], seen: set[tuple[int, int]], letter_end: int, word_index: int
+) -> int:
+    """Words used when ``letters[:letter_end]`` are spelled by ``lowered[:word_index + 1]``."""
+    if letter_end == 0:
+        return len(lowered) - word_index - 1
+    if word_index < 0 or (letter_end, word_index) in seen:
+        return 0
+    seen.add((letter_end, word_index))
+    lower = lowered[word_index]
+    if lower in _ACRONYM_SKIPPABLE:
+        found = _consume(letters, lowered, seen, letter_end, word_index - 1)
+        if found:
+            return found
+    # This word gives letters[k:letter_end] with letters[k] its initial, the rest inside it in order.
+    for start in range(letter_end - 1, -1, -1):
+        if letters[start] != lower[0]:
+            continue
+        if _letters_inside(letters[start + 1 : letter_end], lower[1:]):
+            found = _consume(letters, lowered, seen, start, word_index - 1)
             if found:
                 return found
-        # This word gives letters[k:letter_end] with letters[k] its initial, the rest inside it in order.
-        for start in range(letter_end - 1, -1, -1):
-            if letters[start] != lower[0]:
-                continue
-            if _letters_inside(letters[start + 1 : letter_end], lower[1:]):
-                found = consume(start, word_index - 1)
-                if found:
-                    return found
-        return 0
-
-    return consume(len(letters), n_words - 1)
+    return 0
 
 
 def _letters_inside(letters: str, rest: str) -> bool:
@@ -607,7 +626,77 @@ def _letters_inside(letters: str, rest: str) -> bool:
 
 
 def _acronym_definitions(text: str) -> list[tuple[str, list[str]]]:
-    """(acronym as written, long-form words as written) for each definition found in ``text``."""
+    """(acronym as written, long-form words as written) for each definition found in ``text``.
+
+    The long form is read from the words just before the parenthesis, in the text with its white
+    space normalized (``text`` need not be: only the part read is normalized)."""
+    found = []
+    for match in _ACRONYM_DEFINITION.finditer(text):
+        acronym = match.group(1)
+        long_words = _long_form(text, match.start(), _acronym_letters(acronym))
+        if long_words:
+            found.append((acronym, long_words))
+    return found
+
+
+def _long_form(text: str, start: int, letters: str) -> list[str] | None:
+    """The words before ``text[start]`` (an acronym's parenthesis) whose initials spell ``letters``:
+    one word per letter (the common case), else as ``_match_initials`` finds them."""
+    size = len(letters)
+    if not 2 <= size <= 10:
+        return None
+    return _long_form_of(letters, _words_before(text, start, 16 * size + 40, size + 4))
+
+
+def _long_form_of(letters: str, window: list[str]) -> list[str] | None:
+    """The last words of ``window`` whose initials spell ``letters`` (see ``_long_form``)."""
+    size = len(letters)
+    tail = window[-size:]
+    if len(tail) == size and "".join([word[0] for word in tail]).lower() == letters:
+        return tail
+    used = _match_initials(letters, window)
+    return window[len(window) - used :] if used else None
+
+
+def _words_before(text: str, end: int, width: int, count: int) -> list[str]:
+    """The last ``count`` words of the ``width`` characters before ``end`` in the white-space-normalized
+    text, after its last punctuation (a long form does not cross punctuation)."""
+    part = text[max(0, end - width - 1) : end]
+    words = part.split()
+    if len(words) > count and len(part) - sum(map(len, words)) == (
+        len(words) - 1 + part[:1].isspace() + part[-1:].isspace()
+    ):
+        # The common case: no run of white space, so the part is the normalized text (the first word,
+        # maybe cut by the window, is not among the last ``count``).
+        words = words[-count:]
+    else:
+        reach = 3 * width
+        while True:
+            begin = max(0, end - reach)
+            part = text[begin:end]
+            normalized = " ".join(part.split()) + (" " if part[-1:].isspace() else "")
+            if begin == 0 or len(normalized) > width:
+                break
+            reach *= 4  # white space took most of the part read
+        words = normalized[-width:].split()[-count:]
+    joined = "".join(words)
+    if joined.isalnum() or joined.replace("-", "").replace("'", "").replace("’", "").isalnum():
+        return words  # no punctuation ("alphanumeric" is the pattern's \w without "_")
+    tail = " ".join(words)
+    for match in reversed(list(_PUNCTUATION_CANDIDATE.finditer(tail))):
+        cut = match.start()
+        if tail[cut] != "." or not (tail[cut - 1 : cut].isdigit() and tail[cut + 1 : cut + 2].isdigit()):
+            return tail[cut + 1 :].split()  # what follows the last punctuation (as _PUNCTUATION cuts)
+    return words
+
+
+# A character that may be punctuation to _PUNCTUATION: all of them, and dots (punctuation unless
+# between digits). Much faster to search than _PUNCTUATION itself.
+_PUNCTUATION_CANDIDATE = re.compile(r"[^\w\s'’-]|_")
+
+
+def _acronym_definitions_reference(text: str) -> list[tuple[str, list[str]]]:
+    """``_acronym_definitions`` as first written, on white-space-normalized text (tests compare them)."""
     found = []
     for match in _ACRONYM_DEFINITION.finditer(text):
         acronym = match.group(1)
@@ -616,12 +705,11 @@ def _acronym_definitions(text: str) -> list[tuple[str, list[str]]]:
         if not 2 <= size <= 10:
             continue
         start = match.start()
-        # The long form does not cross punctuation.
         before = _PUNCTUATION.split(text[max(0, start - 16 * size - 40) : start])[-1]
         window = before.split()[-(size + 4) :]
         tail = window[-size:]
         if len(tail) == size and "".join([word[0] for word in tail]).lower() == letters:
-            used = size  # one word per letter, the common case
+            used = size
         else:
             used = _match_initials(letters, window)
         if used:
@@ -665,9 +753,9 @@ class DocCandidates:
         return self.words | {f"{acronym}={long_key}" for acronym, long_key in self.acronyms.items()}
 
 
-@dataclass(slots=True)
-class Keyword:
-    """One ranked keyphrase of a paper."""
+class Keyword(NamedTuple):
+    """One ranked keyphrase of a paper. A named tuple: the batch path makes millions of them, and a
+    tuple is made in C (``tuple.__new__(Keyword, fields)``) at a third of a dataclass's cost."""
 
     key: str  # normalized: lower case, singular, acronym resolved ("large language model")
     display: str  # as the paper writes it, with the title's and the sentence's capitals undone
@@ -686,7 +774,7 @@ class CorpusStats:
     ``CorpusStats(n_docs, rows)`` to score later papers consistently; ``add`` the new papers first.
     """
 
-    __slots__ = ("_acronyms", "_expansions", "_word_weights", "df", "n_docs")
+    __slots__ = ("_acronyms", "_arrays", "_expansions", "_word_weights", "df", "n_docs")
 
     def __init__(self, n_docs: int = 0, df: Mapping[str, int] | Iterable[tuple[str, int]] = ()) -> None:
         if n_docs < 0:
@@ -698,6 +786,7 @@ class CorpusStats:
             if "=" in key:
                 acronym, _, long_key = key.partition("=")
                 self._acronyms.setdefault(acronym, Counter())[long_key] = count
+        self._arrays: object = None  # the batch path's arrays (etl.keyword_batch), kept by add_batch
         self._forget()
 
     def _forget(self) -> None:
@@ -710,8 +799,15 @@ class CorpusStats:
         self.df.update(doc.df_keys())
         for acronym, long_key in doc.acronyms.items():
             self._acronyms.setdefault(acronym, Counter())[long_key] += 1
-        if self._word_weights is not None:
+        self._arrays = None
+        if self._word_weights is not None or self._expansions is not None:
             self._forget()
+
+    def add_batch(self, batch: BatchCandidates) -> None:
+        """Count every paper of a batch from ``candidates_batch`` (as ``add`` for each)."""
+        from etl.keyword_batch import add_batch
+
+        add_batch(self, batch)
 
     def rows(self) -> list[tuple[str, int]]:
         """(key, df) pairs sorted by key, for storage."""
@@ -730,7 +826,11 @@ class CorpusStats:
                 long_key, count = max(counts.items(), key=lambda item: (item[1], item[0]))
                 if count >= 2 and 3 * count >= 2 * sum(counts.values()):
                     found[acronym] = long_key
-            self._expansions = found
+            # A long form that is itself an expanded acronym would make a chain, resolved in whatever
+            # order a set gives: such an expansion is left out.
+            self._expansions = {
+                acronym: long_key for acronym, long_key in found.items() if long_key not in found
+            }
         return self._expansions
 
     def word_weights(self) -> _WordWeights:
@@ -861,6 +961,7 @@ def _add_acronyms(doc: DocCandidates, text: str) -> None:
             or long_key == acronym_key
             or acronym_key in doc.acronyms
             or long_key in doc.acronyms
+            or acronym_key in doc.acronyms.values()  # no chains ("LLMs (LM)", then "LLM LLM (LLMs)")
         ):
             continue
         doc.acronyms[acronym_key] = long_key
@@ -868,7 +969,9 @@ def _add_acronyms(doc: DocCandidates, text: str) -> None:
         tf = doc.tf
         if long_key in tf:
             # The acronym's uses count for the long form; its use in the definition is that same mention.
-            tf[long_key] += max(tf.pop(acronym_key, 0) - 1, 0)
+            if acronym_key in tf:
+                doc.n_title -= _title_phrases_before(tf, acronym_key, doc.n_title)
+                tf[long_key] += tf.pop(acronym_key) - 1
             continue
         # The long form was no phrase of its own (it holds "of", or ran on from other words): it
         # takes the acronym's place, or comes after the title when the acronym was not a phrase.
@@ -879,6 +982,12 @@ def _add_acronyms(doc: DocCandidates, text: str) -> None:
             order = list(tf.items())
             order.insert(doc.n_title, (long_key, 1))
             doc.tf = Counter(dict(order))
+
+
+def _title_phrases_before(tf: dict[str, int], key: str, n_title: int) -> int:
+    """1 when ``key`` is one of the first ``n_title`` keys of ``tf`` (a title phrase), else 0: the
+    title's phrases are one fewer once it is removed."""
+    return int(n_title > 0 and key in list(islice(tf, n_title)))
 
 
 def normalize_key(phrase: str) -> str:
@@ -980,12 +1089,12 @@ def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10, displays: bool =
     tf = doc.tf
     aliases = doc.aliases
     written: dict[str, str] = {}
+    n_title = doc.n_title
     expansions = stats.expansions()
     if expansions and not expansions.keys().isdisjoint(tf):
-        tf, aliases, written = _resolve_acronyms(doc, expansions)
+        tf, aliases, written, n_title = _resolve_acronyms(doc, expansions)
     n_phrases = len(tf)
     in_title, elsewhere = _position_factors(n_phrases)
-    n_title = doc.n_title
     positions = in_title[:n_title] + elsewhere[n_title:n_phrases]
     keys = list(tf)
     # Each phrase's sum of word weights, with no Python code per phrase: prefix sums over the words of
@@ -1023,9 +1132,11 @@ def rank(doc: DocCandidates, stats: CorpusStats, top: int = 10, displays: bool =
 
 def _resolve_acronyms(
     doc: DocCandidates, expansions: dict[str, str]
-) -> tuple[dict[str, int], dict[str, list[str]], dict[str, str]]:
-    """Acronyms the paper uses without defining them count for the corpus's long form."""
+) -> tuple[dict[str, int], dict[str, list[str]], dict[str, str], int]:
+    """Acronyms the paper uses without defining them count for the corpus's long form: (phrase
+    counts, aliases, displays, number of title phrases) after that."""
     tf = dict(doc.tf)
+    n_title = doc.n_title
     aliases = {key: list(value) for key, value in doc.aliases.items()}
     displays: dict[str, str] = {}
     renamed: dict[str, str] = {}
@@ -1035,6 +1146,7 @@ def _resolve_acronyms(
         long_key = expansions[acronym]
         written = _display(doc, acronym, doc.text.lower())
         if long_key in tf:
+            n_title -= _title_phrases_before(tf, acronym, n_title)
             tf[long_key] += tf.pop(acronym)
         else:
             renamed[acronym] = long_key
@@ -1043,7 +1155,7 @@ def _resolve_acronyms(
             aliases[long_key].append(written)
     if renamed:  # the long form takes the acronym's place
         tf = {renamed.get(key, key): count for key, count in tf.items()}
-    return tf, aliases, displays
+    return tf, aliases, displays, n_title
 
 
 _WORD_REST = re.compile(r"[\w'’-]*")
@@ -1160,19 +1272,53 @@ def gc_paused() -> Iterator[None]:
 
 
 def extract_corpus(
-    docs: Iterable[tuple[str, str, str]], top: int = 10
+    docs: Iterable[tuple[str, str, str]], top: int = 10, batch_size: int = 2048
 ) -> Iterator[tuple[str, list[Keyword]]]:
-    """Keyphrases for every (id, title, abstract), with statistics over the same papers.
+    """Keyphrases for every (id, title, abstract), with statistics over the same papers, in order.
 
-    Keeps every paper's candidates between the two passes (some kB each); for a corpus too large for
-    that, compute ``candidates`` twice: once for ``CorpusStats.add``, once for ``rank``.
+    The batch path (``candidates_batch``, ``CorpusStats.add_batch``, ``rank_batch``), keeping every
+    batch's candidates between the two passes (a few kB a paper); for a corpus too large for that,
+    compute ``candidates_batch`` twice: once for ``add_batch``, once for ``rank_batch``. The cyclic
+    garbage collector is paused until the last paper is given (see ``gc_paused``): a batch's
+    keywords are ranked when its first paper is asked for, and a caller that drops them as it goes
+    leaves the collector nothing to scan.
     """
-    stats = CorpusStats()
-    kept = []
     with gc_paused():
+        stats = CorpusStats()
+        kept: list[tuple[list[str], BatchCandidates]] = []
+        ids: list[str] = []
+        texts: list[tuple[str, str]] = []
         for doc_id, title, abstract in docs:
-            doc = candidates(title, abstract)
-            stats.add(doc)
-            kept.append((doc_id, doc))
-        ranked = [(doc_id, rank(doc, stats, top=top)) for doc_id, doc in kept]
-    yield from ranked
+            ids.append(doc_id)
+            texts.append((title, abstract))
+            if len(ids) == batch_size:
+                kept.append((ids, candidates_batch(texts)))
+                stats.add_batch(kept[-1][1])
+                ids, texts = [], []
+        if ids:
+            kept.append((ids, candidates_batch(texts)))
+            stats.add_batch(kept[-1][1])
+        for batch_ids, batch in kept:
+            yield from zip(batch_ids, rank_batch(batch, stats, top=top))
+
+
+def candidates_batch(docs: Sequence[tuple[str | None, str | None]]) -> BatchCandidates:
+    """Candidates of many papers, (title, abstract) each, as arrays: see ``etl.keyword_batch``."""
+    from etl.keyword_batch import candidates_batch as batch_candidates
+
+    return batch_candidates(docs)
+
+
+def rank_batch(batch: BatchCandidates, stats: CorpusStats, top: int = 10) -> list[list[Keyword]]:
+    """The ``top`` keyphrases of each paper of ``batch``, best first: see ``etl.keyword_batch``."""
+    from etl.keyword_batch import rank_batch as batch_rank
+
+    return batch_rank(batch, stats, top)
+
+
+def __getattr__(name: str) -> object:
+    if name == "BatchCandidates":  # defined with the batch path, which imports this module
+        from etl.keyword_batch import BatchCandidates
+
+        return BatchCandidates
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

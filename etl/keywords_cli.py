@@ -7,14 +7,15 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO
 
 import click
 
-from etl.keywords import CorpusStats, DocCandidates, Keyword, candidates, gc_paused, rank
+from etl.keywords import BatchCandidates, CorpusStats, Keyword, candidates_batch, gc_paused, rank_batch
 
 KEEP_LIMIT = 20_000  # documents whose candidates the command keeps in memory between its passes
+BATCH_SIZE = 4096  # documents a batch (etl.keywords.candidates_batch)
 
 
 class BadLine(ValueError):
@@ -97,6 +98,22 @@ def keywords_command(input_path: str, top: int, output: IO[str], details: bool) 
         click.echo(f"papershelf keywords: {bad} line(s) skipped", err=True)
 
 
+def _batches(
+    documents: Iterator[tuple[int, object, str, str]], size: int
+) -> Iterator[tuple[list[object], list[tuple[str, str]]]]:
+    """(ids, (title, abstract) pairs) of up to ``size`` documents at a time."""
+    ids: list[object] = []
+    texts: list[tuple[str, str]] = []
+    for _, doc_id, title, abstract in documents:
+        ids.append(doc_id)
+        texts.append((title, abstract))
+        if len(ids) == size:
+            yield ids, texts
+            ids, texts = [], []
+    if ids:
+        yield ids, texts
+
+
 def _run(
     documents: Callable[..., Iterator[tuple[int, object, str, str]]],
     input_path: str,
@@ -108,20 +125,27 @@ def _run(
     # a large file: then it is read again, so that memory does not grow with it (standard input can
     # be read only once and is always kept).
     stats = CorpusStats()
-    kept: list[tuple[object, DocCandidates]] | None = []
-    for _, doc_id, title, abstract in documents():
-        doc = candidates(title, abstract)
-        stats.add(doc)
+    kept: list[tuple[list[object], BatchCandidates]] | None = []
+    n_kept = 0
+    for ids, texts in _batches(documents(), BATCH_SIZE):
+        batch = candidates_batch(texts)
+        stats.add_batch(batch)
         if kept is not None:
-            kept.append((doc_id, doc))
-            if len(kept) > KEEP_LIMIT and input_path != "-":
+            kept.append((ids, batch))
+            n_kept += len(ids)
+            if n_kept > KEEP_LIMIT and input_path != "-":
                 kept = None
-    if kept is not None:
-        for doc_id, doc in kept:
-            output.write(_as_json(doc_id, rank(doc, stats, top), details) + "\n")
-    else:
-        for _, doc_id, title, abstract in documents(report=False):
-            output.write(_as_json(doc_id, rank(candidates(title, abstract), stats, top), details) + "\n")
+    # Second pass: ranking, batch by batch.
+    batches: Iterable[tuple[list[object], BatchCandidates]] = (
+        kept
+        if kept is not None
+        else ((ids, candidates_batch(texts)) for ids, texts in _batches(documents(report=False), BATCH_SIZE))
+    )
+    for ids, batch in batches:
+        output.writelines(
+            _as_json(doc_id, keywords, details) + "\n"
+            for doc_id, keywords in zip(ids, rank_batch(batch, stats, top))
+        )
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -15,20 +15,19 @@ from hypothesis import strategies as st
 from etl.keywords import (
     CorpusStats,
     candidates,
+    candidates_batch,
     display_of,
     extract_corpus,
     normalize_key,
     pick_display,
     rank,
+    rank_batch,
     split_alias,
 )
 from etl.keywords_cli import keywords_command
 
-HERE = Path(__file__).resolve()
-# ../shared beside the repository (CI), or beside a parent folder (a git worktree).
-SHARED = next(
-    (folder / "shared" for folder in HERE.parents if (folder / "shared").is_dir()), HERE.parents[2] / "shared"
-)
+from .conftest import SHARED
+
 SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"
 API = SHARED / "data" / "hf-daily-api"
 
@@ -308,17 +307,27 @@ def test_stats_stored_and_reloaded_rank_the_same(seed: list[tuple[str, str]]) ->
 
 def test_adding_papers_later_scores_like_one_build(seed: list[tuple[str, str]]) -> None:
     """A build over the first 40 papers, stored, then an add of the other 23 (added to the stats first)
-    ranks the new papers as a single build over all 63 does."""
+    ranks the new papers as a single build over all 63 does: paper by paper, and by batches."""
     first = CorpusStats()
     for title, abstract in seed[:40]:
         first.add(candidates(title, abstract))
-    stored_n, stored_rows = first.n_docs, first.rows()
-    later = CorpusStats(stored_n, stored_rows)
+    later = CorpusStats(first.n_docs, first.rows())
     new_docs = [candidates(title, abstract) for title, abstract in seed[40:]]
     for doc in new_docs:
         later.add(doc)
-    whole = dict(extract_corpus((str(n), title, abstract) for n, (title, abstract) in enumerate(seed)))
-    assert [rank(doc, later) for doc in new_docs] == [whole[str(n)] for n in range(40, 63)]
+    whole = CorpusStats()
+    for title, abstract in seed:
+        whole.add(candidates(title, abstract))
+    assert [rank(doc, later) for doc in new_docs] == [rank(doc, whole) for doc in new_docs]
+
+    first = CorpusStats()
+    first.add_batch(candidates_batch(seed[:40]))
+    assert (first.n_docs, first.rows()) == (40, CorpusStats(40, first.rows()).rows())
+    later = CorpusStats(first.n_docs, first.rows())
+    new_batch = candidates_batch(seed[40:])
+    later.add_batch(new_batch)
+    built = dict(extract_corpus((str(n), title, abstract) for n, (title, abstract) in enumerate(seed)))
+    assert rank_batch(new_batch, later) == [built[str(n)] for n in range(40, 63)]
 
 
 def test_extraction_is_deterministic_and_ignores_input_order(seed: list[tuple[str, str]]) -> None:

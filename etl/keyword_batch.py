@@ -1,0 +1,1552 @@
+"""Keyphrases for many papers at once: the algorithm of ``etl.keywords``, vectorized with numpy.
+
+``etl.keywords`` works one paper at a time in CPython, which costs some hundred microseconds a paper
+however it is written. Here a batch of papers is one byte buffer, and every step is an array
+operation over all the batch's tokens, phrases or keywords; Python runs only once per distinct token
+(the vocabulary grows slowly: a few thousand new tokens per thousand abstracts at first, then fewer),
+per acronym definition and per keyword returned. The steps, with the names of the reference functions
+they reproduce:
+
+1. *Tokens*: the texts are cut at white space (``str.split``'s ASCII set; other white space is made a
+   plain space first) in the bytes; each token gets a 64-bit hash (its first eight bytes times an odd
+   constant: unique for tokens of up to eight bytes; longer ones are mixed in eight-byte steps) and,
+   through an open-addressing table, its id. A new token's properties come from ``_token_pieces``,
+   the piece-by-piece form of ``_token_key``: its content words (key, written form, name or ``-ed``
+   marks) and whether a boundary comes before and after them.
+2. *Phrases* (``_phrases``): the words of the tokens in order; a phrase starts after a boundary; a
+   phrase's last word loses its place when it is an ``-ed`` form; a one-word phrase written as a name
+   is a name. A phrase's identity is a 64-bit hash of its word ids.
+3. *Acronyms* (``_acronym_definitions``, ``_add_acronyms``): a token "(ACRONYM)" after as many plain
+   words whose initials spell it is read from the arrays; other such tokens go through
+   ``_long_form_of`` in Python on the words the arrays show (``_long_form`` on the text when they do
+   not), and an abstract with a definition no token shows alone ("( LLMs )", "models(LLMs)") through
+   ``_acronym_definitions``. A defined acronym's one-word phrases take the long form's identity, and
+   the long form as written is added as a phrase of its own that counts only when no other
+   occurrence does.
+4. *Counts* (``Counter`` of phrases): the phrases of the batch sorted by (identity, paper, order) and
+   cut into groups, one per keyword candidate of a paper, then ordered by first occurrence.
+5. *Ranking* (``rank``): the same score, computed with arrays: word weights (IDF) summed per phrase,
+   factors by table look-ups; the corpus's acronym expansions rename or merge one-word phrases; the
+   best ``top`` of each paper by one sort of (paper, score, position) packed in 64-bit integers.
+6. *Display* (``_display``): the keyword as the paper first writes it in the abstract (else the
+   title), capitals of a sentence start or of the title lowered (``_readable``). The reference finds
+   this place by searching the text, which can land inside a longer phrase ("Latent Diffusion Models"
+   for "diffusion model") or miss it (then it shows the key); here it is the first occurrence of the
+   phrase itself.
+
+Memory: a batch's candidates take about 6.5 kB a paper (arrays of word ids and places); the work
+arrays of a chunk of ``CHUNK_DOCS`` papers peak at about 65 MB. The vocabulary keeps every distinct
+token seen (a hash-table slot, a few array entries and, for new words and written forms, a string).
+
+Public names are re-exported by ``etl.keywords``: ``candidates_batch``, ``BatchCandidates``,
+``rank_batch``; ``CorpusStats.add_batch`` counts a batch.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from itertools import compress, count, repeat
+from operator import add, is_
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from etl import keywords as kw
+
+if TYPE_CHECKING:
+    from etl.keywords import CorpusStats, Keyword
+
+__all__ = ["BatchCandidates", "candidates_batch", "rank_batch"]
+
+CHUNK_DOCS = 2048  # papers per chunk: bounds the work arrays (~65 MB) and the bit packing
+
+_U64 = np.uint64
+_SEPARATOR_TOKEN = "\x7f"  # a token before each title and abstract; DEL in the input becomes "|"
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b]")  # bytes <= 32 that str.split does not treat as space
+_CONTROL_BYTE = np.zeros(32, dtype=np.bool_)
+_CONTROL_BYTE[[*range(9), *range(14, 28)]] = True
+# A token ending in "(" or "(ACRONYM": a definition could go on after white space ("( LLMs )").
+_SPANNING = re.compile(r"\((?:(?=[\w-]*[A-Z][\w-]*[A-Z0-9])[A-Za-z][\w-]{1,11})?$")
+_SENTENCE_END_BYTES = np.zeros(256, dtype=np.bool_)
+_SENTENCE_END_BYTES[[ord("."), ord("!"), ord("?")]] = True
+
+
+def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]`` for indices known to be valid, without numpy's bounds checks (``take`` with
+    mode "wrap": a third faster than indexing, and gathers are the bulk of the work here)."""
+    return values.take(index, mode="wrap")
+
+
+# ---------------------------------------------------------------------------------------------
+# Token pieces: ``_token_key`` in a form the arrays can use.
+
+Piece = tuple[str, str, bool, bool]  # (word key, as written, written as a name, an -ed form)
+
+
+def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
+    """(boundary before the first word, boundary after the last, content words) of a white-space
+    token. Between two content words of one token there is always a boundary. Mirrors
+    ``etl.keywords._token_key`` case by case (a test checks that the two agree)."""
+    if "://" in token or token.startswith(("www.", "(www.", "(http")):
+        return True, True, []
+    if token.isalnum():  # the common case: one word, no punctuation
+        alone = _word_piece(token)
+        return (True, True, []) if alone is None else (False, False, [alone])
+    core = token.strip(_PLAIN_PUNCTUATION)
+    if core.isalnum():
+        # One word in plain punctuation ("models,", "(LLMs)", "data."): a boundary on the sides that
+        # have punctuation (a dot at a token's edge is punctuation: no digit on its other side).
+        wrapped = _word_piece(core)
+        if wrapped is None:
+            return True, True, []
+        return token[0] != core[0], token[-1] != core[-1], [wrapped]
+    singulars = kw._SINGULARS
+    is_boundary = kw._is_boundary
+    items: list[Piece | None] = []  # None: a boundary
+    for piece in kw._PUNCTUATION.split(token.replace("’", "'")):
+        word = piece.strip("-'")
+        if piece.endswith("'") and word.endswith("s") and not piece.endswith("''"):
+            items.append(None if is_boundary(word) else (singulars[word], word, False, False))
+            items.append(None)
+        elif word.endswith("'s"):
+            base = word[:-2]
+            if base and not base[0].islower() and not is_boundary(base):
+                items.append((singulars[base], base, False, False))
+            items.append(None)
+        elif not word or is_boundary(word):
+            items.append(None)
+        elif kw._is_name(word):
+            items.append((singulars[word], word, True, False))
+        elif len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
+            items.append((singulars[word], word, False, True))
+        else:
+            items.append((singulars[word], word, False, False))
+    content = [item for item in items if item is not None]
+    return items[0] is None, items[-1] is None, content
+
+
+# ASCII punctuation that _PUNCTUATION always cuts at (not ' ’ - _, which pieces treat on their own).
+_PLAIN_PUNCTUATION = '!"#$%&()*+,./:;<=>?@[\\]^`{|}~'
+
+
+def _word_piece(word: str) -> Piece | None:
+    """The piece of an alphanumeric word (``_token_key``'s cases for it), None for a boundary."""
+    if kw._is_boundary(word):
+        return None
+    if kw._is_name(word):
+        return (kw._SINGULARS[word], word, True, False)
+    return (
+        kw._SINGULARS[word],
+        word,
+        False,
+        len(word) > 4 and word.endswith("ed") and not word.endswith("eed"),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Growing arrays and the vocabulary.
+
+
+class _Column:
+    """A numpy array that grows by doubling; ``view`` is the filled part."""
+
+    __slots__ = ("data", "size")
+
+    def __init__(self, dtype: type | np.dtype, capacity: int = 1024) -> None:
+        self.data = np.zeros(capacity, dtype=dtype)
+        self.size = 0
+
+    def extend(self, values: Sequence[object] | np.ndarray) -> None:
+        count = len(values)
+        if self.size + count > len(self.data):
+            bigger = np.zeros(max(2 * len(self.data), self.size + count), dtype=self.data.dtype)
+            bigger[: self.size] = self.data[: self.size]
+            self.data = bigger
+        self.data[self.size : self.size + count] = values
+        self.size += count
+
+    @property
+    def view(self) -> np.ndarray:
+        return self.data[: self.size]
+
+
+_K1 = _U64(0x9E3779B97F4A7C15)  # odd: multiplying by it is a bijection of 64-bit integers
+_K2 = _U64(0xC2B2AE3D27D4EB4F)
+_MASKS = np.array([0, *((1 << (8 * n)) - 1 for n in range(1, 8)), (1 << 64) - 1], dtype=_U64)
+
+
+def _token_hashes(padded: bytes, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """A 64-bit hash of each token ``padded[start:end]`` (the buffer ends with 16 spaces).
+
+    A token of up to eight bytes (most) is its little-endian integer, which has no zero byte inside,
+    so different tokens differ, times an odd constant (a bijection): no two collide. Longer tokens
+    mix in eight bytes at a time."""
+    words = np.ndarray(shape=(len(padded) - 7,), dtype="<u8", buffer=padded, strides=(1,))
+    lengths = ends - starts
+    hashes = words[starts] & _MASKS[np.minimum(lengths, 8)]
+    hashes *= _K1
+    longer = np.flatnonzero(lengths > 8)
+    offset = 8
+    while len(longer):
+        chunk = words[starts[longer] + offset] & _MASKS[np.minimum(lengths[longer] - offset, 8)]
+        mixed = hashes[longer]
+        mixed ^= mixed >> _U64(29)
+        mixed += chunk
+        mixed *= _K2
+        mixed ^= mixed >> _U64(32)
+        mixed *= _K1
+        hashes[longer] = mixed
+        offset += 8
+        longer = longer[lengths[longer] > offset]
+    np.maximum(hashes, _U64(1), out=hashes)  # 0 marks an empty slot of the table
+    return hashes
+
+
+class _HashTable:
+    """Open addressing with linear probing, token hash -> token id, looked up for a whole array.
+
+    Kept at most a quarter full up to 4M slots (half full beyond), so that most tokens sit in their
+    home slot; on growth, tokens are placed in id order (first seen, so roughly the most frequent
+    first) and take the home slots."""
+
+    def __init__(self, bits: int = 16) -> None:
+        self.bits = bits
+        self.keys = np.zeros(1 << bits, dtype=_U64)
+        self.values = np.full(1 << bits, -1, dtype=np.int64)
+        self.count = 0
+
+    def _home(self, hashes: np.ndarray) -> np.ndarray:
+        return (hashes >> _U64(64 - self.bits)).astype(np.intp)  # the high bits: well mixed
+
+    def lookup(self, hashes: np.ndarray) -> np.ndarray:
+        """The id of each hash, -1 when absent."""
+        slots = self._home(hashes)
+        found = _at(self.values, slots)
+        probing = np.flatnonzero(_at(self.keys, slots) != hashes)
+        if len(probing):
+            found[probing] = -1
+            mask = (1 << self.bits) - 1
+            probe_slots, probe_hashes = slots[probing], hashes[probing]
+            while len(probing):
+                # Past an occupied home slot: the next one, until the hash or an empty slot.
+                probe_slots = (probe_slots + 1) & mask
+                keys = self.keys[probe_slots]
+                hit = keys == probe_hashes
+                found[probing[hit]] = self.values[probe_slots[hit]]
+                going = ~hit & (keys != 0)
+                probing, probe_slots, probe_hashes = probing[going], probe_slots[going], probe_hashes[going]
+        return found
+
+    def insert(self, hashes: np.ndarray, ids: np.ndarray) -> None:
+        """Add new distinct hashes (none present yet)."""
+        limit = 4 if len(self.keys) < (1 << 22) else 2
+        if limit * (self.count + len(hashes)) > len(self.keys):
+            self._grow(self.count + len(hashes))
+        self._place(hashes, ids)
+        self.count += len(hashes)
+
+    def _place(self, hashes: np.ndarray, ids: np.ndarray) -> None:
+        mask = (1 << self.bits) - 1
+        slots = self._home(hashes)
+        pending = np.arange(len(hashes))
+        while len(pending):
+            slots_p = slots[pending]
+            free = self.keys[slots_p] == 0
+            # One winner per free slot (the first pending); the others probe on (it is taken now).
+            taken, first = np.unique(slots_p[free], return_index=True)
+            winners = pending[free][first]
+            self.keys[taken] = hashes[winners]
+            self.values[taken] = ids[winners]
+            placed = np.zeros(len(hashes), dtype=np.bool_)
+            placed[winners] = True
+            pending = pending[~placed[pending]]
+            slots[pending] = (slots[pending] + 1) & mask
+
+    def _grow(self, needed: int) -> None:
+        keys, values = self.keys, self.values
+        occupied = np.flatnonzero(keys != 0)
+        occupied = occupied[np.argsort(values[occupied], kind="stable")]
+        while (1 << self.bits) < (4 if self.bits < 22 else 2) * needed:
+            self.bits += 1
+        self.keys = np.zeros(1 << self.bits, dtype=_U64)
+        self.values = np.full(1 << self.bits, -1, dtype=np.int64)
+        self._place(keys[occupied], values[occupied])
+
+
+_POSITION_CODES_SIZE = 4096  # a phrase's n-th word weighs in with POSITION_CODES[n % size]
+
+
+class _Vocabulary:
+    """Every token, word and written form seen by this process, with their array properties.
+
+    Tokens: ``tok_count`` content words starting at ``tok_first`` in the piece arrays; ``tok_lead``
+    a boundary before them; ``tok_closes`` a boundary after them (or no words at all). Pieces: word id,
+    written-form id, name and ``-ed`` marks. Words: key strings, a random 64-bit code each for phrase
+    hashes, and whether they are generic or boundary words.
+    """
+
+    def __init__(self) -> None:
+        self.table = _HashTable()
+        self.tok_count = _Column(np.int64)
+        self.tok_first = _Column(np.int64)
+        self.tok_lead = _Column(np.bool_)
+        self.tok_closes = _Column(np.bool_)
+        self.tok_acronym = _Column(np.int64)  # "(ACRONYM)": its acronym id, else -1
+        self.tok_complex = _Column(np.bool_)  # a definition the arrays do not read: see _acronym_of
+        self.tok_initial = _Column(np.int64)  # a long form's word: its initial, lower case; else -1
+        self.tok_long_word = _Column(np.int64)  # ... its word id (the key of the token as written)
+        self.tok_long_written = _Column(np.int64)  # ... the token as written
+        self.tok_cut_after = _Column(np.bool_)  # ends in punctuation: a long form starts after it
+        self.acronym_ids: dict[str, int] = {}
+        self.acronym_letters: list[str] = []
+        self.acronym_strings: list[str] = []
+        self.acronym_codes = _Column(np.int64)  # 11 a row: the letters' code points, then -2
+        self.acronym_size = _Column(np.int64)
+        self.acronym_word = _Column(np.int64)  # the acronym's key, a word id
+        self.acronym_written = _Column(np.int64)
+        self.piece_word = _Column(np.int64)
+        self.piece_written = _Column(np.int64)
+        self.piece_name = _Column(np.bool_)
+        self.piece_participle = _Column(np.bool_)
+        self.words: list[str] = []
+        self.word_ids: dict[str, int] = {}
+        self._word_code = _Column(_U64)
+        self._word_generic = _Column(np.bool_)
+        self._word_boundary = _Column(np.bool_)
+        self.written: list[str] = []
+        self.written_ids: dict[str, int] = {}
+        self._written_code = _Column(_U64)
+        self.keys: dict[int, str] = {}  # phrase hash -> key
+        self.displays: dict[int, str] = {}  # hash of written words and place -> display
+        self._random = random.Random(20250311)
+        self.position_codes = np.array(
+            [1] + [self._random.getrandbits(64) | 1 for _ in range(_POSITION_CODES_SIZE - 1)], dtype=_U64
+        )
+        self.separator = self.add_tokens([_SEPARATOR_TOKEN], np.array([0], dtype=_U64))[0]
+        separator_hash = self._hash_of(_SEPARATOR_TOKEN)
+        self.table.insert(np.array([separator_hash], dtype=_U64), np.array([self.separator], np.int64))
+
+    @staticmethod
+    def _hash_of(token: str) -> int:
+        data = token.encode("utf-8")
+        padded = data + b"\x00" * 16
+        return int(_token_hashes(padded, np.array([0]), np.array([len(data)]))[0])
+
+    def word_id(self, key: str) -> int:
+        found = self.word_ids.get(key)
+        if found is None:
+            found = self.word_ids[key] = len(self.words)
+            self.words.append(key)
+        return found
+
+    def written_id(self, text: str) -> int:
+        found = self.written_ids.get(text)
+        if found is None:
+            found = self.written_ids[text] = len(self.written)
+            self.written.append(text)
+        return found
+
+    # Word and written-form arrays, extended from the lists on first use after new entries.
+
+    @property
+    def word_code(self) -> np.ndarray:
+        self._extend_words()
+        return self._word_code.data
+
+    @property
+    def word_generic(self) -> np.ndarray:
+        self._extend_words()
+        return self._word_generic.data
+
+    @property
+    def word_boundary(self) -> np.ndarray:
+        self._extend_words()
+        return self._word_boundary.data
+
+    @property
+    def written_code(self) -> np.ndarray:
+        if self._written_code.size < len(self.written):
+            new = len(self.written) - self._written_code.size
+            self._written_code.extend(self._random_codes(new))
+        return self._written_code.data
+
+    def _extend_words(self) -> None:
+        done = self._word_code.size
+        if done < len(self.words):
+            new = self.words[done:]
+            self._word_code.extend(self._random_codes(len(new)))
+            self._word_generic.extend([word in kw.GENERIC_WORDS for word in new])
+            self._word_boundary.extend([word in kw.BOUNDARY_WORDS for word in new])
+
+    def _random_codes(self, count: int) -> np.ndarray:
+        return np.array([self._random.getrandbits(64) for _ in range(count)], dtype=_U64)
+
+    def add_tokens(self, tokens: list[str], hashes: np.ndarray) -> list[int]:
+        """Register new tokens (their hashes are inserted by the caller); their ids."""
+        first_id = self.tok_count.size
+        rows = []  # per token: count, first piece, lead, closes, acronym, complex, initial, long word, written, cut
+        pieces_added: list[Piece] = []
+        piece_at = self.piece_word.size
+        word_id, written_id, singulars = self.word_id, self.written_id, kw._SINGULARS
+        for token in tokens:
+            lead, trail, pieces = _token_pieces(token) if token != _SEPARATOR_TOKEN else (True, True, [])
+            # For acronym definitions: "(ACRONYM)" tokens, and the words a long form is read from.
+            acronym, spanning = self._acronym_of(token) if "(" in token else (-1, False)
+            if token.isalnum() or (
+                token != _SEPARATOR_TOKEN and "’" not in token and not kw._PUNCTUATION_CANDIDATE.search(token)
+            ):  # a plain word, maybe with - or ' ("Mixture-of-Experts")
+                initial = token[0].lower()
+                window = (
+                    ord(initial) if len(initial) == 1 else -1,
+                    word_id(singulars[token]),
+                    written_id(token),
+                )
+                cut = False
+            else:
+                window = (-1, -1, -1)  # punctuation (or a dot: _long_form decides) ends a long form
+                if token.strip(_PLAIN_PUNCTUATION).isalnum():
+                    cut = token[-1] in _PLAIN_PUNCTUATION  # "models," but not "(models"
+                else:
+                    cut = (
+                        token == _SEPARATOR_TOKEN or kw._PUNCTUATION.split(token.replace("’", "'"))[-1] == ""
+                    )
+            rows.append((len(pieces), piece_at, lead, trail or not pieces, acronym, spanning, *window, cut))
+            piece_at += len(pieces)
+            pieces_added.extend(pieces)
+        columns = list(zip(*rows)) if rows else [()] * 10
+        for column, values in zip(
+            (
+                self.tok_count,
+                self.tok_first,
+                self.tok_lead,
+                self.tok_closes,
+                self.tok_acronym,
+                self.tok_complex,
+                self.tok_initial,
+                self.tok_long_word,
+                self.tok_long_written,
+                self.tok_cut_after,
+            ),
+            columns,
+        ):
+            column.extend(values)
+        if pieces_added:
+            keys, writtens, names, participles = zip(*pieces_added)
+            self.piece_word.extend([word_id(key) for key in keys])
+            self.piece_written.extend([written_id(written) for written in writtens])
+            self.piece_name.extend(names)
+            self.piece_participle.extend(participles)
+        self._extend_acronyms()
+        return list(range(first_id, first_id + len(tokens)))
+
+    def _acronym_of(self, token: str) -> tuple[int, bool]:
+        """(acronym id of a token that is "(ACRONYM)" with what may follow, or -1; whether the token
+        may hold a definition that the arrays do not read: one that spans white space ("( LLMs )"),
+        starts inside the token ("models(LLMs)") or is not alone in it)."""
+        matches = list(kw._ACRONYM_DEFINITION.finditer(token))
+        if _SPANNING.search(token) or len(matches) > 1 or (matches and matches[0].start() > 0):
+            return -1, True
+        if not matches:
+            return -1, False
+        acronym = matches[0].group(1)
+        found = self.acronym_ids.get(acronym)
+        if found is None:
+            letters = kw._acronym_letters(acronym)
+            if not 2 <= len(letters) <= 10:
+                return -1, False  # no definition (as _long_form)
+            found = self.acronym_ids[acronym] = len(self.acronym_letters)
+            self.acronym_letters.append(letters)
+            self.acronym_strings.append(acronym)
+        return found, False
+
+    def _extend_acronyms(self) -> None:
+        """The arrays of acronyms registered since the last call."""
+        done = self.acronym_size.size
+        new = self.acronym_strings[done:]
+        if new:
+            letters = self.acronym_letters[done:]
+            self.acronym_codes.extend(
+                [code for item in letters for code in [*map(ord, item), *[-2] * (11 - len(item))]]
+            )
+            self.acronym_size.extend([len(item) for item in letters])
+            self.acronym_word.extend([self.word_id(kw._SINGULARS[acronym]) for acronym in new])
+            self.acronym_written.extend([self.written_id(acronym) for acronym in new])
+
+    def phrase_hash(self, word_ids: Sequence[int]) -> int:
+        """The hash of a phrase given by word ids, as the arrays compute it (for acronym long forms)."""
+        codes = self.word_code
+        total = 0
+        for position, word in enumerate(word_ids):
+            total += int(codes[word]) * int(self.position_codes[position % _POSITION_CODES_SIZE])
+        return (total ^ (len(word_ids) * int(_K2))) & 0xFFFFFFFFFFFFFFFF
+
+
+_VOCABULARY: _Vocabulary | None = None
+VOCABULARY_LIMIT = 2_000_000  # distinct tokens; then chunks start a new vocabulary (memory stays bounded)
+
+
+def _vocabulary() -> _Vocabulary:
+    """The vocabulary new chunks use. Chunks keep the one they were made with, so a new one does not
+    disturb them (statistics arrays are made again for it, from ``CorpusStats.df``)."""
+    global _VOCABULARY
+    if _VOCABULARY is None or _VOCABULARY.tok_count.size > VOCABULARY_LIMIT:
+        _VOCABULARY = _Vocabulary()
+    return _VOCABULARY
+
+
+# ---------------------------------------------------------------------------------------------
+# Candidates of a batch.
+
+_UNICODE_SPACE = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
+def _clean(text: str | None) -> str:
+    """The text as the tokenizer reads it: NFC, white space that str.split knows made ASCII, control
+    characters (punctuation to ``_token_key``) made "|"."""
+    if not text:
+        return ""
+    if not text.isascii():
+        text = _UNICODE_SPACE.sub(" ", unicodedata.normalize("NFC", text))
+    return text
+
+
+@dataclass(slots=True)
+class _Definitions:
+    """The acronym definitions ("long form (ACRONYM)") of a chunk that ``_add_acronyms`` accepts, by
+    paper then place; long forms as word ids and written-form ids, one after the other."""
+
+    doc: np.ndarray
+    acronym_word: np.ndarray  # the acronym's key
+    acronym_written: np.ndarray
+    long_first: np.ndarray
+    long_len: np.ndarray
+    long_word: np.ndarray
+    long_written: np.ndarray
+    hash: np.ndarray  # the long form's phrase hash
+
+    def __len__(self) -> int:
+        return len(self.doc)
+
+
+@dataclass(slots=True)
+class _Chunk:
+    """Candidates of up to CHUNK_DOCS papers (see ``candidates_batch``)."""
+
+    vocab: _Vocabulary
+    n_docs: int
+    slot_word: np.ndarray  # word id of each word of each run, then of each definition's long form
+    slot_written: np.ndarray
+    slot_doc: np.ndarray
+    slot_counted: np.ndarray  # the words of the paper's keyword candidates (not of defined acronyms)
+    run_first: np.ndarray  # first slot of each run ("phrase occurrence"), in paper order
+    run_len: np.ndarray
+    run_doc: np.ndarray
+    run_title: np.ndarray
+    run_opens: np.ndarray  # starts a sentence, or the title or abstract
+    run_synthetic: np.ndarray  # a definition's long form, counted only when nothing else is
+    run_by_slot: np.ndarray  # the runs in the order of their slots (long forms last)
+    group_doc: np.ndarray  # one group per keyword candidate of a paper, by paper then first occurrence
+    group_run: np.ndarray  # its words and display: the first occurrence in the abstract, else the title
+    group_hash: np.ndarray
+    group_count: np.ndarray
+    group_title: np.ndarray
+    group_name: np.ndarray
+    group_plain: np.ndarray  # has an occurrence of its own (not only as a defined acronym)
+    group_aliased: np.ndarray  # the long form of an acronym the paper defines
+    group_lookup: np.ndarray  # sorted (hash, run) keys of the groups, to find (paper, hash)
+    group_of_lookup: np.ndarray
+    lookup_shift: int
+    doc_run_start: np.ndarray
+    doc_group_start: np.ndarray
+    definitions: _Definitions
+    _df_words: tuple[np.ndarray, np.ndarray] | None = None
+
+    def df_words(self) -> tuple[np.ndarray, np.ndarray]:
+        """(word ids, number of papers of the chunk that have each), as ``DocCandidates.words``."""
+        if self._df_words is None:
+            self._df_words = _df_words(self)
+        return self._df_words
+
+
+def _tokens(vocab: _Vocabulary, texts: list[str]) -> tuple[np.ndarray, np.ndarray, bytes, np.ndarray]:
+    """(token ids, token end offsets, the byte buffer, token start offsets) of the texts, a separator
+    token before each."""
+    separator = f" {_SEPARATOR_TOKEN} ".encode()
+    # Texts are encoded one by one (an ASCII text is copied; one joined str would be made wide by any
+    # character past Latin-1, and slow to encode); 16 spaces end the buffer (eight-byte reads).
+    encoded = [b"", *[text.encode("utf-8") for text in texts]]
+    encoded[-1] += b" " * 16
+    padded = separator.join(encoded)  # one copy: a separator before each text, the spaces at the end
+    bytes_ = np.frombuffer(padded, dtype=np.uint8)
+    low = bytes_[bytes_ < 32]  # white space, or control characters
+    if np.count_nonzero(bytes_ == 0x7F) != len(texts) or _CONTROL_BYTE[low].any():
+        # Rare: control characters (punctuation to _token_key, as "|" is) or DEL in the input.
+        texts = [_CONTROL.sub("|", text).replace(_SEPARATOR_TOKEN, "|") for text in texts]
+        padded = separator + separator.join([text.encode("utf-8") for text in texts]) + b" " * 16
+        bytes_ = np.frombuffer(padded, dtype=np.uint8)
+    space = np.empty(len(bytes_) + 1, dtype=np.bool_)
+    space[0] = True
+    np.less_equal(bytes_, 32, out=space[1:])
+    edges = np.flatnonzero(space[1:] != space[:-1])
+    starts, ends = edges[0::2], edges[1::2]
+    hashes = _token_hashes(padded, starts, ends)
+    ids = vocab.table.lookup(hashes)
+    missing = np.flatnonzero(ids < 0)
+    if len(missing):
+        new_hashes, first = np.unique(hashes[missing], return_index=True)
+        where = missing[first]
+        new_tokens = [
+            padded[start:end].decode("utf-8")
+            for start, end in zip(starts[where].tolist(), ends[where].tolist())
+        ]
+        new_ids = np.array(vocab.add_tokens(new_tokens, new_hashes), dtype=np.int64)
+        vocab.table.insert(new_hashes, new_ids)
+        ids[missing] = new_ids[np.searchsorted(new_hashes, hashes[missing])]
+    return ids, ends, padded, starts
+
+
+def _phrase_hashes(
+    vocab: _Vocabulary,
+    slot_word: np.ndarray,
+    run_first: np.ndarray,
+    run_len: np.ndarray,
+    run_of_slot: np.ndarray,
+) -> np.ndarray:
+    """The hash of each run's word ids (``_Vocabulary.phrase_hash`` for all runs at once)."""
+    offset = np.arange(len(slot_word)) - _at(run_first, run_of_slot)
+    if len(offset) and offset.max() >= _POSITION_CODES_SIZE:
+        offset %= _POSITION_CODES_SIZE
+    contributions = _at(vocab.word_code, slot_word) * _at(vocab.position_codes, offset)
+    if not len(run_first):
+        return np.zeros(0, dtype=_U64)
+    return np.add.reduceat(contributions, run_first) ^ (run_len.astype(_U64) * _K2)
+
+
+def _chunk_candidates(docs: Sequence[tuple[str | None, str | None]]) -> _Chunk:
+    vocab = _vocabulary()
+    n_docs = len(docs)
+    titles = [_clean(title) for title, _ in docs]
+    abstracts = [_clean(abstract) for _, abstract in docs]
+    texts = [text for pair in zip(titles, abstracts) for text in pair]
+    token_ids, token_ends, padded, token_starts = _tokens(vocab, texts)
+
+    # Which text each token is in (2 * paper + 1 for an abstract); the separator opens each text.
+    is_separator = token_ids == vocab.separator
+    text_of_token = np.cumsum(is_separator) - 1
+
+    # The words of the tokens, in order ("slots"), and where phrases start.
+    counts = _at(vocab.tok_count.data, token_ids)
+    n_slots = int(counts.sum())
+    token_of_slot = np.repeat(np.arange(len(token_ids)), counts)
+    first_slot_of_token = np.cumsum(counts) - counts
+    within = np.arange(n_slots) - _at(first_slot_of_token, token_of_slot)
+    piece = _at(_at(vocab.tok_first.data, token_ids), token_of_slot) + within
+    closes = _at(vocab.tok_closes.data, token_ids)
+    opens_before = _at(vocab.tok_lead.data, token_ids)
+    opens_before[1:] |= closes[:-1]
+    starts = (within > 0) | _at(opens_before, token_of_slot)
+    # A phrase does not end in an -ed form: drop such a last word (once).
+    participle = _at(vocab.piece_participle.data, piece)
+    if participle.any():
+        ends_run = np.ones(n_slots, dtype=np.bool_)
+        ends_run[:-1] = starts[1:]
+        keep = ~(participle & ends_run)
+        piece, token_of_slot, starts, within = piece[keep], token_of_slot[keep], starts[keep], within[keep]
+        n_slots = len(piece)
+    slot_word = _at(vocab.piece_word.data, piece)
+    slot_written = _at(vocab.piece_written.data, piece)
+    slot_doc = _at(text_of_token, token_of_slot) >> 1
+    slot_counted = np.ones(n_slots, dtype=np.bool_)  # a word of a keyword candidate (for df)
+    run_first = np.flatnonzero(starts)
+    run_len = np.diff(np.append(run_first, n_slots))
+    run_of_slot = np.cumsum(starts) - 1
+    run_hash = _phrase_hashes(vocab, slot_word, run_first, run_len, run_of_slot)
+    first_token = token_of_slot[run_first]
+    run_text = text_of_token[first_token]
+    run_doc = run_text >> 1
+    run_title = (run_text & 1) == 0
+    run_name = (run_len == 1) & vocab.piece_name.data[piece[run_first]]
+    # A sentence start: the phrase starts its token, after a token ending in . ! ? or a separator.
+    before = np.maximum(first_token - 1, 0)
+    run_opens = (within[run_first] == 0) & ~vocab.tok_lead.data[token_ids[first_token]]
+    run_opens &= (
+        is_separator[before] | _SENTENCE_END_BYTES[np.frombuffer(padded, np.uint8)[token_ends[before] - 1]]
+    )
+    # The first slot of each abstract: a definition's long form that is no phrase comes just before it.
+    separators = np.flatnonzero(is_separator)
+    abstract_first_slot = first_slot_of_token[separators[1::2]] if n_slots else np.zeros(n_docs, np.int64)
+    if participle.any() and n_slots:
+        abstract_first_slot = np.searchsorted(token_of_slot, separators[1::2])
+
+    definitions = _find_definitions(
+        vocab, abstracts, token_ids, text_of_token, token_starts, token_ends, padded
+    )
+    n_runs = len(run_first)
+    run_kind = np.zeros(n_runs, dtype=np.int8)  # 0: plain, 1: a defined acronym, 2: a long form
+    run_final = run_hash
+    run_pos = 2 * run_first.astype(np.int64)
+    run_first_use = np.zeros(n_runs, dtype=np.bool_)  # a defined acronym's first use in its paper
+    run_by_slot = np.arange(n_runs)
+    n_defined = len(definitions)
+    if n_defined:
+        run_final = run_hash.copy()
+        def_doc = definitions.doc
+        # One-word phrases of a defined acronym take the long form's identity.
+        defined_word = np.zeros(len(vocab.words), dtype=np.bool_)
+        defined_word[definitions.acronym_word] = True
+        single_words = slot_word[run_first]
+        maybe = np.flatnonzero((run_len == 1) & defined_word[single_words])
+        if len(maybe):
+            def_keys = (def_doc << 32) | definitions.acronym_word
+            order = np.argsort(def_keys)
+            sorted_keys = def_keys[order]
+            keys = (run_doc[maybe].astype(np.int64) << 32) | single_words[maybe]
+            at = np.minimum(np.searchsorted(sorted_keys, keys), n_defined - 1)
+            hit = sorted_keys[at] == keys
+            renamed = maybe[hit]
+            which = order[at[hit]]
+            run_final[renamed] = definitions.hash[which]
+            run_kind[renamed] = 1
+            run_name[renamed] = False
+            # Each definition's use inside it is the long form's mention: counted once, not twice.
+            run_first_use[renamed[np.unique(which, return_index=True)[1]]] = True
+            slot_counted[run_first[renamed]] = False  # the acronym's word is no word of the paper's keys
+        # Each long form as written, a phrase of its own placed after the title.
+        synthetic_first = definitions.long_first + n_slots
+        slot_word = np.concatenate([slot_word, definitions.long_word])
+        slot_written = np.concatenate([slot_written, definitions.long_written])
+        slot_doc = np.concatenate([slot_doc, np.repeat(def_doc, definitions.long_len)])
+        slot_counted = np.concatenate([slot_counted, np.ones(len(definitions.long_word), dtype=np.bool_)])
+        # Insert them after their paper's runs, so that runs stay in paper order.
+        doc_run_end = np.searchsorted(run_doc, def_doc, side="right")
+        order = np.insert(np.arange(n_runs), doc_run_end, n_runs + np.arange(n_defined))
+        run_by_slot = np.empty_like(order)
+        run_by_slot[order] = np.arange(len(order))  # the runs in slot order: the old order
+        run_first = np.concatenate([run_first, synthetic_first])[order]
+        run_len = np.concatenate([run_len, definitions.long_len])[order]
+        run_doc = np.concatenate([run_doc, def_doc])[order]
+        run_title = np.concatenate([run_title, np.zeros(n_defined, np.bool_)])[order]
+        run_opens = np.concatenate([run_opens, np.zeros(n_defined, np.bool_)])[order]
+        run_name = np.concatenate([run_name, np.zeros(n_defined, np.bool_)])[order]
+        run_kind = np.concatenate([run_kind, np.full(n_defined, 2, np.int8)])[order]
+        run_final = np.concatenate([run_final, definitions.hash])[order]
+        run_first_use = np.concatenate([run_first_use, np.zeros(n_defined, np.bool_)])[order]
+        run_pos = np.concatenate([run_pos, 2 * abstract_first_slot[def_doc].astype(np.int64) - 1])[order]
+        n_runs = len(run_first)
+    doc_run_start = np.searchsorted(run_doc, np.arange(n_docs + 1))
+    chunk = _Chunk(
+        vocab=vocab,
+        n_docs=n_docs,
+        slot_word=slot_word,
+        slot_written=slot_written,
+        slot_doc=slot_doc,
+        slot_counted=slot_counted,
+        run_first=run_first,
+        run_len=run_len,
+        run_doc=run_doc,
+        run_title=run_title,
+        run_opens=run_opens,
+        run_synthetic=run_kind == 2,
+        run_by_slot=run_by_slot,
+        group_doc=np.zeros(0, np.int64),
+        group_run=np.zeros(0, np.int64),
+        group_hash=np.zeros(0, _U64),
+        group_count=np.zeros(0, np.int64),
+        group_title=np.zeros(0, np.bool_),
+        group_name=np.zeros(0, np.bool_),
+        group_plain=np.zeros(0, np.bool_),
+        group_aliased=np.zeros(0, np.bool_),
+        group_lookup=np.zeros(0, _U64),
+        group_of_lookup=np.zeros(0, np.int64),
+        lookup_shift=0,
+        doc_run_start=doc_run_start,
+        doc_group_start=np.zeros(n_docs + 1, np.int64),
+        definitions=definitions,
+    )
+    _group(chunk, run_final, run_kind, run_pos, run_name, run_first_use)
+    return chunk
+
+
+def _group(
+    chunk: _Chunk,
+    run_final: np.ndarray,
+    run_kind: np.ndarray,
+    run_pos: np.ndarray,
+    run_name: np.ndarray,
+    run_first_use: np.ndarray,
+) -> None:
+    """Group the runs of each paper by identity: one group per keyword candidate, with its count,
+    first position and representative run, ordered by paper then first position."""
+    n_runs = len(run_final)
+    if n_runs == 0:
+        chunk.doc_group_start = np.zeros(chunk.n_docs + 1, np.int64)
+        return
+    shift = max(int(n_runs).bit_length(), 1)
+    low = (1 << shift) - 1
+    run_index = np.arange(n_runs, dtype=_U64)
+    packed = ((run_final >> _U64(shift)) << _U64(shift)) | run_index
+    packed.sort()
+    runs = (packed & _U64(low)).astype(np.intp)
+    run_doc = chunk.run_doc
+    high = packed >> _U64(shift)
+    new_group = np.ones(n_runs, dtype=np.bool_)
+    new_group[1:] = (high[1:] != high[:-1]) | (run_doc[runs[1:]] != run_doc[runs[:-1]])
+    starts = np.flatnonzero(new_group)
+    full = _at(run_final, runs)
+    lookup = packed[starts]
+    lookup_order = None
+    if ((full[1:] != full[:-1]) & ~new_group[1:]).any():
+        # Two phrases of one paper agree in their high hash bits (about 1 in 2**40): exact grouping.
+        runs = np.lexsort((np.arange(n_runs), run_doc, run_final))
+        full = run_final[runs]
+        new_group[1:] = (full[1:] != full[:-1]) | (run_doc[runs[1:]] != run_doc[runs[:-1]])
+        starts = np.flatnonzero(new_group)
+        lookup = ((full[starts] >> _U64(shift)) << _U64(shift)) | runs[starts].astype(_U64)
+        lookup_order = np.argsort(lookup, kind="stable")
+        lookup = lookup[lookup_order]
+    kind = _at(run_kind, runs)
+    plain = kind == 0
+    # Five counts per group in one sum: 12 bits each (a group of more occurrences takes the long way).
+    fields = plain.astype(np.int64)
+    fields |= (kind == 1).astype(np.int64) << 12
+    fields |= _at(run_first_use, runs).astype(np.int64) << 24
+    fields |= (kind == 2).astype(np.int64) << 36
+    fields |= (_at(run_name, runs) & plain).astype(np.int64) << 48
+    if n_runs < 4096 or int(np.diff(np.append(starts, n_runs)).max()) < 4096:
+        sums = np.add.reduceat(fields, starts)
+        plain_count, acronym_count, definitions, long_forms, names = (
+            (sums >> bit) & 0xFFF for bit in (0, 12, 24, 36, 48)
+        )
+    else:
+        plain_count, acronym_count, definitions, long_forms, names = (
+            np.add.reduceat((fields >> bit) & 1, starts) for bit in (0, 12, 24, 36, 48)
+        )
+    # The occurrence that places the group: its first own one, else its acronym's, else the long form.
+    placing = np.minimum.reduceat((kind.astype(np.int64) << shift) | runs, starts) & low
+    # The occurrence that shows it: its first own one in the abstract, else in the title, else the
+    # long form as written.
+    display_rank = np.where(plain, _at(chunk.run_title, runs).astype(np.int64), np.where(kind == 2, 2, 3))
+    shown = np.minimum.reduceat((display_rank << shift) | runs, starts) & low
+    # Counts as _add_acronyms makes them: each definition adds its acronym's uses but one (the one
+    # in the definition) to a long form already counted, and all of them to a long form that is not.
+    count = np.where(
+        plain_count > 0,
+        plain_count + acronym_count - definitions,
+        np.where(acronym_count > 0, acronym_count - definitions + 1, 1),
+    )
+    # Order by paper, then position (positions grow with the paper).
+    position = _at(run_pos, placing)
+    n_groups = len(starts)
+    gbits = max(n_groups.bit_length(), 1)
+    order = (
+        np.sort((position.astype(_U64) << _U64(gbits)) | np.arange(n_groups, dtype=_U64))
+        & _U64((1 << gbits) - 1)
+    ).astype(np.intp)
+    chunk.group_doc = _at(_at(run_doc, placing), order)
+    chunk.group_run = shown[order]
+    chunk.group_hash = _at(_at(run_final, placing), order)
+    chunk.group_count = count[order]
+    chunk.group_title = _at(_at(chunk.run_title, placing), order)
+    chunk.group_name = (names > 0)[order]
+    chunk.group_plain = (plain_count > 0)[order]
+    chunk.group_aliased = (long_forms > 0)[order]
+    inverse = np.empty(n_groups, dtype=np.int64)
+    inverse[order] = np.arange(n_groups)
+    chunk.group_lookup = lookup
+    chunk.group_of_lookup = inverse if lookup_order is None else inverse[lookup_order]
+    chunk.lookup_shift = shift
+    chunk.doc_group_start = np.searchsorted(chunk.group_doc, np.arange(chunk.n_docs + 1))
+
+
+def _find_definitions(
+    vocab: _Vocabulary,
+    abstracts: list[str],
+    token_ids: np.ndarray,
+    text_of_token: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    padded: bytes,
+) -> _Definitions:
+    """The acronym definitions of the abstracts (``_acronym_definitions`` and ``_add_acronyms``).
+
+    The common case is read from the arrays: a token "(ACRONYM)" after as many plain words, in the
+    same abstract and within reach, whose initials spell it. Other "(ACRONYM)" tokens go through
+    ``_long_form`` in Python; abstracts with a definition the tokens do not show (one spanning white
+    space, or inside a token) go through ``_acronym_definitions``.
+    """
+    in_abstract = (text_of_token & 1) == 1
+    doc_of_token = text_of_token >> 1
+    acronym = _at(vocab.tok_acronym.data, token_ids)
+    python_docs = np.unique(doc_of_token[_at(vocab.tok_complex.data, token_ids) & in_abstract])
+    found = np.flatnonzero((acronym >= 0) & in_abstract)
+    if len(python_docs):
+        found = found[~np.isin(doc_of_token[found], python_docs)]
+    types = acronym[found]
+    size = vocab.acronym_size.data[types].astype(np.int64)
+    codes = vocab.acronym_codes.data
+    text = text_of_token[found]
+    simple = np.ones(len(found), dtype=np.bool_)
+    span = size.copy()
+    for back in range(1, 11):
+        needed = size >= back
+        if not needed.any():
+            break
+        token = np.maximum(found - back, 0)
+        ids = token_ids[token]
+        letter = codes[types * 11 + np.maximum(size - back, 0)]
+        good = (
+            (text_of_token[token] == text)
+            & (ids != vocab.separator)
+            & (vocab.tok_initial.data[ids] == letter)
+        )
+        simple &= good | ~needed
+        span += np.where(needed, ends[token] - starts[token], 0)
+    simple &= span <= 16 * size + 40  # bytes: at least the characters _words_before reads
+    # Candidates: (paper, place, acronym id or -1, long-form token range or Python words).
+    docs = [doc_of_token[found[simple]]]
+    places = [found[simple]]
+    acronym_words = [vocab.acronym_word.data[types[simple]].astype(np.int64)]
+    acronym_writtens = [vocab.acronym_written.data[types[simple]]]
+    simple_size = size[simple]
+    first_token = np.repeat(found[simple] - simple_size, simple_size)
+    first_token += np.arange(len(first_token)) - np.repeat(np.cumsum(simple_size) - simple_size, simple_size)
+    long_words = [vocab.tok_long_word.data[token_ids[first_token]]]
+    long_writtens = [vocab.tok_long_written.data[token_ids[first_token]]]
+    long_lens = [simple_size]
+    # The others, in Python: the words before the acronym, from the arrays when they show them
+    # (plain tokens back to a token ending in punctuation, all within reach), else from the text.
+    others = found[~simple]
+    other_types = types[~simple]
+    windows, shown = _windows(vocab, token_ids, text_of_token, starts, ends, others, size[~simple])
+    ascii_doc = np.array([abstract.isascii() for abstract in abstracts], dtype=np.bool_)
+    shown &= ascii_doc[doc_of_token[others]]  # (widths are counted in bytes)
+    written = vocab.written
+    letters_of = vocab.acronym_letters
+    used = np.array(
+        [
+            len(kw._long_form_of(letters_of[acronym_id], [written[i] for i in window]) or ())
+            for acronym_id, window in zip(
+                other_types[shown].tolist(), [w for w, ok in zip(windows, shown) if ok]
+            )
+        ],
+        dtype=np.int64,
+    )
+    defined = used > 0
+    from_window, used = others[shown][defined], used[defined]
+    docs.append(doc_of_token[from_window])
+    places.append(from_window)
+    acronym_words.append(vocab.acronym_word.data[other_types[shown][defined]].astype(np.int64))
+    acronym_writtens.append(vocab.acronym_written.data[other_types[shown][defined]])
+    first_token = np.repeat(from_window - used, used)
+    first_token += np.arange(len(first_token)) - np.repeat(np.cumsum(used) - used, used)
+    long_words.append(vocab.tok_long_word.data[token_ids[first_token]])
+    long_writtens.append(vocab.tok_long_written.data[token_ids[first_token]])
+    long_lens.append(used)
+    extra: list[tuple[int, int, str, list[str]]] = []  # (paper, place, acronym, long-form words)
+    data = memoryview(padded)
+    text_start = starts[np.flatnonzero(token_ids == vocab.separator)] + 2  # after "\x7f "
+    for token, acronym_id in zip(others[~shown].tolist(), other_types[~shown].tolist()):
+        doc = int(doc_of_token[token])
+        abstract = abstracts[doc]
+        begin = int(text_start[2 * doc + 1])
+        position = int(starts[token]) - begin
+        if not ascii_doc[doc]:
+            position = len(bytes(data[begin : begin + position]).decode("utf-8"))
+        words = kw._long_form(abstract, position, letters_of[acronym_id])
+        if words:
+            extra.append((doc, token, vocab.acronym_strings[acronym_id], words))
+    for doc in python_docs.tolist():
+        place = int(np.searchsorted(doc_of_token, doc))  # any place inside the paper's range
+        for acronym_text, words in kw._acronym_definitions(abstracts[doc]):
+            extra.append((doc, place, acronym_text, words))
+            place += 1
+    if extra:
+        singulars = kw._SINGULARS
+        docs.append(np.array([doc for doc, _, _, _ in extra], dtype=np.int64))
+        places.append(np.array([place for _, place, _, _ in extra], dtype=np.int64))
+        acronym_words.append(
+            np.array([vocab.word_id(singulars[text]) for _, _, text, _ in extra], dtype=np.int64)
+        )
+        acronym_writtens.append(np.array([vocab.written_id(text) for _, _, text, _ in extra], dtype=np.int64))
+        long_words.append(
+            np.array([vocab.word_id(singulars[w]) for _, _, _, words in extra for w in words], dtype=np.int64)
+        )
+        long_writtens.append(
+            np.array([vocab.written_id(w) for _, _, _, words in extra for w in words], dtype=np.int64)
+        )
+        long_lens.append(np.array([len(words) for _, _, _, words in extra], dtype=np.int64))
+    paper = np.concatenate(docs)
+    placed = np.concatenate(places)
+    acronym_word = np.concatenate(acronym_words)
+    acronym_written = np.concatenate(acronym_writtens)
+    long_len = np.concatenate(long_lens)
+    long_first = np.cumsum(long_len) - long_len
+    long_word = np.concatenate(long_words)
+    long_written = np.concatenate(long_writtens)
+    # In paper order; the first definition of an acronym in a paper is the one (_add_acronyms).
+    order = np.lexsort((placed, paper))
+    first_of_acronym = np.unique((paper[order] << 32) | acronym_word[order], return_index=True)[1]
+    accepted = order[np.sort(first_of_acronym)]
+    one_word = long_len == 1
+    if one_word.any():
+        # Papers where _add_acronyms's other rules may apply: all their candidates, in Python.
+        tricky = np.isin(paper, paper[one_word])
+        exact = _accept_exactly(order[tricky[order]], paper, acronym_word, long_first, long_len, long_word)
+        accepted = np.concatenate([accepted[~tricky[accepted]], exact])
+        accepted = accepted[np.lexsort((placed[accepted], paper[accepted]))]
+    chosen_len = long_len[accepted]
+    chosen_first = np.cumsum(chosen_len) - chosen_len
+    slots = (
+        np.repeat(long_first[accepted], chosen_len)
+        + np.arange(int(chosen_len.sum()))
+        - np.repeat(chosen_first, chosen_len)
+    )
+    words = long_word[slots]
+    return _Definitions(
+        doc=paper[accepted],
+        acronym_word=acronym_word[accepted],
+        acronym_written=acronym_written[accepted],
+        long_first=chosen_first,
+        long_len=chosen_len,
+        long_word=words,
+        long_written=long_written[slots],
+        hash=_phrase_hashes(
+            vocab, words, chosen_first, chosen_len, np.repeat(np.arange(len(accepted)), chosen_len)
+        ),
+    )
+
+
+def _windows(
+    vocab: _Vocabulary,
+    token_ids: np.ndarray,
+    text_of_token: np.ndarray,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    found: np.ndarray,
+    size: np.ndarray,
+) -> tuple[list[list[int]], np.ndarray]:
+    """For each "(ACRONYM)" token, the written-form ids of the words ``_words_before`` reads (up to
+    size + 4 plain tokens back, stopping at the abstract's start, a token ending in punctuation or
+    the edge of the reach), and whether the arrays show them all (else: read the text)."""
+    width = 16 * size + 40
+    limit = size + 4
+    state = np.zeros(len(found), dtype=np.int8)  # 0 reading, 1 done, 2 the text must be read
+    span = np.zeros(len(found), dtype=np.int64)
+    taken = np.full((len(found), 14), -1, dtype=np.int64)
+    text = text_of_token[found]
+    for back in range(1, 15):
+        reading = (state == 0) & (back <= limit)
+        if not reading.any():
+            break
+        token = np.maximum(found - back, 0)
+        ids = token_ids[token]
+        same = (text_of_token[token] == text) & (ids != vocab.separator)
+        written = vocab.tok_long_written.data[ids]
+        plain = same & (written >= 0)
+        length = ends[token] - starts[token]
+        reach = span + length + 1
+        inside = plain & (reach <= width)
+        outside = plain & (reach - length >= width)  # the word lies wholly before the reach
+        stop = ~same | (~plain & vocab.tok_cut_after.data[ids]) | outside
+        taken[reading & inside, back - 1] = written[reading & inside]
+        span = np.where(reading & inside, reach, span)
+        state[reading & stop] = 1
+        state[reading & ~stop & ~inside] = 2  # a word cut by the reach, or punctuation inside one
+    counts = (taken >= 0).sum(axis=1)
+    rows = taken.tolist()
+    windows = [row[count - 1 :: -1] if count else [] for row, count in zip(rows, counts.tolist())]
+    return windows, state != 2
+
+
+def _accept_exactly(
+    candidates: np.ndarray,
+    doc: np.ndarray,
+    acronym_word: np.ndarray,
+    long_first: np.ndarray,
+    long_len: np.ndarray,
+    long_word: np.ndarray,
+) -> np.ndarray:
+    """``_add_acronyms``'s choice among a paper's candidate definitions, in order: not an acronym
+    defined before, nor the one-word long form of a definition before; not a long form that is the
+    acronym itself or an acronym defined before (one-word long forms are the only ones that can be
+    an acronym's key)."""
+    kept = []
+    defined: dict[int, tuple[set[int], set[int]]] = {}  # paper -> (acronyms, one-word long forms)
+    for index in candidates.tolist():
+        acronyms, long_forms = defined.setdefault(int(doc[index]), (set(), set()))
+        acronym = int(acronym_word[index])
+        if acronym in acronyms or acronym in long_forms:
+            continue
+        if long_len[index] == 1:
+            word = int(long_word[long_first[index]])
+            if word == acronym or word in acronyms:
+                continue
+            long_forms.add(word)
+        acronyms.add(acronym)
+        kept.append(index)
+    return np.array(kept, dtype=np.int64)
+
+
+def _df_words(chunk: _Chunk) -> tuple[np.ndarray, np.ndarray]:
+    """(word ids, number of papers having each) over the words of each paper's keyword candidates:
+    the words of its phrases and long forms, not those of acronyms renamed to their long form."""
+    words, docs = chunk.slot_word, chunk.slot_doc
+    # A paper with a long form that is no phrase of its own ("mixture of experts") does not count
+    # its boundary words, as DocCandidates.words.
+    surfaced = np.bincount(chunk.group_doc[~chunk.group_plain], minlength=chunk.n_docs) > 0
+    keep = chunk.slot_counted & ~(chunk.vocab.word_boundary[words] & surfaced[docs])
+    pairs = np.sort((docs[keep] << 32) | words[keep])
+    if len(pairs):
+        pairs = pairs[np.append(True, pairs[1:] != pairs[:-1])]
+    counts = np.bincount(pairs & 0xFFFFFFFF)
+    ids = np.flatnonzero(counts)
+    return ids, counts[ids]
+
+
+@dataclass(slots=True)
+class BatchCandidates:
+    """Candidates of a batch of papers, in the order given, from ``candidates_batch``.
+
+    Hold it between ``CorpusStats.add_batch`` and ``rank_batch``, or compute it twice (it needs no
+    corpus statistics). Its arrays use word ids of this process's vocabulary: it is not for storage.
+    """
+
+    chunks: list[_Chunk] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return sum(chunk.n_docs for chunk in self.chunks)
+
+    def definitions(self) -> Iterator[tuple[int, str, str]]:
+        """(paper index, acronym key, long-form key) of each acronym definition, as
+        ``DocCandidates.acronyms``."""
+        offset = 0
+        for chunk in self.chunks:
+            for doc, acronym, long_key in _definition_keys(chunk):
+                yield offset + doc, acronym, long_key
+            offset += chunk.n_docs
+
+    def words(self) -> set[str]:
+        """Every word key the batch's ranking reads the document frequency of (its phrases' and long
+        forms' words): with ``single_keys``, what a loader needs from stored statistics."""
+        found: set[str] = set()
+        for chunk in self.chunks:
+            words = chunk.vocab.words
+            found.update(words[i] for i in np.unique(chunk.slot_word).tolist())
+        return found
+
+    def single_keys(self) -> set[str]:
+        """The one-word phrase keys: an acronym among them may have a corpus expansion ("acronym=long
+        form" statistics), whose long form's words ranking reads too."""
+        found: set[str] = set()
+        for chunk in self.chunks:
+            single = chunk.run_len[chunk.group_run] == 1
+            words = chunk.vocab.words
+            firsts = chunk.run_first[chunk.group_run[single]]
+            found.update(words[i] for i in np.unique(chunk.slot_word[firsts]).tolist())
+        return found
+
+    def df_counts(self) -> Counter[str]:
+        """What ``CorpusStats.add_batch`` adds to ``CorpusStats.df``: the number of papers of the
+        batch having each word, and each "acronym=long form" definition (as ``df_keys`` of each
+        paper, summed)."""
+        counts: Counter[str] = Counter()
+        for chunk in self.chunks:
+            ids, numbers = chunk.df_words()
+            counts.update(dict(zip([chunk.vocab.words[i] for i in ids.tolist()], numbers.tolist())))
+            counts.update(
+                key for _, acronym, long_key in _definition_keys(chunk) for key in [f"{acronym}={long_key}"]
+            )
+        return counts
+
+
+def _definition_keys(chunk: _Chunk) -> Iterator[tuple[int, str, str]]:
+    """(paper, acronym key, long-form key) of each definition of the chunk."""
+    definitions = chunk.definitions
+    words = chunk.vocab.words
+    for doc, acronym, first, length in zip(
+        definitions.doc.tolist(),
+        definitions.acronym_word.tolist(),
+        definitions.long_first.tolist(),
+        definitions.long_len.tolist(),
+    ):
+        long_key = " ".join([words[w] for w in definitions.long_word[first : first + length].tolist()])
+        yield doc, words[acronym], long_key
+
+
+def candidates_batch(docs: Sequence[tuple[str | None, str | None]]) -> BatchCandidates:
+    """Candidates of many papers, (title, abstract) each: what ``candidates`` gives for each of them,
+    as arrays. Work per paper is array work plus Python per acronym definition."""
+    batch = BatchCandidates()
+    for start in range(0, len(docs), CHUNK_DOCS):
+        batch.chunks.append(_chunk_candidates(docs[start : start + CHUNK_DOCS]))
+    return batch
+
+
+def add_batch(stats: CorpusStats, batch: BatchCandidates) -> None:
+    """``CorpusStats.add`` for every paper of the batch."""
+    for chunk in batch.chunks:
+        ids, counts = chunk.df_words()
+        df = stats.df
+        if not df and stats._arrays is None:
+            stats._arrays = _StatArrays(chunk.vocab, np.zeros(0, np.int64), from_empty=True)
+        keys = list(map(chunk.vocab.words.__getitem__, ids.tolist()))
+        # df[key] += count for each key, with C loops: dict.update on a Counter sets (Counter.update
+        # would add, in a Python loop); the keys are distinct, so each is read before it is set.
+        dict.update(df, zip(keys, map(add, map(df.get, keys, repeat(0)), counts.tolist())))
+        for pair, n_papers in _definition_counts(chunk).items():
+            acronym, _, long_key = pair.partition("=")
+            df[pair] += n_papers
+            stats._acronyms.setdefault(acronym, Counter())[long_key] += n_papers
+        stats.n_docs += chunk.n_docs
+        stats._forget()
+        _batch_df_add(stats, chunk.vocab, ids, counts)
+
+
+def _definition_counts(chunk: _Chunk) -> dict[str, int]:
+    """ "acronym=long form" -> the number of papers of the chunk defining it so (a paper defines an
+    acronym once). Strings are made once per distinct definition."""
+    definitions = chunk.definitions
+    if not len(definitions):
+        return {}
+    pairs = (definitions.hash ^ (definitions.acronym_word.astype(_U64) * _K1)).astype(_U64)
+    _, first, counts = np.unique(pairs, return_index=True, return_counts=True)
+    words = chunk.vocab.words
+    out: dict[str, int] = {}
+    for index, n_papers in zip(first.tolist(), counts.tolist()):
+        start, length = int(definitions.long_first[index]), int(definitions.long_len[index])
+        long_key = " ".join([words[w] for w in definitions.long_word[start : start + length].tolist()])
+        key = f"{words[int(definitions.acronym_word[index])]}={long_key}"
+        out[key] = out.get(key, 0) + n_papers
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Corpus statistics as arrays, kept with CorpusStats (its ``_arrays`` slot).
+
+
+@dataclass(slots=True)
+class _StatArrays:
+    """Document frequencies by word id of one vocabulary, and what is computed from them. Kept in
+    step by ``add_batch``; ``CorpusStats.add`` and ``CorpusStats.__init__`` drop them (they are
+    rebuilt from ``CorpusStats.df`` when needed, in Python once per word)."""
+
+    vocab: _Vocabulary
+    df: np.ndarray  # by word id, for the first len(df) words
+    weights: np.ndarray | None = None
+    expansions: _Expansions | None = None
+    # Made when CorpusStats.df was empty and kept by add_batch since: a word new to the vocabulary
+    # has no count but the ones add_batch adds (no Python look-up per new word).
+    from_empty: bool = False
+
+
+@dataclass(slots=True)
+class _Expansions:
+    """The corpus's acronym expansions (``CorpusStats.expansions``), by the acronym's word id."""
+
+    index: np.ndarray  # word id -> expansion number, or -1
+    hashes: np.ndarray
+    word_ids: list[list[int]]
+    keys: list[str]
+
+
+def _arrays(stats: CorpusStats, vocab: _Vocabulary) -> _StatArrays:
+    """The arrays of ``stats`` for ``vocab``, covering all its words."""
+    arrays = stats._arrays
+    if not isinstance(arrays, _StatArrays) or arrays.vocab is not vocab:
+        arrays = stats._arrays = _StatArrays(vocab, np.zeros(0, np.int64))
+    size = len(vocab.words)
+    if len(arrays.df) < size:
+        # Words new to these arrays: their counts from CorpusStats.df.
+        if arrays.from_empty:
+            more = np.zeros(size - len(arrays.df), dtype=np.int64)
+        else:
+            get = stats.df.get
+            more = np.array([get(word, 0) for word in vocab.words[len(arrays.df) : size]], dtype=np.int64)
+        arrays.df = np.concatenate([arrays.df, more])
+        arrays.weights = None
+        arrays.expansions = None
+    return arrays
+
+
+def _batch_df_add(stats: CorpusStats, vocab: _Vocabulary, ids: np.ndarray, counts: np.ndarray) -> None:
+    """Keep the arrays of ``stats`` in step with a batch just counted (arrays of another vocabulary
+    are dropped: made again from ``CorpusStats.df`` when needed)."""
+    arrays = stats._arrays
+    if isinstance(arrays, _StatArrays) and arrays.vocab is vocab:
+        if arrays.from_empty:
+            arrays = _arrays(stats, vocab)  # zeros for the new words, then this batch's counts
+        inside = ids < len(arrays.df)
+        arrays.df[ids[inside]] += counts[inside]  # ids are distinct
+        arrays.weights = None
+        arrays.expansions = None
+    else:
+        stats._arrays = None
+
+
+def _weights(stats: CorpusStats, vocab: _Vocabulary) -> np.ndarray:
+    """Each word's weight in a phrase score, by word id (``_WordWeights`` for all words at once)."""
+    arrays = _arrays(stats, vocab)
+    if arrays.weights is None:
+        weights = np.log(stats.n_docs + 1) - np.log(arrays.df + 0.5)
+        size = len(weights)
+        weights[vocab.word_generic[:size]] *= kw.GENERIC_WEIGHT
+        weights[vocab.word_boundary[:size]] = 0.0
+        arrays.weights = weights
+    return arrays.weights
+
+
+def _expansions(stats: CorpusStats, vocab: _Vocabulary) -> _Expansions:
+    arrays = _arrays(stats, vocab)
+    if arrays.expansions is None:
+        found = []
+        for acronym, long_key in stats.expansions().items():
+            acronym_id = vocab.word_ids.get(acronym)
+            if acronym_id is not None:
+                found.append((acronym_id, long_key, [vocab.word_id(word) for word in long_key.split(" ")]))
+        arrays = _arrays(stats, vocab)  # the long forms may have brought new words
+        index = np.full(len(vocab.words), -1, dtype=np.int64)
+        for number, (acronym_id, _, _) in enumerate(found):
+            index[acronym_id] = number
+        lengths = np.array([len(ids) for _, _, ids in found], dtype=np.int64)
+        words = np.array([word for _, _, ids in found for word in ids], dtype=np.int64)
+        firsts = np.cumsum(lengths) - lengths
+        hashes = _phrase_hashes(vocab, words, firsts, lengths, np.repeat(np.arange(len(found)), lengths))
+        arrays.expansions = _Expansions(
+            index, hashes, [ids for _, _, ids in found], [long_key for _, long_key, _ in found]
+        )
+    return arrays.expansions
+
+
+# ---------------------------------------------------------------------------------------------
+# Ranking.
+
+
+def _length_factors(longest: int) -> np.ndarray:
+    """Phrase weight factor by number of words (``_LengthFactors``), for 0 .. longest words."""
+    factors = np.zeros(max(longest, 1) + 1)
+    for words in range(1, len(factors)):
+        spaces = words - 1
+        if spaces < len(kw.LENGTH_FACTORS):
+            factors[words] = kw.LENGTH_FACTORS[spaces]
+        else:
+            factors[words] = kw.LONG_FACTOR if spaces < kw.MAX_WORDS else 0.0
+    return factors
+
+
+def rank_batch(batch: BatchCandidates, stats: CorpusStats, top: int = 10) -> list[list[Keyword]]:
+    """The ``top`` keyphrases of each paper of the batch, best first, scored against ``stats``: what
+    ``rank`` gives for each paper (see the module docstring for where the two differ)."""
+    out: list[list[Keyword]] = []
+    for chunk in batch.chunks:
+        out.extend(_rank_chunk(chunk, stats, top))
+    return out
+
+
+def _rank_chunk(chunk: _Chunk, stats: CorpusStats, top: int) -> list[list[Keyword]]:
+    n_docs = chunk.n_docs
+    n_groups = len(chunk.group_doc)
+    if top <= 0 or n_groups == 0:
+        return [[] for _ in range(n_docs)]
+    vocab = chunk.vocab
+    expansions = _expansions(stats, vocab)
+    weights = _weights(stats, vocab)
+    group_doc = chunk.group_doc
+    runs = chunk.group_run
+    first, length = _at(chunk.run_first, runs), _at(chunk.run_len, runs)
+    # Each group's sum of word weights: a sum per run (the runs cut the slots into pieces), added up
+    # left to right as rank adds them.
+    run_sum = np.empty(len(chunk.run_first))
+    if len(run_sum):
+        by_slot = chunk.run_by_slot
+        run_sum[by_slot] = np.add.reduceat(_at(weights, chunk.slot_word), _at(chunk.run_first, by_slot))
+    weight_sum = _at(run_sum, runs)
+    count = chunk.group_count.astype(np.float64)
+    name = chunk.group_name
+    word = chunk.slot_word[first]
+    kept = np.ones(n_groups, dtype=np.bool_)
+    renamed_key: dict[int, str] = {}  # group -> the long form's key
+    corpus_alias: dict[int, int] = {}  # group -> the group whose display is an alias of it
+
+    # Acronyms the paper uses without defining them count for the corpus's long form.
+    if len(expansions.keys):
+        single = np.flatnonzero((length == 1) & chunk.group_plain)
+        expanding = single[expansions.index[word[single]] >= 0]
+        if len(expanding):
+            number = expansions.index[word[expanding]]
+            target = expansions.hashes[number]
+            docs = group_doc[expanding]
+            shift = _U64(chunk.lookup_shift)
+            query = ((target >> shift) << shift) | chunk.doc_run_start[docs].astype(_U64)
+            at = np.minimum(np.searchsorted(chunk.group_lookup, query), len(chunk.group_lookup) - 1)
+            found = chunk.group_of_lookup[at]
+            hit = (group_doc[found] == docs) & (chunk.group_hash[found] == target)
+            # The long form is a phrase of the paper: it takes the acronym's count.
+            merged, into = expanding[hit], found[hit]
+            np.add.at(count, into, count[merged])
+            kept[merged] = False
+            corpus_alias.update(zip(into.tolist(), merged.tolist()))
+            # It is not: the acronym's phrase becomes the long form, shown as the acronym is written.
+            renamed, numbers = expanding[~hit], number[~hit]
+            if len(renamed):
+                name = name.copy()
+                name[renamed] = False
+                word_ids = [expansions.word_ids[n] for n in numbers.tolist()]
+                weight_sum[renamed] = [float(weights[ids].sum()) for ids in word_ids]
+                length[renamed] = [len(ids) for ids in word_ids]
+                for group, n in zip(renamed.tolist(), numbers.tolist()):
+                    renamed_key[group] = expansions.keys[n]
+                    corpus_alias[group] = group
+    # The position of each kept group among its paper's kept groups.
+    kept_before = np.cumsum(kept)
+    start = chunk.doc_group_start
+    base = np.concatenate([[0], kept_before])[start[:-1]]
+    position = kept_before - 1 - base[group_doc]
+    position_factor = 1.0 + kw.POSITION_BOOST * kw.POSITION_SCALE / (kw.POSITION_SCALE + position)
+    position_factor[chunk.group_title] *= 1.0 + kw.TITLE_BOOST
+    score = weight_sum * _length_factors(int(length.max()))[length] * position_factor
+    score *= 1.0 + kw.PHRASE_TF * (count - 1.0)
+    score[name] *= kw.NAME_FACTOR
+    # "performance", "approach" alone are no keywords.
+    eligible = kept & (score > 0.0) & ~((length == 1) & vocab.word_generic[word])
+    if renamed_key:
+        # A renamed group is its long form, which may be one generic word too.
+        renamed = list(renamed_key)
+        eligible[renamed] = (
+            kept[renamed]
+            & (score[renamed] > 0.0)
+            & [key not in kw.GENERIC_WORDS for key in renamed_key.values()]
+        )
+    chosen = _best(chunk, score, eligible, top)
+    return _keywords(chunk, chosen, score, renamed_key, corpus_alias)
+
+
+def _best(chunk: _Chunk, score: np.ndarray, eligible: np.ndarray, top: int) -> np.ndarray:
+    """The ``top`` best eligible groups of each paper, best first (equal scores: first occurrence
+    first), by paper: one sort of (paper, score, offset) packed in 64 bits."""
+    groups = np.flatnonzero(eligible)
+    docs = chunk.group_doc[groups].astype(np.uint64)
+    offset = (groups - chunk.doc_group_start[docs.astype(np.intp)]).astype(np.uint64)
+    if chunk.n_docs > (1 << 12) or (len(offset) and int(offset.max()) >= (1 << 12)):
+        order = np.lexsort((offset, -score[groups], docs))
+        groups, docs = groups[order], docs[order]
+    else:
+        # The top 40 bits of a positive float64 (exponent and 28 bits of mantissa) keep its order.
+        score_bits = score[groups].view(np.uint64) >> _U64(24)
+        packed = (docs << _U64(52)) | ((_U64((1 << 40) - 1) - score_bits) << _U64(12)) | offset
+        packed.sort()
+        docs = packed >> _U64(52)
+        groups = chunk.doc_group_start[docs.astype(np.intp)] + (packed & _U64(0xFFF)).astype(np.int64)
+    new_doc = np.ones(len(docs), dtype=np.bool_)
+    new_doc[1:] = docs[1:] != docs[:-1]
+    doc_start = np.maximum.accumulate(np.where(new_doc, np.arange(len(docs)), 0))
+    return groups[np.arange(len(docs)) - doc_start < top]
+
+
+_new_keyword = partial(tuple.__new__, kw.Keyword)  # Keyword(*fields), made in C
+_TITLE_MARK, _OPENS_MARK, _LONG_FORM_MARK = (0x5851F42D4C957F2D, 0x14057B7EF767814F, 0x2545F4914F6CDD1D)
+_CACHE_LIMIT = 1_000_000  # keys and displays kept per vocabulary; a full cache is emptied
+
+
+def _keywords(
+    chunk: _Chunk,
+    chosen: np.ndarray,
+    score: np.ndarray,
+    renamed_key: dict[int, str],
+    corpus_alias: dict[int, int],
+) -> list[list[Keyword]]:
+    """Keyword objects for the chosen groups (by paper, best first)."""
+    vocab = chunk.vocab
+    runs = chunk.group_run[chosen]
+    hashes = chunk.group_hash[chosen].tolist()
+    # Keys: cached by phrase hash, else joined from the words (Python for new phrases only).
+    keys = list(map(vocab.keys.get, hashes))
+    missing = list(compress(count(), map(is_, keys, repeat(None))))
+    if missing:
+        if len(vocab.keys) > _CACHE_LIMIT:
+            vocab.keys.clear()
+        for index in missing:
+            keys[index] = vocab.keys[hashes[index]] = _run_text(
+                vocab.words, chunk.slot_word, chunk, int(runs[index])
+            )
+    displays = _displays(chunk, runs)
+    aliases: list[tuple[str, ...]] = [()] * len(keys)
+    special = chunk.group_aliased[chosen]
+    if renamed_key or corpus_alias:
+        special |= np.isin(chosen, np.array([*renamed_key, *corpus_alias], dtype=np.int64))
+    specials = np.flatnonzero(special)
+    if len(specials):
+        defined = _defined_aliases(chunk)
+        special_groups = chosen[specials].tolist()
+        special_docs = chunk.group_doc[chosen[specials]].tolist()
+        alias_of = [corpus_alias.get(group, -1) for group in special_groups]
+        alias_displays = iter(_displays(chunk, chunk.group_run[[group for group in alias_of if group >= 0]]))
+        for index, group, doc, alias_group in zip(specials.tolist(), special_groups, special_docs, alias_of):
+            if group in renamed_key:
+                keys[index] = renamed_key[group]
+            listed = list(defined.get((doc, hashes[index]), ()))
+            if alias_group >= 0:
+                written = next(alias_displays)
+                if written not in listed:
+                    listed.append(written)
+            if listed:
+                aliases[index] = tuple(listed)
+    made = list(map(_new_keyword, zip(keys, displays, score[chosen].tolist(), aliases)))
+    ends = np.cumsum(np.bincount(chunk.group_doc[chosen], minlength=chunk.n_docs)).tolist()
+    return list(map(made.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+
+
+def _defined_aliases(chunk: _Chunk) -> dict[tuple[int, int], list[str]]:
+    """(paper, long-form hash) -> the acronyms defined for it, as written, in order."""
+    definitions = chunk.definitions
+    written = chunk.vocab.written
+    out: dict[tuple[int, int], list[str]] = {}
+    for doc, long_hash, acronym in zip(
+        definitions.doc.tolist(), definitions.hash.tolist(), definitions.acronym_written.tolist()
+    ):
+        out.setdefault((doc, long_hash), []).append(written[acronym])
+    return out
+
+
+def _run_text(strings: list[str], slot_values: np.ndarray, chunk: _Chunk, run: int) -> str:
+    first = int(chunk.run_first[run])
+    return " ".join([strings[i] for i in slot_values[first : first + int(chunk.run_len[run])].tolist()])
+
+
+def _displays(chunk: _Chunk, runs: np.ndarray) -> list[str]:
+    """How the paper writes each run, capitals of a title or a sentence start lowered (``_readable``);
+    a definition's long form exactly as written. Cached by (written words, place)."""
+    vocab = chunk.vocab
+    first, length = chunk.run_first[runs], chunk.run_len[runs].astype(np.int64)
+    run_of_slot = np.repeat(np.arange(len(runs)), length)
+    starts = np.cumsum(length) - length
+    slots = first[run_of_slot] + np.arange(int(length.sum())) - starts[run_of_slot]
+    offset = np.arange(len(slots)) - starts[run_of_slot]
+    codes = (
+        vocab.written_code[chunk.slot_written[slots]] * vocab.position_codes[offset % _POSITION_CODES_SIZE]
+    )
+    hashes = np.add.reduceat(codes, starts) if len(runs) else np.zeros(0, _U64)
+    hashes ^= np.where(chunk.run_title[runs], _U64(_TITLE_MARK), _U64(0))
+    hashes ^= np.where(chunk.run_opens[runs], _U64(_OPENS_MARK), _U64(0))
+    hashes ^= np.where(chunk.run_synthetic[runs], _U64(_LONG_FORM_MARK), _U64(0))
+    hashes ^= length.astype(_U64) * _K2
+    hash_list = hashes.tolist()
+    displays = list(map(vocab.displays.get, hash_list))
+    if None in displays:
+        if len(vocab.displays) > _CACHE_LIMIT:
+            vocab.displays.clear()
+        for index, display in enumerate(displays):
+            if display is None:
+                run = int(runs[index])
+                text = _run_text(vocab.written, chunk.slot_written, chunk, run)
+                if not chunk.run_synthetic[run] and not text.islower():
+                    text = kw._readable(
+                        text.split(" "), bool(chunk.run_title[run]), bool(chunk.run_opens[run])
+                    )
+                displays[index] = vocab.displays[hash_list[index]] = text
+    return displays  # type: ignore[return-value]  # (no None left)
