@@ -115,3 +115,17 @@ def test_seed_links_in_the_database(seed_db: Path) -> None:
     assert url.endswith("/tree/main/projects/kv-prediction") and (kind, source) == ("code", '["abstract"]')
     has_code = rows(seed_db, "select count(*) from papers where has_code = 1")[0][0]
     assert has_code == rows(seed_db, "select count(distinct paper_id) from links where kind = 'code'")[0][0] > 0
+
+
+def test_seed_keywords_in_the_database(seed_db: Path) -> None:
+    """Every seed paper gets extracted keywords; the most shared ones are topics, not generic words."""
+    conn = sqlite3.connect(seed_db)
+    with_keywords = conn.execute(
+        "select count(distinct paper_id) from paper_keywords where source = 'papershelf'").fetchone()[0]
+    assert with_keywords == 63
+    top = [display for (display,) in conn.execute(
+        "select display from keywords where source = 'papershelf' order by paper_count desc, id limit 50")]
+    conn.close()
+    assert {"large language models", "diffusion models", "speculative decoding"} <= set(top)
+    generic = {"model", "models", "method", "methods", "approach", "paper", "results", "performance", "task"}
+    assert not generic & {display.lower() for display in top}
