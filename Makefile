@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DB ?= db/papershelf.db
 PORT ?= 8001
 
-.PHONY: install install-test build serve test clean schema
+.PHONY: install install-test build serve test clean schema bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.installed-bench: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -38,6 +42,11 @@ test: install-test
 schema: install
 	$(BIN)/papershelf schema > schema/papershelf.sql
 	$(BIN)/papershelf metadata > metadata.yml
+
+# The figures of the README's Performance section (minutes; the 1M run takes about half an hour).
+bench: $(VENV)/.installed-bench
+	$(BIN)/python -m benchmarks.run --papers 100000 --check-add
+	POLARS_MAX_THREADS=1 $(BIN)/python benchmarks/keywords_bench.py
 
 clean:
 	rm -rf $(VENV) $(DB) db/*.db-*

@@ -6,7 +6,7 @@
 Steps, each printed with its figures (``--json``: one JSON object instead):
 
 1. **corpus**: ``benchmarks/generate.py`` listings for N papers (one file per day), generated once
-   into ``--work`` (default /work/bench) and reused; plus "the next day", for step 6.
+   into ``--work`` (default ``benchmarks/out``, or $PAPERSHELF_BENCH) and reused; plus "the next day", for step 6.
 2. **build**: ``etl.build.build`` in a child process; wall time, papers per second, the time of each
    stage, and the peak memory of the whole process tree (the build and its workers), sampled.
 3. **floor**: the same rows (every table of the built database, read back in rowid order) inserted
@@ -403,7 +403,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--papers", type=int, default=100_000)
     parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--work", type=Path, default=Path(os.environ.get("PAPERSHELF_BENCH", "/work/bench")))
+    parser.add_argument("--work", type=Path, default=Path(os.environ.get("PAPERSHELF_BENCH", Path(__file__).parent / "out")))
     parser.add_argument("--per-day", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", default="auto", help="parse workers of the build (auto, 0 = in-process)")
