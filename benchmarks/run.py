@@ -8,7 +8,9 @@ Steps, each printed with its figures (``--json``: one JSON object instead):
 1. **corpus**: ``benchmarks/generate.py`` listings for N papers (one file per day), generated once
    into ``--work`` (default ``benchmarks/out``, or $PAPERSHELF_BENCH) and reused; plus "the next day", for step 6.
 2. **build**: ``etl.build.build`` in a child process; wall time, papers per second, the time of each
-   stage, and the peak memory of the whole process tree (the build and its workers), sampled.
+   stage, and the peak memory of the whole process tree (the build and its workers), sampled: RSS added up
+   (``peak_rss_mib``, counting pages the forked workers share once per process) and PSS added up
+   (``peak_pss_mib``, each shared page shared out: what the tree occupies).
 3. **floor**: the same rows (every table of the built database, read back in rowid order) inserted
    with plain ``executemany`` into an empty database of the same schema in one transaction, then
    one FTS5 ``'rebuild'`` with SQLite's default settings: what SQLite itself needs to write this
@@ -68,8 +70,11 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
-def tree_rss(pid: int) -> int:
-    """Resident memory (bytes) of a process and all its descendants."""
+def tree_memory(pid: int) -> tuple[int, int]:
+    """(RSS, PSS) in bytes of a process and all its descendants.
+
+    RSS added up counts a page shared by forked workers once per process; PSS (Linux's proportional
+    set size, smaps_rollup) shares it out among them: the sum of PSS is what the tree occupies."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     for entry in os.listdir("/proc"):
@@ -82,26 +87,39 @@ def tree_rss(pid: int) -> int:
             rss[int(entry)] = int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
         except (OSError, IndexError, ValueError):
             continue
-    total, stack = 0, [pid]
+    total_rss, total_pss, stack = 0, 0, [pid]
     while stack:
         current = stack.pop()
-        total += rss.get(current, 0)
+        total_rss += rss.get(current, 0)
+        total_pss += _pss(current)
         stack.extend(children.get(current, []))
-    return total
+    return total_rss, total_pss
 
 
-def run_child(args: list[str], timeout: float | None = None) -> tuple[dict[str, Any], float, int]:
-    """Run ``python -m benchmarks.run --child ...``; (its JSON output, wall seconds, peak tree RSS)."""
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def run_child(args: list[str], timeout: float | None = None) -> tuple[dict[str, Any], float, tuple[int, int]]:
+    """Run ``python -m benchmarks.run --child ...``; (its JSON output, wall seconds, peak tree (RSS, PSS))."""
     command = [sys.executable, "-m", "benchmarks.run", "--child", *args]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    peak = 0
+    peak_rss = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak_rss, peak_pss
         while not done.is_set():
-            peak = max(peak, tree_rss(process.pid))
+            rss, pss = tree_memory(process.pid)
+            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
             done.wait(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -112,7 +130,7 @@ def run_child(args: list[str], timeout: float | None = None) -> tuple[dict[str, 
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"child {' '.join(args)} failed with exit code {process.returncode}")
-    return json.loads(output.strip().splitlines()[-1]), wall, peak
+    return json.loads(output.strip().splitlines()[-1]), wall, (peak_rss, peak_pss)
 
 
 def remove_db(path: Path) -> None:
@@ -413,6 +431,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-add", action="store_true")
     parser.add_argument("--tuned-floor", action="store_true", help="also measure the floor with the tuned FTS settings")
     parser.add_argument("--keep", action="store_true", help="keep the built database")
+    parser.add_argument("--measure", type=Path, metavar="DB",
+                        help="no build: measure size, search, pages and the add on DB (a --keep run's papershelf.db)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -427,6 +447,12 @@ def main(argv: list[str] | None = None) -> None:
     folder, next_day = corpus(args)
     out: dict[str, Any] = {"papers": args.papers, "cores": os.cpu_count()}
     run_dir = args.work / f"run-{args.papers}"
+    if args.measure:  # a kept database: measured in place, never removed
+        db = args.measure.resolve()
+        args.keep = True
+        papers = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("select count(*) from papers").fetchone()[0]
+        measure_built(args, {**out, "measured": str(db)}, db, db.parent, folder, next_day, papers)
+        return
     shutil.rmtree(run_dir, ignore_errors=True)
     run_dir.mkdir()
     db = run_dir / "papershelf.db"  # Datasette names the database after the file: "papershelf"
@@ -437,18 +463,20 @@ def main(argv: list[str] | None = None) -> None:
         "build_s": round(built["seconds"], 1),
         "build_wall_s": round(wall, 1),
         "papers_per_s": round(built["papers"] / built["seconds"]),
-        "peak_rss_mib": round(peak / 2**20),
+        "peak_rss_mib": round(peak[0] / 2**20),
+        "peak_pss_mib": round(peak[1] / 2**20),
         "build_cpu_s": round(built.get("cpu_s", 0), 1),
         "records_read": built["read"],
         "stages_s": {k: round(v, 1) for k, v in built["timings"].items()},
         "rows": {"papers": built["papers"], "links": built["links"], "keywords": built["keywords"]},
     })
-    say(args, f"  {out['build_s']} s, {out['papers_per_s']:,} papers/s, peak {out['peak_rss_mib']} MiB,"
+    say(args, f"  {out['build_s']} s, {out['papers_per_s']:,} papers/s, peak {out['peak_rss_mib']} MiB RSS"
+              f" ({out['peak_pss_mib']} MiB PSS),"
               f" {out['build_cpu_s']} s of CPU; stages {out['stages_s']}")
 
     if not args.skip_floor:
         say(args, "floor: the same rows with executemany, then an FTS5 rebuild ...")
-        floor, _, floor_peak = run_child(["floor", str(db), str(run_dir / "floor.db"), "plain"])
+        floor, _, _ = run_child(["floor", str(db), str(run_dir / "floor.db"), "plain"])
         out.update({"floor_s": round(floor["seconds"], 1), "floor_insert_s": round(floor["insert_s"], 1),
                     "floor_cpu_s": round(floor.get("cpu_s", 0), 1),
                     "floor_fts_s": round(floor["fts_s"], 1), "floor_rows": floor["rows"],
@@ -461,7 +489,13 @@ def main(argv: list[str] | None = None) -> None:
                         "build_over_tuned_floor": round(built["seconds"] / tuned["seconds"], 2)})
             say(args, f"  tuned FTS settings: {out['floor_tuned_s']} s; build / floor = {out['build_over_tuned_floor']}")
 
-    out["size"] = sizes(db, built["papers"])
+    measure_built(args, out, db, run_dir, folder, next_day, built["papers"])
+
+
+def measure_built(args: argparse.Namespace, out: dict[str, Any], db: Path, run_dir: Path, folder: Path,
+                  next_day: Path, papers: int) -> None:
+    """Size, search, pages and the add, on the database ``db``."""
+    out["size"] = sizes(db, papers)
     say(args, f"size: {out['size']['db_mib']} MiB, {out['size']['kib_per_1000_papers']} KiB per 1,000 papers;"
               f" FTS indexes {out['size']['fts_share']:.0%} ({out['size']['fts_bytes'] / 2**20:.0f} MiB)")
 
