@@ -77,6 +77,12 @@ papers = Table(
 )
 Index("idx_papers_title_key", papers.c.title_key)
 Index("idx_papers_last_seen", papers.c.last_seen)
+Index("idx_papers_first_seen", papers.c.first_seen)  # date ranges of the canned queries
+# Datasette's default facets, filters and sorts of the papers page: an index answers them without
+# reading a million rows of abstracts (a full scan of papers reads the whole table).
+Index("idx_papers_has_code", papers.c.has_code)
+Index("idx_papers_organization", papers.c.organization)
+Index("idx_papers_upvotes", papers.c.upvotes)
 
 listing_papers = Table(
     "listing_papers",
@@ -92,6 +98,7 @@ listing_papers = Table(
     comment="Sightings: which listing showed which paper, where, and the upvotes it had then",
 )
 Index("idx_listing_papers_paper_id", listing_papers.c.paper_id)
+Index("idx_listing_papers_listing_date", listing_papers.c.listing_date)  # the page's sort, date ranges
 
 authors = Table(
     "authors",

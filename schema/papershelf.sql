@@ -80,9 +80,17 @@ CREATE TABLE papers (
 	UNIQUE (arxiv_id)
 );
 
+CREATE INDEX idx_papers_first_seen ON papers (first_seen);
+
+CREATE INDEX idx_papers_has_code ON papers (has_code);
+
 CREATE INDEX idx_papers_last_seen ON papers (last_seen);
 
+CREATE INDEX idx_papers_organization ON papers (organization);
+
 CREATE INDEX idx_papers_title_key ON papers (title_key);
+
+CREATE INDEX idx_papers_upvotes ON papers (upvotes);
 
 CREATE TABLE keyword_aliases (
 	keyword_id INTEGER NOT NULL, 
@@ -124,6 +132,8 @@ CREATE TABLE listing_papers (
 	FOREIGN KEY(listing_id) REFERENCES listings (id), 
 	FOREIGN KEY(paper_id) REFERENCES papers (id)
 );
+
+CREATE INDEX idx_listing_papers_listing_date ON listing_papers (listing_date);
 
 CREATE INDEX idx_listing_papers_paper_id ON listing_papers (paper_id);
 
