@@ -1,7 +1,7 @@
 """Enrich stage: links and keywords derived from each paper's text, then the per-paper aggregates.
 
 Every ``refresh_*`` function takes the set of paper ids to refresh, or None for all papers (a full
-build). The per-paper work is in pure functions (``link_rows``, ``rank_texts``) and in
+build). The per-paper work is in pure functions (``link_rows``, ``keyword_docs``) and in
 ``KeywordWriter``, so that a full build can run it in a worker process (``etl.parallel``) and get
 the same rows as this module gives in-process.
 
@@ -93,23 +93,43 @@ def refresh_links(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
 # ---- keywords ------------------------------------------------------------------------------------
 
 
-KEYWORD_BATCH = 2048  # papers ranked together on the batch path (numpy arrays per batch)
+def extraction_available() -> bool:
+    """Whether etl.keywords extracts keyphrases (its placeholder only normalizes keys)."""
+    return all(hasattr(keywords_module, name) for name in ("candidates", "CorpusStats", "rank"))
 
 
-def candidates_batch(texts: list[tuple[str | None, str | None]]) -> Any:
-    """Keyword candidates of many papers, (title, abstract) each (``etl.keyword_batch``)."""
-    return keywords_module.candidates_batch([(title, abstract or "") for title, abstract in texts])
+def candidates(title: str, abstract: str) -> Any:
+    return keywords_module.candidates(title, abstract or "")
 
 
-def rank_batch(batch: Any, stats: keywords_module.CorpusStats) -> list[list[keywords_module.Keyword]]:
-    """The keywords of each paper of ``batch``, best first, with the display the paper writes."""
-    return keywords_module.rank_batch(batch, stats, top=TOP_KEYWORDS)
+def _rank_takes_displays() -> bool:
+    import inspect
+
+    try:
+        return "displays" in inspect.signature(keywords_module.rank).parameters and hasattr(
+            keywords_module, "display_of"
+        )
+    except (TypeError, ValueError):
+        return False
 
 
-def rank_texts(
-    texts: list[tuple[str | None, str | None]], stats: keywords_module.CorpusStats
-) -> list[list[keywords_module.Keyword]]:
-    return rank_batch(candidates_batch(texts), stats) if texts else []
+def rank(doc: Any, stats: Any) -> list[Any]:
+    """The paper's keywords; when etl.keywords can, without their display (KeywordWriter asks
+    ``display_of`` for the keywords it has not stored yet: most keywords of a paper are known)."""
+    if RANK_WITHOUT_DISPLAYS:
+        return keywords_module.rank(doc, stats, top=TOP_KEYWORDS, displays=False)
+    return keywords_module.rank(doc, stats, top=TOP_KEYWORDS)
+
+
+RANK_WITHOUT_DISPLAYS = extraction_available() and _rank_takes_displays()
+
+
+def keyword_display(keyword: Any, doc: Any) -> str:
+    """How the paper writes a keyword ``rank`` returned (without displays, it gives the key itself
+    unless the paper writes only an acronym of it)."""
+    if doc is not None and RANK_WITHOUT_DISPLAYS and keyword.display == keyword.key:
+        return str(keywords_module.display_of(doc, keyword.key))
+    return str(keyword.display)
 
 
 class KeywordWriter:
@@ -138,16 +158,16 @@ class KeywordWriter:
             f"select key, id from keywords where source = ? and key in ({marks})", (PAPERSHELF, *keys)
         ))
 
-    def _new_keyword(self, keyword: keywords_module.Keyword) -> int:
+    def _new_keyword(self, keyword: Any, doc: Any) -> int:
         keyword_id = int(self.conn.execute(
             "insert into keywords (key, display, source) values (?, ?, ?)",
-            (keyword.key, keyword.display, PAPERSHELF),
+            (keyword.key, keyword_display(keyword, doc), PAPERSHELF),
         ).lastrowid or 0)
         self._ids[keyword.key] = keyword_id
         return keyword_id
 
-    def add(self, paper_id: str, ranked: list[keywords_module.Keyword]) -> None:
-        """The ranked keywords of one paper."""
+    def add(self, paper_id: str, ranked: list[Any], doc: Any = None) -> None:
+        """The keywords of one paper (``doc``: its candidates, for the display of new keywords)."""
         if self.replace:
             self.flush()
             self.touched.update(
@@ -165,7 +185,7 @@ class KeywordWriter:
         seen: set[int] = set()
         position = 0
         for keyword in ranked:
-            keyword_id = ids.get(keyword.key) or self._new_keyword(keyword)
+            keyword_id = ids.get(keyword.key) or self._new_keyword(keyword, doc)
             if keyword_id in seen:
                 continue
             seen.add(keyword_id)
@@ -216,6 +236,8 @@ def refresh_keywords(
 ) -> set[int]:
     """Extract and rank the keywords of ``paper_ids`` (new papers, or papers whose abstract was
     ``filled`` in), or of every paper (None). Returns the ids of keywords whose papers changed."""
+    if not extraction_available():
+        return set()
     if paper_ids is None:
         _refresh_all_keywords(conn)
         return set()
@@ -224,47 +246,39 @@ def refresh_keywords(
     return _refresh_some_keywords(conn, paper_ids, set(filled))
 
 
-def _paper_batches(conn: sqlite3.Connection) -> Iterator[list[tuple[str, str, str]]]:
-    batch: list[tuple[str, str, str]] = []
-    for row in conn.execute("select id, title, abstract from papers order by rowid"):
-        batch.append(row)
-        if len(batch) == KEYWORD_BATCH:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _refresh_all_keywords(conn: sqlite3.Connection) -> None:
     stats = keywords_module.CorpusStats()
-    for papers in _paper_batches(conn):
-        stats.add_batch(candidates_batch([(title, abstract) for _, title, abstract in papers]))
+    for title, abstract in conn.execute("select title, abstract from papers order by rowid"):
+        stats.add(candidates(title, abstract))
     _delete_extracted(conn)
     writer = KeywordWriter(conn)
-    for papers in _paper_batches(conn):
-        ranked = rank_texts([(title, abstract) for _, title, abstract in papers], stats)
-        for (paper_id, _, _), keywords in zip(papers, ranked):
-            writer.add(paper_id, keywords)
+    for paper_id, title, abstract in conn.execute("select id, title, abstract from papers order by rowid"):
+        doc = candidates(title, abstract)
+        writer.add(paper_id, rank(doc, stats), doc)
     writer.flush()
     store_stats(conn, stats)
 
 
 def _refresh_some_keywords(conn: sqlite3.Connection, paper_ids: set[str], filled: set[str]) -> set[int]:
     papers = list(_select_papers(conn, "id, title, abstract", paper_ids))
-    batch = candidates_batch([(title, abstract) for _, title, abstract in papers])
+    docs = [(paper_id, candidates(title, abstract)) for paper_id, title, abstract in papers]
     # The stored counts gain the new papers; a paper whose abstract was filled in was counted with
     # its title alone, which is taken back first.
-    delta = batch.df_counts()
-    titles_only = [(title, "") for paper_id, title, _ in papers if paper_id in filled]
-    if titles_only:
-        delta.subtract(candidates_batch(titles_only).df_counts())
+    delta: Counter[str] = Counter()
+    new_docs = 0
+    for (paper_id, title, _), (_, doc) in zip(papers, docs):
+        delta.update(doc.df_keys())
+        if paper_id in filled:
+            delta.subtract(candidates(title, "").df_keys())
+        else:
+            new_docs += 1
     _apply_df_delta(conn, delta)
-    n_docs = stored_docs(conn) + len(papers) - len(titles_only)
+    n_docs = stored_docs(conn) + new_docs
     set_info(conn, N_DOCS_KEY, str(n_docs))
-    stats = keywords_module.CorpusStats(n_docs, needed_df_rows(conn, batch.words(), batch.single_keys()))
+    stats = keywords_module.CorpusStats(n_docs, needed_df_rows(conn, [doc for _, doc in docs]))
     writer = KeywordWriter(conn, replace=True)
-    for (paper_id, _, _), keywords in zip(papers, rank_batch(batch, stats)):
-        writer.add(paper_id, keywords)
+    for paper_id, doc in docs:
+        writer.add(paper_id, rank(doc, stats), doc)
     writer.flush()
     return writer.touched
 
@@ -279,15 +293,23 @@ def _apply_df_delta(conn: sqlite3.Connection, delta: Counter[str]) -> None:
         conn.execute("delete from keyword_df where df <= 0")
 
 
-def needed_df_rows(conn: sqlite3.Connection, words: set[str], single_keys: set[str]) -> list[tuple[str, int]]:
-    """The stored document frequencies that ranking a batch reads, without loading the whole table.
+def needed_df_rows(conn: sqlite3.Connection, docs: list[Any]) -> list[tuple[str, int]]:
+    """The stored document frequencies that ranking ``docs`` reads, without loading the whole table.
 
-    Ranking reads the frequency of every word of every candidate phrase (``words``), and the acronym
-    definitions ("acronym=long form" keys) of the one-word phrases (``single_keys``), whose long forms
-    bring words of their own. A test checks that ranking against these rows equals ranking against all.
+    ``rank`` reads the frequency of every word of every candidate phrase, and the acronym
+    definitions ("acronym=long form" keys) of the acronyms a paper uses, whose long forms can bring
+    words of their own. A test checks that ranking against these rows equals ranking against all.
     """
-    words = set(words)
-    single = single_keys
+    words: set[str] = set()
+    single: set[str] = set()
+    for doc in docs:
+        words.update(doc.words)
+        for key in doc.tf:
+            if " " in key:
+                words.update(key.split(" "))
+            else:
+                words.add(key)
+                single.add(key)
     conn.execute("create temp table if not exists needed_keys (key text primary key) without rowid")
     conn.execute("delete from needed_keys")
     conn.executemany("insert or ignore into needed_keys (key) values (?)", ((key,) for key in single))

@@ -25,7 +25,6 @@ and the database being built is thrown away as for any failure.
 from __future__ import annotations
 
 import heapq
-import itertools
 import marshal
 import multiprocessing
 import os
@@ -254,8 +253,8 @@ class _Enrichment:
         for statement in SIDE_DDL:
             self.side.execute(statement)
         self.side.execute("begin")
-        self.stats: enrich.keywords_module.CorpusStats | None = enrich.keywords_module.CorpusStats()
-        self.texts: list[tuple[str, str]] = []  # papers not counted yet (counted a batch at a time)
+        self.keywords = enrich.extraction_available()
+        self.stats = enrich.keywords_module.CorpusStats() if self.keywords else None
         self.spool_path = spool_path
         self.spool = open(spool_path, "wb")
         self.late: list[tuple] = []
@@ -277,9 +276,9 @@ class _Enrichment:
         self.flush_links()
         self.spool.close()
         self.finish_links()
-        self.count_texts()
-        self.count_all(barrier, sides)
-        self.rank_all()
+        if self.keywords:
+            self.count_all(barrier, sides)
+            self.rank_all()
         self.side.execute("commit")
         self.side.close()
         os.unlink(self.spool_path)
@@ -296,20 +295,13 @@ class _Enrichment:
                 self.flush_links()
         if kind == "text":
             self.papers += 1
-            self.texts.append((title, abstract))
-            if len(self.texts) >= enrich.KEYWORD_BATCH:
-                self.count_texts()
+            if self.stats is not None:
+                self.stats.add(enrich.candidates(title, abstract))
             record = (rowid, paper_id, title, abstract)
             if late:
                 self.late.append(record)
             else:
                 marshal.dump(record, self.spool)
-
-    def count_texts(self) -> None:
-        assert self.stats is not None
-        if self.texts:
-            self.stats.add_batch(enrich.candidates_batch(self.texts))
-        self.texts = []
 
     def flush_links(self) -> None:
         self.side.executemany("insert into link_rows values (?, ?, ?, ?, ?, ?, ?, ?)", self.link_batch)
@@ -376,20 +368,17 @@ class _Enrichment:
         seen: set[str] = set()
         rows: list[tuple] = []
         aliases: list[tuple] = []
-        assert self.stats is not None
-        papers = heapq.merge(self.spooled(), sorted(self.late))
-        while chunk := list(itertools.islice(papers, enrich.KEYWORD_BATCH)):
-            ranked = enrich.rank_texts([(title, abstract) for _, _, title, abstract in chunk], self.stats)
-            for (rowid, paper_id, _, _), keywords in zip(chunk, ranked):
-                for position, keyword in enumerate(keywords, 1):
-                    display = None
-                    if keyword.key not in seen:
-                        display = keyword.display
-                        if len(seen) >= SEEN_LIMIT:
-                            seen.clear()
-                        seen.add(keyword.key)
-                    rows.append((rowid, paper_id, position, keyword.key, display, round(float(keyword.score), 4)))
-                    aliases.extend((rowid, position, keyword.key, alias) for alias in keyword.aliases)
+        for rowid, paper_id, title, abstract in heapq.merge(self.spooled(), sorted(self.late)):
+            doc = enrich.candidates(title, abstract)
+            for position, keyword in enumerate(enrich.rank(doc, self.stats), 1):
+                display = None
+                if keyword.key not in seen:
+                    display = enrich.keyword_display(keyword, doc)
+                    if len(seen) >= SEEN_LIMIT:
+                        seen.clear()
+                    seen.add(keyword.key)
+                rows.append((rowid, paper_id, position, keyword.key, display, round(float(keyword.score), 4)))
+                aliases.extend((rowid, position, keyword.key, alias) for alias in keyword.aliases)
             if len(rows) >= enrich.BATCH:
                 self.side.executemany("insert into ranked values (?, ?, ?, ?, ?, ?)", rows)
                 self.side.executemany("insert into ranked_aliases values (?, ?, ?, ?)", aliases)
@@ -515,39 +504,40 @@ class Enricher:
                         " from {side}.link_rows")
                 + ") order by paper_rowid, seq"
             )
-            offset = conn.execute("select coalesce(max(id), 0) from keywords").fetchone()[0]
-            conn.execute("create temp table first_seen (key text primary key, id integer not null)")
-            # The display of each key's first row (SQLite takes a bare column from the min() row).
-            conn.execute(
-                "insert into keywords (key, display, source, paper_count)"
-                " select key, display, 'papershelf', 0 from (select key, display,"
-                " min(paper_rowid * 64 + position) as first from ("
-                + union("select key, display, paper_rowid, position from {side}.ranked")
-                + ") group by key) order by first"
-            )
-            conn.execute(
-                "insert into temp.first_seen (key, id) select key, id from keywords"
-                " where source = 'papershelf' and id > ?", (offset,)
-            )
-            conn.execute(
-                "insert into paper_keywords (paper_id, keyword_id, source, rank, score)"
-                " select r.paper_id, k.id, 'papershelf', r.position, r.score from ("
-                + union("select paper_rowid, paper_id, position, key, score from {side}.ranked")
-                + ") r join temp.first_seen k on k.key = r.key order by r.paper_rowid, r.position"
-            )
-            conn.execute(
-                "insert or ignore into keyword_aliases (keyword_id, alias)"
-                " select k.id, a.alias from ("
-                + union("select paper_rowid, position, key, alias from {side}.ranked_aliases")
-                + ") a join temp.first_seen k on k.key = a.key order by a.paper_rowid, a.position"
-            )
-            conn.execute("drop table temp.first_seen")
-            conn.execute("delete from keyword_df")
-            conn.execute("insert into keyword_df (key, df) select key, df from side0.df order by key")
-            conn.execute(
-                "insert or replace into build_info (key, value)"
-                " select ?, value from side0.counts where name = 'n_docs_all'", (enrich.N_DOCS_KEY,)
-            )
+            if enrich.extraction_available():
+                offset = conn.execute("select coalesce(max(id), 0) from keywords").fetchone()[0]
+                conn.execute("create temp table first_seen (key text primary key, id integer not null)")
+                # The display of each key's first row (SQLite takes a bare column from the min() row).
+                conn.execute(
+                    "insert into keywords (key, display, source, paper_count)"
+                    " select key, display, 'papershelf', 0 from (select key, display,"
+                    " min(paper_rowid * 64 + position) as first from ("
+                    + union("select key, display, paper_rowid, position from {side}.ranked")
+                    + ") group by key) order by first"
+                )
+                conn.execute(
+                    "insert into temp.first_seen (key, id) select key, id from keywords"
+                    " where source = 'papershelf' and id > ?", (offset,)
+                )
+                conn.execute(
+                    "insert into paper_keywords (paper_id, keyword_id, source, rank, score)"
+                    " select r.paper_id, k.id, 'papershelf', r.position, r.score from ("
+                    + union("select paper_rowid, paper_id, position, key, score from {side}.ranked")
+                    + ") r join temp.first_seen k on k.key = r.key order by r.paper_rowid, r.position"
+                )
+                conn.execute(
+                    "insert or ignore into keyword_aliases (keyword_id, alias)"
+                    " select k.id, a.alias from ("
+                    + union("select paper_rowid, position, key, alias from {side}.ranked_aliases")
+                    + ") a join temp.first_seen k on k.key = a.key order by a.paper_rowid, a.position"
+                )
+                conn.execute("drop table temp.first_seen")
+                conn.execute("delete from keyword_df")
+                conn.execute("insert into keyword_df (key, df) select key, df from side0.df order by key")
+                conn.execute(
+                    "insert or replace into build_info (key, value)"
+                    " select ?, value from side0.counts where name = 'n_docs_all'", (enrich.N_DOCS_KEY,)
+                )
             conn.execute("commit")
         finally:
             if conn.in_transaction:
