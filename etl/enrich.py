@@ -93,41 +93,20 @@ def refresh_links(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
 # ---- keywords ------------------------------------------------------------------------------------
 
 
-def extraction_available() -> bool:
-    """Whether etl.keywords extracts keyphrases (its placeholder only normalizes keys)."""
-    return all(hasattr(keywords_module, name) for name in ("candidates", "CorpusStats", "rank"))
-
-
-def candidates(title: str, abstract: str) -> Any:
+def candidates(title: str, abstract: str) -> keywords_module.DocCandidates:
     return keywords_module.candidates(title, abstract or "")
 
 
-def _rank_takes_displays() -> bool:
-    import inspect
-
-    try:
-        return "displays" in inspect.signature(keywords_module.rank).parameters and hasattr(
-            keywords_module, "display_of"
-        )
-    except (TypeError, ValueError):
-        return False
-
-
-def rank(doc: Any, stats: Any) -> list[Any]:
-    """The paper's keywords; when etl.keywords can, without their display (KeywordWriter asks
-    ``display_of`` for the keywords it has not stored yet: most keywords of a paper are known)."""
-    if RANK_WITHOUT_DISPLAYS:
-        return keywords_module.rank(doc, stats, top=TOP_KEYWORDS, displays=False)
-    return keywords_module.rank(doc, stats, top=TOP_KEYWORDS)
-
-
-RANK_WITHOUT_DISPLAYS = extraction_available() and _rank_takes_displays()
+def rank(doc: keywords_module.DocCandidates, stats: keywords_module.CorpusStats) -> list[keywords_module.Keyword]:
+    """The paper's keywords, without their display: KeywordWriter asks ``display_of`` only for the
+    keywords it has not stored yet (most keywords of a paper are known)."""
+    return keywords_module.rank(doc, stats, top=TOP_KEYWORDS, displays=False)
 
 
 def keyword_display(keyword: Any, doc: Any) -> str:
     """How the paper writes a keyword ``rank`` returned (without displays, it gives the key itself
     unless the paper writes only an acronym of it)."""
-    if doc is not None and RANK_WITHOUT_DISPLAYS and keyword.display == keyword.key:
+    if doc is not None and keyword.display == keyword.key:
         return str(keywords_module.display_of(doc, keyword.key))
     return str(keyword.display)
 
@@ -236,8 +215,6 @@ def refresh_keywords(
 ) -> set[int]:
     """Extract and rank the keywords of ``paper_ids`` (new papers, or papers whose abstract was
     ``filled`` in), or of every paper (None). Returns the ids of keywords whose papers changed."""
-    if not extraction_available():
-        return set()
     if paper_ids is None:
         _refresh_all_keywords(conn)
         return set()

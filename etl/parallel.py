@@ -253,8 +253,7 @@ class _Enrichment:
         for statement in SIDE_DDL:
             self.side.execute(statement)
         self.side.execute("begin")
-        self.keywords = enrich.extraction_available()
-        self.stats = enrich.keywords_module.CorpusStats() if self.keywords else None
+        self.stats: enrich.keywords_module.CorpusStats | None = enrich.keywords_module.CorpusStats()
         self.spool_path = spool_path
         self.spool = open(spool_path, "wb")
         self.late: list[tuple] = []
@@ -276,9 +275,8 @@ class _Enrichment:
         self.flush_links()
         self.spool.close()
         self.finish_links()
-        if self.keywords:
-            self.count_all(barrier, sides)
-            self.rank_all()
+        self.count_all(barrier, sides)
+        self.rank_all()
         self.side.execute("commit")
         self.side.close()
         os.unlink(self.spool_path)
@@ -295,8 +293,8 @@ class _Enrichment:
                 self.flush_links()
         if kind == "text":
             self.papers += 1
-            if self.stats is not None:
-                self.stats.add(enrich.candidates(title, abstract))
+            assert self.stats is not None
+            self.stats.add(enrich.candidates(title, abstract))
             record = (rowid, paper_id, title, abstract)
             if late:
                 self.late.append(record)
@@ -504,40 +502,39 @@ class Enricher:
                         " from {side}.link_rows")
                 + ") order by paper_rowid, seq"
             )
-            if enrich.extraction_available():
-                offset = conn.execute("select coalesce(max(id), 0) from keywords").fetchone()[0]
-                conn.execute("create temp table first_seen (key text primary key, id integer not null)")
-                # The display of each key's first row (SQLite takes a bare column from the min() row).
-                conn.execute(
-                    "insert into keywords (key, display, source, paper_count)"
-                    " select key, display, 'papershelf', 0 from (select key, display,"
-                    " min(paper_rowid * 64 + position) as first from ("
-                    + union("select key, display, paper_rowid, position from {side}.ranked")
-                    + ") group by key) order by first"
-                )
-                conn.execute(
-                    "insert into temp.first_seen (key, id) select key, id from keywords"
-                    " where source = 'papershelf' and id > ?", (offset,)
-                )
-                conn.execute(
-                    "insert into paper_keywords (paper_id, keyword_id, source, rank, score)"
-                    " select r.paper_id, k.id, 'papershelf', r.position, r.score from ("
-                    + union("select paper_rowid, paper_id, position, key, score from {side}.ranked")
-                    + ") r join temp.first_seen k on k.key = r.key order by r.paper_rowid, r.position"
-                )
-                conn.execute(
-                    "insert or ignore into keyword_aliases (keyword_id, alias)"
-                    " select k.id, a.alias from ("
-                    + union("select paper_rowid, position, key, alias from {side}.ranked_aliases")
-                    + ") a join temp.first_seen k on k.key = a.key order by a.paper_rowid, a.position"
-                )
-                conn.execute("drop table temp.first_seen")
-                conn.execute("delete from keyword_df")
-                conn.execute("insert into keyword_df (key, df) select key, df from side0.df order by key")
-                conn.execute(
-                    "insert or replace into build_info (key, value)"
-                    " select ?, value from side0.counts where name = 'n_docs_all'", (enrich.N_DOCS_KEY,)
-                )
+            offset = conn.execute("select coalesce(max(id), 0) from keywords").fetchone()[0]
+            conn.execute("create temp table first_seen (key text primary key, id integer not null)")
+            # The display of each key's first row (SQLite takes a bare column from the min() row).
+            conn.execute(
+                "insert into keywords (key, display, source, paper_count)"
+                " select key, display, 'papershelf', 0 from (select key, display,"
+                " min(paper_rowid * 64 + position) as first from ("
+                + union("select key, display, paper_rowid, position from {side}.ranked")
+                + ") group by key) order by first"
+            )
+            conn.execute(
+                "insert into temp.first_seen (key, id) select key, id from keywords"
+                " where source = 'papershelf' and id > ?", (offset,)
+            )
+            conn.execute(
+                "insert into paper_keywords (paper_id, keyword_id, source, rank, score)"
+                " select r.paper_id, k.id, 'papershelf', r.position, r.score from ("
+                + union("select paper_rowid, paper_id, position, key, score from {side}.ranked")
+                + ") r join temp.first_seen k on k.key = r.key order by r.paper_rowid, r.position"
+            )
+            conn.execute(
+                "insert or ignore into keyword_aliases (keyword_id, alias)"
+                " select k.id, a.alias from ("
+                + union("select paper_rowid, position, key, alias from {side}.ranked_aliases")
+                + ") a join temp.first_seen k on k.key = a.key order by a.paper_rowid, a.position"
+            )
+            conn.execute("drop table temp.first_seen")
+            conn.execute("delete from keyword_df")
+            conn.execute("insert into keyword_df (key, df) select key, df from side0.df order by key")
+            conn.execute(
+                "insert or replace into build_info (key, value)"
+                " select ?, value from side0.counts where name = 'n_docs_all'", (enrich.N_DOCS_KEY,)
+            )
             conn.execute("commit")
         finally:
             if conn.in_transaction:

@@ -7,15 +7,11 @@ import os
 import sqlite3
 from pathlib import Path
 
-import pytest
-
 from etl import enrich
 from etl.build import add, build
 from etl.serving import ensure_inspect_file, inspect_path
 
 from .conftest import HF_API, LISTINGS, SEED
-
-needs_keywords = pytest.mark.skipif(not enrich.extraction_available(), reason="etl.keywords extracts nothing yet")
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -26,7 +22,6 @@ def query(db: Path, sql: str) -> list[tuple]:
         conn.close()
 
 
-@needs_keywords
 def test_adds_keep_the_corpus_statistics_a_full_build_computes(tmp_path: Path) -> None:
     # A title-only paper (the paste capture) whose abstract the API file fills in later, new papers,
     # and papers seen again: the counts must come out as if the final texts were counted once each.
@@ -45,7 +40,6 @@ def test_adds_keep_the_corpus_statistics_a_full_build_computes(tmp_path: Path) -
                         " (select count(*) from paper_keywords pk where pk.keyword_id = k.id)") == [(0,)]
 
 
-@needs_keywords
 def test_ranking_on_the_rows_an_add_loads_equals_ranking_on_all_of_them(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     build(sorted(HF_API.glob("2025-0[3-6]-*.json")), db)
