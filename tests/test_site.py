@@ -91,7 +91,7 @@ async def test_table_search_json_is_ranked_like_the_cli(api: Datasette, api_samp
     expected = [hit.id for hit in cli_search(conn, text, limit=20)]
     assert ids == expected and ids, text
     scores = [row["score"] for row in data["rows"]]
-    assert scores == sorted(scores)  # bm25: lower is better
+    assert scores == sorted(scores)  # the rank score: lower is better
     assert all("<mark>" in row["snippet"] for row in data["rows"])
     matches = conn.execute(f"select count(*) from {FTS_TABLE} where {FTS_TABLE} match ?",
                            (" ".join(f'"{w}"' for w in text.split()),)).fetchone()[0]

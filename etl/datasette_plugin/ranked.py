@@ -3,8 +3,9 @@
 Datasette 0.65 filters a table by ``?_search=`` but orders the matches by a column, never by relevance.
 This view takes over such requests when the user asked for no sort of their own: it keeps the
 table's column filters (``has_code=1``, ``last_seen__gte=2025-01-01``: Datasette's own filter syntax),
-orders by bm25 (the rank configured on papers_fts, titles weighted 10 to 1) and adds a snippet with
-the matching words in ``<mark>``. Anything else (an explicit ``_sort``, facets, ``_where``, CSV, …)
+orders by relevance as ``etl.search`` does (every word in the title first, shorter titles first, as
+bm25 weighs them; then the other matches, newest first) and adds a snippet with the matching words
+in ``<mark>``. Anything else (an explicit ``_sort``, facets, ``_where``, CSV, …)
 goes to Datasette's table view unchanged.
 """
 
