@@ -377,6 +377,11 @@ def _is_name(word: str) -> bool:
     return len(word) > 2 and any(map(str.isdigit, word)) and _HAS_LETTER.search(word) is not None
 
 
+# Entries per token cache. Each build worker holds two; at 2M entries they took some 300 MB each at
+# a million papers (the common tokens come back within a few thousand papers after a clear).
+TOKEN_CACHE_LIMIT = 250_000
+
+
 class _TokenKeys(dict[str, str]):
     """Token as written -> its key, computed once and cached (see ``_token_key``).
 
@@ -385,7 +390,7 @@ class _TokenKeys(dict[str, str]):
 
     def __missing__(self, token: str) -> str:
         value = _token_key(token)
-        if len(self) >= 2_000_000:  # a cache, not a leak: arXiv's tokens fit several times
+        if len(self) >= TOKEN_CACHE_LIMIT:  # a cache, not a leak: emptied when full, refilled as used
             self.clear()
         self[token] = value
         return value
@@ -535,7 +540,7 @@ class _Singulars(dict[str, str]):
 
     def __missing__(self, token: str) -> str:
         value = _singular_token(token)
-        if len(self) >= 2_000_000:
+        if len(self) >= TOKEN_CACHE_LIMIT:
             self.clear()
         self[token] = value
         return value
@@ -841,7 +846,7 @@ class CorpusStats:
 
 
 GENERIC_WEIGHT = 0.3  # a generic word ("performance", "model") weighs this share of its IDF
-_CACHE_LIMIT = 1_000_000  # entries per cache; a full cache is emptied and refilled
+_CACHE_LIMIT = 250_000  # entries per cache; a full cache is emptied and refilled
 
 
 class _WordWeights(dict[str, float]):

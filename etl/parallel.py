@@ -225,7 +225,7 @@ COUNTS_DDL = [
     "create table df_part (key text not null, df integer not null)",
     "create table counts (name text primary key, value integer not null)",
 ]
-SEEN_LIMIT = 1_000_000  # keys a worker remembers having ranked (past it, displays are written again)
+SEEN_LIMIT = 250_000  # keys a worker remembers having ranked (past it, displays are written again)
 
 
 def _enrich(number: int, inbox: Any, outbox: Any, side_path: str, spool_path: str, barrier: Any,
