@@ -76,11 +76,14 @@ papers = Table(
     comment="One row per distinct paper, whichever listings showed it",
 )
 Index("idx_papers_title_key", papers.c.title_key)
-Index("idx_papers_last_seen", papers.c.last_seen)
+# Datasette orders the papers page by last_seen desc, then the primary key (its keyset pagination,
+# `_next`): an index in exactly that order answers a page, its next pages and a has_code filter
+# without sorting a million rows.
+Index("idx_papers_last_seen", papers.c.last_seen.desc(), papers.c.id)
 Index("idx_papers_first_seen", papers.c.first_seen)  # date ranges of the canned queries
 # Datasette's default facets, filters and sorts of the papers page: an index answers them without
 # reading a million rows of abstracts (a full scan of papers reads the whole table).
-Index("idx_papers_has_code", papers.c.has_code)
+Index("idx_papers_has_code", papers.c.has_code, papers.c.last_seen.desc(), papers.c.id)
 Index("idx_papers_organization", papers.c.organization)
 Index("idx_papers_upvotes", papers.c.upvotes)
 

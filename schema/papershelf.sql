@@ -82,9 +82,9 @@ CREATE TABLE papers (
 
 CREATE INDEX idx_papers_first_seen ON papers (first_seen);
 
-CREATE INDEX idx_papers_has_code ON papers (has_code);
+CREATE INDEX idx_papers_has_code ON papers (has_code, last_seen DESC, id);
 
-CREATE INDEX idx_papers_last_seen ON papers (last_seen);
+CREATE INDEX idx_papers_last_seen ON papers (last_seen DESC, id);
 
 CREATE INDEX idx_papers_organization ON papers (organization);
 
