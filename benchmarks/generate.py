@@ -45,7 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _find_shared() -> Path:
+def find_shared() -> Path:
     """../shared beside the repository (or the nearest ancestor that has it; PAPERSHELF_SHARED wins)."""
     if os.environ.get("PAPERSHELF_SHARED"):
         return Path(os.environ["PAPERSHELF_SHARED"])
@@ -55,7 +55,7 @@ def _find_shared() -> Path:
     return ROOT.parent / "shared"
 
 
-DEFAULT_VOCABULARY = _find_shared() / "data" / "hf-daily-api"
+DEFAULT_VOCABULARY = find_shared() / "data" / "hf-daily-api"
 
 TITLE_RANGE = (60, 120)
 ABSTRACT_RANGE = (1100, 1500)

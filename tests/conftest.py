@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from benchmarks.generate import find_shared
 from etl.datasette_plugin import ensure_registered
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,19 +14,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # The site is Datasette plus papershelf's plugin; installed, its entry point loads it, else this does.
 ensure_registered()
 
-
-
-def _find_shared() -> Path:
-    """../shared beside the repository (or the nearest ancestor that has it; PAPERSHELF_SHARED wins)."""
-    if os.environ.get("PAPERSHELF_SHARED"):
-        return Path(os.environ["PAPERSHELF_SHARED"])
-    for parent in ROOT.parents:
-        if (parent / "shared" / "data").is_dir():
-            return parent / "shared"
-    return ROOT.parent / "shared"
-
-
-SHARED = _find_shared()
+SHARED = find_shared()  # ../shared beside the repository; PAPERSHELF_SHARED wins
 SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"
 LISTINGS = SHARED / "data" / "listings"
 HF_API = SHARED / "data" / "hf-daily-api"
