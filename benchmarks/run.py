@@ -454,7 +454,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.measure:  # a kept database: measured in place, never removed
         db = args.measure.resolve()
         args.keep = True
-        papers = sqlite3.connect(f"file:{db}?mode=ro", uri=True).execute("select count(*) from papers").fetchone()[0]
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        papers = conn.execute("select count(*) from papers").fetchone()[0]
+        conn.close()
         measure_built(args, {**out, "measured": str(db)}, db, db.parent, folder, next_day, papers)
         return
     shutil.rmtree(run_dir, ignore_errors=True)

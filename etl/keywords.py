@@ -50,7 +50,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -382,15 +382,20 @@ def _is_name(word: str) -> bool:
 TOKEN_CACHE_LIMIT = 250_000
 
 
-class _TokenKeys(dict[str, str]):
-    """Token as written -> its key, computed once and cached (see ``_token_key``).
+class _TokenCache(dict[str, str]):
+    """Token -> ``compute(token)``, computed once and cached; emptied when it holds
+    ``TOKEN_CACHE_LIMIT`` tokens (a cache, not a leak: the common tokens come back as used).
 
-    Used through ``map(_KEYS.__getitem__, tokens)``: a token seen before costs no Python code.
+    Used through ``map(cache.__getitem__, tokens)``: a token seen before costs no Python code.
     """
 
+    def __init__(self, compute: Callable[[str], str]) -> None:
+        super().__init__()
+        self.compute = compute
+
     def __missing__(self, token: str) -> str:
-        value = _token_key(token)
-        if len(self) >= TOKEN_CACHE_LIMIT:  # a cache, not a leak: emptied when full, refilled as used
+        value = self.compute(token)
+        if len(self) >= TOKEN_CACHE_LIMIT:
             self.clear()
         self[token] = value
         return value
@@ -535,17 +540,6 @@ def _singular(word: str) -> str:
     return word[:-1]
 
 
-class _Singulars(dict[str, str]):
-    """Original-case token -> lower-case singular key part, cached (see ``_TokenKeys``)."""
-
-    def __missing__(self, token: str) -> str:
-        value = _singular_token(token)
-        if len(self) >= TOKEN_CACHE_LIMIT:
-            self.clear()
-        self[token] = value
-        return value
-
-
 _ACRONYM_PLURAL = re.compile(r"[A-Z][A-Z0-9-]*[A-Z0-9]s")
 
 
@@ -560,8 +554,8 @@ def _singular_token(token: str) -> str:
     return _singular(lower)
 
 
-_SINGULARS = _Singulars()
-_KEYS = _TokenKeys()
+_SINGULARS = _TokenCache(_singular_token)  # original-case token -> lower-case singular key part
+_KEYS = _TokenCache(_token_key)  # token as written -> its key
 
 
 # ---------------------------------------------------------------------------------------------

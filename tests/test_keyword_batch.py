@@ -26,6 +26,7 @@ from etl.keywords import (
 )
 
 from .conftest import SHARED
+from .test_keywords import FUZZ_WORDS
 
 SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"
 API = SHARED / "data" / "hf-daily-api"
@@ -351,21 +352,7 @@ def test_odd_inputs_batch_as_per_paper() -> None:
                 "Large",
                 "Language",
                 "Models",
-                "models,",
-                "of",
-                "the",
-                "GPT-4o's",
-                "3D",
-                "\x01",
-                "\x03",
-                "|",
-                "(",
-                ")",
-                "-",
-                "'s",
-                "Ünïcödé",
-                "e.g.",
-                "2.5",
+                *FUZZ_WORDS,
                 "trained",
                 "(LM)",
                 "(MoE),",
