@@ -363,6 +363,10 @@ def _enrich_listing(conn: sqlite3.Connection, loader: Loader, counts: ListingCou
     _aggregate(conn, counts.touched, report, keyword_ids)
 
 
+def _timed(report: BuildReport, stage: str, started: float) -> None:
+    report.timings[stage] = report.timings.get(stage, 0) + time.perf_counter() - started
+
+
 def add(
     inputs: Iterable[str | Path],
     db_path: Path = DEFAULT_DB,
@@ -389,11 +393,15 @@ def add(
         for path in paths:
             conn.execute("begin immediate")
             try:
+                started = time.perf_counter()
                 with index.papers_indexed_at_the_end(conn):
                     counts = ingest_file(loader, path, date=date, strict=strict)
+                _timed(report, "load", started)
                 if not counts.skipped:
                     _enrich_listing(conn, loader, counts, report)
+                started = time.perf_counter()
                 conn.execute("commit")
+                _timed(report, "commit", started)
             except BaseException:
                 if conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
                     conn.execute("rollback")

@@ -10,8 +10,6 @@ from pathlib import Path
 import click
 
 from . import build as build_module
-from .publish import metadata_yaml
-from .schema import schema_sql
 from .search import HIGHLIGHT_END, HIGHLIGHT_START, search as run_search
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -184,12 +182,16 @@ def fetch_arxiv(query: str, max_results: int, out: Path, base_url: str | None, d
 @cli.command()
 def schema() -> None:
     """Print the database schema (the DDL of schema/papershelf.sql)."""
+    from .schema import schema_sql  # SQLAlchemy: imported by the commands that need it only
+
     click.echo(schema_sql(), nl=False)
 
 
 @cli.command()
 def metadata() -> None:
     """Print the Datasette metadata (metadata.yml) generated from the schema."""
+    from .publish import metadata_yaml
+
     click.echo(metadata_yaml(), nl=False)
 
 

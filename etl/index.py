@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .schema import FTS_DDL, FTS_TABLE, FTS_TRIGGERS, VIEWS, table_ddl
+from .ddl import FTS_DDL, FTS_TABLE, FTS_TRIGGERS, VIEWS
 from .search import TITLE_FTS_DDL, TITLE_FTS_FILL, TITLE_FTS_TABLE, TITLE_FTS_TRIGGER_NAMES, TITLE_FTS_TRIGGERS
 
 # Titles say more about a paper than any abstract sentence: bm25 weights title, abstract.
@@ -28,6 +28,8 @@ def create_tables(conn: sqlite3.Connection, *, defer_indexes: bool = False) -> l
     With ``defer_indexes`` the secondary indexes the loader does not need are not created: they are
     returned, for ``create_indexes`` once the tables are loaded.
     """
+    from .schema import table_ddl  # SQLAlchemy: only a new database needs it
+
     deferred = []
     for statement in table_ddl():
         if defer_indexes and statement.startswith("CREATE INDEX") and _index_name(statement) not in LOAD_INDEXES:

@@ -8,11 +8,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 import click
 
-from etl.keywords import BatchCandidates, CorpusStats, Keyword, candidates_batch, gc_paused, rank_batch
+from etl import keywords as kw  # its batch functions bring numpy in on first use, not at the CLI's start
+
+if TYPE_CHECKING:
+    from etl.keywords import BatchCandidates, Keyword
 
 KEEP_LIMIT = 20_000  # documents whose candidates the command keeps in memory between its passes
 BATCH_SIZE = 4096  # documents a batch (etl.keywords.candidates_batch)
@@ -92,7 +95,7 @@ def keywords_command(input_path: str, top: int, output: IO[str], details: bool) 
                     bad += 1
                     click.echo(f"papershelf keywords: {input_path}: {item}", err=True)
 
-    with gc_paused():
+    with kw.gc_paused():
         _run(documents, input_path, top, output, details)
     if bad:
         click.echo(f"papershelf keywords: {bad} line(s) skipped", err=True)
@@ -124,11 +127,11 @@ def _run(
     # First pass: corpus statistics. The candidates are kept for the second pass, unless the input is
     # a large file: then it is read again, so that memory does not grow with it (standard input can
     # be read only once and is always kept).
-    stats = CorpusStats()
+    stats = kw.CorpusStats()
     kept: list[tuple[list[object], BatchCandidates]] | None = []
     n_kept = 0
     for ids, texts in _batches(documents(), BATCH_SIZE):
-        batch = candidates_batch(texts)
+        batch = kw.candidates_batch(texts)
         stats.add_batch(batch)
         if kept is not None:
             kept.append((ids, batch))
@@ -139,12 +142,12 @@ def _run(
     batches: Iterable[tuple[list[object], BatchCandidates]] = (
         kept
         if kept is not None
-        else ((ids, candidates_batch(texts)) for ids, texts in _batches(documents(report=False), BATCH_SIZE))
+        else ((ids, kw.candidates_batch(texts)) for ids, texts in _batches(documents(report=False), BATCH_SIZE))
     )
     for ids, batch in batches:
         output.writelines(
             _as_json(doc_id, keywords, details) + "\n"
-            for doc_id, keywords in zip(ids, rank_batch(batch, stats, top))
+            for doc_id, keywords in zip(ids, kw.rank_batch(batch, stats, top))
         )
 
 

@@ -71,3 +71,24 @@ def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["search", "x", "--db", str(tmp_path / "none.db")])
     assert result.exit_code == 1
     assert "does not exist" in result.output
+
+
+def test_add_starts_without_the_heavy_libraries(tmp_path: Path) -> None:
+    """`papershelf add` runs every day: its start must not import SQLAlchemy, numpy, polars or
+    Datasette (together about half a second), which only the commands that need them import."""
+    import subprocess
+    import sys
+
+    from etl.build import build
+
+    db = tmp_path / "seed.db"
+    build([SEED], db)
+    script = (
+        "import sys\n"
+        "from etl.cli import cli\n"
+        f"cli(['add', '--silent', '--db', {str(db)!r}, {str(SEED)!r}], standalone_mode=False)\n"
+        "heavy = {'sqlalchemy', 'numpy', 'polars', 'datasette'} & {m.split('.')[0] for m in sys.modules}\n"
+        "print(sorted(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
