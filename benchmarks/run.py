@@ -40,7 +40,7 @@ import threading
 import time
 import urllib.parse
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = [
@@ -70,8 +70,9 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[index]
 
 
-def tree_memory(pid: int, pss: bool = True) -> tuple[int, int]:
-    """(RSS, PSS) in bytes of a process and all its descendants.
+def tree_memory(pid: int, pss: bool = True, each: dict[int, int] | None = None) -> tuple[int, int]:
+    """(RSS, PSS) in bytes of a process and all its descendants (``each``, when given, gets the RSS
+    of every one of them by pid).
 
     RSS added up counts a page shared by forked workers once per process; PSS (Linux's proportional
     set size, smaps_rollup) shares it out among them: the sum of PSS is what the tree occupies."""
@@ -91,9 +92,23 @@ def tree_memory(pid: int, pss: bool = True) -> tuple[int, int]:
     while stack:
         current = stack.pop()
         total_rss += rss.get(current, 0)
+        if each is not None:
+            each[current] = rss.get(current, 0)
         total_pss += _pss(current) if pss else 0
         stack.extend(children.get(current, []))
     return total_rss, total_pss
+
+
+class Peak(NamedTuple):
+    """Peak memory of a child process tree, in bytes: the tree's RSS and PSS, the child's own RSS
+    (a build's loader) and the largest RSS of any one of its workers; ``timeline`` samples
+    (seconds, loader MiB, workers MiB) every five seconds, to see which stage needs what."""
+
+    rss: int
+    pss: int
+    main_rss: int = 0
+    worker_rss: int = 0
+    timeline: tuple = ()
 
 
 def _pss(pid: int) -> int:
@@ -107,22 +122,28 @@ def _pss(pid: int) -> int:
     return 0
 
 
-def run_child(args: list[str], timeout: float | None = None) -> tuple[dict[str, Any], float, tuple[int, int]]:
-    """Run ``python -m benchmarks.run --child ...``; (its JSON output, wall seconds, peak tree (RSS, PSS))."""
+def run_child(args: list[str], timeout: float | None = None) -> tuple[dict[str, Any], float, Peak]:
+    """Run ``python -m benchmarks.run --child ...``; (its JSON output, wall seconds, peak memory)."""
     command = [sys.executable, "-m", "benchmarks.run", "--child", *args]
     started = time.perf_counter()
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    peak_rss = peak_pss = 0
+    peak_rss = peak_pss = peak_main = peak_worker = 0
+    timeline: list[tuple[float, int, int]] = []
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak_rss, peak_pss
+        nonlocal peak_rss, peak_pss, peak_main, peak_worker
         # Reading PSS walks each process's page tables (tens of ms for a GiB): every second, so that
         # the sampler does not take CPU from the build; RSS is cheap, every tenth of a second.
         tick = 0
         while not done.is_set():
-            rss, pss = tree_memory(process.pid, pss=tick % 10 == 0)
-            peak_rss, peak_pss = max(peak_rss, rss), max(peak_pss, pss)
+            each: dict[int, int] = {}
+            rss, pss = tree_memory(process.pid, pss=tick % 10 == 0, each=each)
+            main = each.pop(process.pid, 0)
+            peak_rss, peak_pss, peak_main = max(peak_rss, rss), max(peak_pss, pss), max(peak_main, main)
+            peak_worker = max([peak_worker, *each.values()])
+            if tick % 50 == 0:
+                timeline.append((round(time.perf_counter() - started), main >> 20, sum(each.values()) >> 20))
             tick += 1
             done.wait(0.1)
 
@@ -134,7 +155,8 @@ def run_child(args: list[str], timeout: float | None = None) -> tuple[dict[str, 
     sampler.join()
     if process.returncode != 0:
         raise SystemExit(f"child {' '.join(args)} failed with exit code {process.returncode}")
-    return json.loads(output.strip().splitlines()[-1]), wall, (peak_rss, peak_pss)
+    return json.loads(output.strip().splitlines()[-1]), wall, Peak(peak_rss, peak_pss, peak_main, peak_worker,
+                                                                   tuple(timeline))
 
 
 def fresh_copy(db: Path, copy: Path) -> None:
@@ -490,13 +512,17 @@ def main(argv: list[str] | None = None) -> None:
         "papers_per_s": round(built["papers"] / built["seconds"]),
         "peak_rss_mib": round(peak[0] / 2**20),
         "peak_pss_mib": round(peak[1] / 2**20),
+        "peak_loader_rss_mib": round(peak.main_rss / 2**20),
+        "peak_worker_rss_mib": round(peak.worker_rss / 2**20),
+        "memory_timeline": peak.timeline,
         "build_cpu_s": round(built.get("cpu_s", 0), 1),
         "records_read": built["read"],
         "stages_s": {k: round(v, 1) for k, v in built["timings"].items()},
         "rows": {"papers": built["papers"], "links": built["links"], "keywords": built["keywords"]},
     })
     say(args, f"  {out['build_s']} s, {out['papers_per_s']:,} papers/s, peak {out['peak_rss_mib']} MiB RSS"
-              f" ({out['peak_pss_mib']} MiB PSS),"
+              f" ({out['peak_pss_mib']} MiB PSS; loader {out['peak_loader_rss_mib']} MiB,"
+              f" largest worker {out['peak_worker_rss_mib']} MiB),"
               f" {out['build_cpu_s']} s of CPU; stages {out['stages_s']}")
 
     if not args.skip_floor:

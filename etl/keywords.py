@@ -744,6 +744,11 @@ class DocCandidates:
     acronyms: dict[str, str] = field(default_factory=dict)
     surfaces: dict[str, list[str]] = field(default_factory=dict)
 
+    def fields(self) -> tuple:
+        """The fields as plain built-in values (for ``marshal``); ``DocCandidates(*fields)`` again."""
+        return (dict(self.tf), self.n_title, self.words, self.text, self.abstract_start, self.names,
+                self.phrase_words, self.aliases, self.acronyms, self.surfaces)
+
     def df_keys(self) -> set[str]:
         """What this paper adds one to in the corpus counts: its words, and "acronym=long form" for
         each acronym it defines."""
@@ -791,6 +796,19 @@ class CorpusStats:
     def _forget(self) -> None:
         self._word_weights: _WordWeights | None = None
         self._expansions: dict[str, str] | None = None
+
+    @classmethod
+    def adopt(cls, n_docs: int, df: Counter[str]) -> CorpusStats:
+        """Statistics over ``df`` itself, not a copy: a Counter subclass may keep only some counts in
+        memory and answer the others from storage (its ``__missing__``; ``etl.parallel`` does). Every
+        "acronym=long form" key must be in memory: expansions are computed from them."""
+        stats = cls(n_docs)
+        stats.df = df
+        for key, count in dict.items(df):
+            if "=" in key:
+                acronym, _, long_key = key.partition("=")
+                stats._acronyms.setdefault(acronym, Counter())[long_key] = count
+        return stats
 
     def add(self, doc: DocCandidates) -> None:
         """Count one more paper."""
@@ -856,7 +874,7 @@ class _WordWeights(dict[str, float]):
     def __missing__(self, word: str) -> float:
         if word in BOUNDARY_WORDS:
             return 0.0  # the "of" in a long form "mixture of experts"
-        weight = self.log_n - math.log(self.df.get(word, 0) + 0.5)
+        weight = self.log_n - math.log(self.df[word] + 0.5)  # a Counter: 0 when missing
         if word in GENERIC_WORDS:
             weight *= GENERIC_WEIGHT
         if len(self) >= _CACHE_LIMIT:

@@ -46,8 +46,9 @@ def serial_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(("workers", "enrich_workers"), [(1, 1), (1, 2), (2, 3)])
 def test_a_parallel_build_equals_the_in_process_build(tmp_path: Path, serial_db: Path, workers: int,
                                                       enrich_workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Small chunks and event batches, so that every message path is taken on a small corpus.
+    # Small chunks, event batches and count spills, so that every path is taken on a small corpus.
     monkeypatch.setattr(parallel, "CHUNK", 7)
+    monkeypatch.setattr(parallel, "COUNT_SPILL", 50)
     monkeypatch.setattr(build_module.Loader, "__init__", _small_batches(build_module.Loader.__init__))
     path = tmp_path / "p.db"
     report = build(inputs(), path, workers=workers, enrich_workers=enrich_workers)
