@@ -16,9 +16,11 @@ from typing import Any
 import markupsafe
 import pytest
 from datasette.app import Datasette
+from datasette.utils import escape_fts
 
 from etl.cli_publish import datasette_serve_args
 from etl.datasette_plugin import SETTINGS, highlight, http_url
+from etl.datasette_plugin.ranked import RankedSearch, sorted_strategy
 from etl.publish import render_metadata
 from etl.schema import FTS_TABLE
 from etl.search import search as cli_search
@@ -133,13 +135,71 @@ async def test_ranked_search_pages_follow_each_other(api: Datasette) -> None:
     assert [r["id"] for r in first["rows"] + second["rows"]] == [r["id"] for r in whole["rows"]]
 
 
+def sorted_reference(db: Path, text: str, order: str, condition: str = "1") -> list[str]:
+    """Every match of a search in ``order``, in plain SQL (what Datasette's own sorted search reads)."""
+    return [r[0] for r in rows(
+        db, f"select id from papers where rowid in (select rowid from {FTS_TABLE} where {FTS_TABLE} match ?)"
+            f" and {condition} order by {order}", (escape_fts(text),))]
+
+
+@pytest.mark.parametrize("strategy", ["few", "along", "probe"])
+@pytest.mark.parametrize(("sort", "descending"), [("last_seen", True), ("last_seen", False), ("first_seen", True),
+                                                  ("upvotes", True), ("upvotes", False)])
+def test_every_way_of_finding_a_sorted_page_gives_the_same_rows(api_sample_db: Path, strategy: str, sort: str,
+                                                              descending: bool) -> None:
+    conn = sqlite3.connect(api_sample_db)
+    try:
+        for filters, condition in (([], "1"), ([("has_code", "0")], "has_code = 0")):
+            search = RankedSearch(text="language", filters=filters, sort=sort, descending=descending, size=7)
+            expected = sorted_reference(api_sample_db, "language", search.order_by(), condition)
+            assert len(expected) > 30
+            _, params = search.where()
+            for offset in (0, 7, 21):
+                search.offset = offset
+                found = conn.execute(search.sorted_sql(strategy), {**params, "search": search.match_expression(),
+                                                                   "limit": 8, "offset": offset}).fetchall()
+                assert [row[0] for row in found] == expected[offset : offset + 8], (strategy, offset, filters)
+    finally:
+        conn.close()
+
+
+def test_a_sorted_page_is_found_the_cheap_way_for_its_number_of_matches() -> None:
+    assert sorted_strategy(40, 1_000_000, 0) == "few"
+    assert sorted_strategy(60_000, 1_000_000, 0) == "along"
+    assert sorted_strategy(500_000, 1_000_000, 0) == "probe"
+    assert sorted_strategy(None, 1_000_000, 0) == "probe"  # too many to count in time
+    assert sorted_strategy(500_000, 1_000_000, 5_000) == "along"  # deep pages: each probe costs
+
+
 @pytest.mark.asyncio
-async def test_an_explicit_sort_gets_datasettes_table_view(api: Datasette) -> None:
-    data = await get_json(api, f"/papershelf/papers.json?{q(_search='diffusion', _sort_desc='last_seen', _shape='objects')}")
-    assert "ranked_by" not in data and data["human_description_en"].endswith("sorted by last_seen descending")
-    dates = [row["last_seen"] for row in data["rows"]]
-    assert dates == sorted(dates, reverse=True)
+async def test_a_search_sorted_by_date_or_upvotes_lists_every_match_in_that_order(api: Datasette,
+                                                                                api_sample_db: Path) -> None:
+    expected = sorted_reference(api_sample_db, "diffusion", "last_seen desc, id")
+    data = await get_json(api, f"/papershelf/papers.json?{q(_search='diffusion', _sort_desc='last_seen', _shape='objects', _size=10)}")
+    assert "ranked_by" not in data and data["sorted_by"] == "last_seen desc, id"
+    assert data["human_description_en"].endswith("sorted by last_seen descending")
+    assert data["filtered_table_rows_count"] == len(expected)
+    ids = [row["id"] for row in data["rows"]]
+    while data["next_url"]:
+        data = await get_json(api, data["next_url"].replace("http://localhost", ""))
+        ids += [row["id"] for row in data["rows"]]
+    assert ids == expected
+    assert all("<mark>" in row["snippet"].lower() or "diffusion" in row["title"].lower() for row in data["rows"])
     html = await get_html(api, f"/papershelf/papers?{q(_search='diffusion', _sort_desc='last_seen')}")
+    assert "newest first" in html and "Best match first" in html
+    assert '<input type="hidden" name="_sort_desc" value="last_seen">' in html  # a new search keeps the order
+    oldest = await get_json(api, f"/papershelf/papers.json?{q(_search='diffusion', _sort='upvotes', _shape='objects')}")
+    assert [r["id"] for r in oldest["rows"]] == sorted_reference(api_sample_db, "diffusion", "upvotes, rowid")[:50]
+
+
+@pytest.mark.asyncio
+async def test_a_search_sorted_by_another_column_gets_datasettes_table_view(api: Datasette) -> None:
+    data = await get_json(api, f"/papershelf/papers.json?{q(_search='diffusion', _sort='title', _shape='objects')}")
+    assert "ranked_by" not in data and "sorted_by" not in data
+    assert data["human_description_en"].endswith("sorted by title")
+    titles = [row["title"] for row in data["rows"]]
+    assert titles == sorted(titles)
+    html = await get_html(api, f"/papershelf/papers?{q(_search='diffusion', _sort='title')}")
     assert "Rank them by relevance instead" in html
 
 
@@ -157,7 +217,7 @@ async def test_the_table_pages_search_form_sends_no_sort(api: Datasette) -> None
 async def test_ranked_results_page_shows_filters_and_ways_on(api: Datasette) -> None:
     html = await get_html(api, f"/papershelf/papers?{q(_search='diffusion', has_code=1)}")
     assert "best match first" in html and "has_code = 1" in html
-    assert "Newest first, with facets" in html and "_sort_desc=last_seen" in html
+    assert "Newest first" in html and "_sort_desc=last_seen" in html
     assert re.search(r'<mark>[Dd]iffusion</mark>', html)
 
 
