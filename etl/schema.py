@@ -17,6 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_mock_engine,
+    func,
 )
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -88,6 +89,9 @@ Index("idx_papers_first_seen", papers.c.first_seen)  # date ranges of the canned
 Index("idx_papers_has_code", papers.c.has_code, papers.c.last_seen.desc(), papers.c.id)
 Index("idx_papers_organization", papers.c.organization)
 Index("idx_papers_upvotes", papers.c.upvotes)
+# A paper's dates by its id from the index alone: a keyword's pages join its papers by id, and a
+# row of papers (abstract and all) is ten times the reading.
+Index("idx_papers_id_seen", papers.c.id, papers.c.first_seen, papers.c.last_seen)
 
 listing_papers = Table(
     "listing_papers",
@@ -171,6 +175,7 @@ keyword_aliases = Table(
     Column("alias", Text, primary_key=True, comment="Another form: acronym, expansion, plural"),
     comment="Other forms of a keyword: acronyms, expansions, plurals",
 )
+Index("idx_keyword_aliases_alias", func.lower(keyword_aliases.c.alias))  # a keyword asked for by an alias
 
 paper_keywords = Table(
     "paper_keywords",
@@ -182,7 +187,8 @@ paper_keywords = Table(
     Column("score", Float, comment="Extraction score (None for keywords a source gave)"),
     comment="Ranked keywords of each paper, with their score and source",
 )
-Index("idx_paper_keywords_keyword_id", paper_keywords.c.keyword_id)
+# A keyword's papers from the index alone (with the paper id, not only the row's place).
+Index("idx_paper_keywords_keyword_id", paper_keywords.c.keyword_id, paper_keywords.c.paper_id)
 
 keyword_df = Table(
     "keyword_df",

@@ -84,6 +84,8 @@ CREATE INDEX idx_papers_first_seen ON papers (first_seen);
 
 CREATE INDEX idx_papers_has_code ON papers (has_code, last_seen DESC, id);
 
+CREATE INDEX idx_papers_id_seen ON papers (id, first_seen, last_seen);
+
 CREATE INDEX idx_papers_last_seen ON papers (last_seen DESC, id);
 
 CREATE INDEX idx_papers_organization ON papers (organization);
@@ -98,6 +100,8 @@ CREATE TABLE keyword_aliases (
 	PRIMARY KEY (keyword_id, alias), 
 	FOREIGN KEY(keyword_id) REFERENCES keywords (id)
 );
+
+CREATE INDEX idx_keyword_aliases_alias ON keyword_aliases (lower(alias));
 
 CREATE TABLE links (
 	id INTEGER NOT NULL, 
@@ -169,7 +173,7 @@ CREATE TABLE paper_keywords (
 	FOREIGN KEY(keyword_id) REFERENCES keywords (id)
 );
 
-CREATE INDEX idx_paper_keywords_keyword_id ON paper_keywords (keyword_id);
+CREATE INDEX idx_paper_keywords_keyword_id ON paper_keywords (keyword_id, paper_id);
 
 CREATE TABLE rejects (
 	id INTEGER NOT NULL, 

@@ -134,18 +134,16 @@ async def keyword_details(db: Any, keyword_id: int) -> dict[str, Any] | None:
         db, "select alias from keyword_aliases where keyword_id = :id order by alias", params)]
     months = await _unless_slow(_rows(
         db,
+        # A month's papers are counted along the first_seen index ('~' sorts after its every date).
         """with hits as (
              select substr(papers.first_seen, 1, 7) as month, count(*) as papers
              from paper_keywords join papers on papers.id = paper_keywords.paper_id
              where paper_keywords.keyword_id = :id and papers.first_seen is not null
              group by month
-           ),
-           months as (
-             select substr(first_seen, 1, 7) as month, count(*) as all_papers from papers
-             where first_seen >= (select min(month) from hits) group by month
            )
-           select hits.month, hits.papers, months.all_papers
-           from hits join months on months.month = hits.month order by hits.month""",
+           select month, papers,
+             (select count(*) from papers where first_seen >= month and first_seen < month || '~') as all_papers
+           from hits order by month""",
         params,
     ))
     top = max((row["papers"] for row in months), default=0) or 1
