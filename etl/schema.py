@@ -167,6 +167,9 @@ keywords = Table(
     comment="One row per keyword and source: extracted keyphrases (papershelf) and the API's own (hf-ai)",
 )
 Index("idx_keywords_paper_count", keywords.c.paper_count)
+# A keyword by the name it shows: the keyword links of the paper pages and the view's keyword facet
+# filter keyword_papers by display.
+Index("idx_keywords_display", keywords.c.display)
 
 keyword_aliases = Table(
     "keyword_aliases",

@@ -29,6 +29,8 @@ CREATE TABLE keywords (
 	UNIQUE ("key", source)
 );
 
+CREATE INDEX idx_keywords_display ON keywords (display);
+
 CREATE INDEX idx_keywords_paper_count ON keywords (paper_count);
 
 CREATE TABLE listings (

@@ -12,6 +12,7 @@ from datasette.app import Datasette
 
 from etl import enrich
 from etl.build import add, build
+from etl.datasette_plugin import ensure_registered
 from etl.serving import ensure_inspect_file, inspect_path
 
 from .conftest import HF_API, LISTINGS, SEED
@@ -61,18 +62,30 @@ def test_an_inspect_file_is_written_once_and_again_when_the_database_changes(tmp
     db = tmp_path / "papershelf.db"
     build([SEED], db)
     pairs = query(db, "select count(*) from paper_keywords")[0][0]
+    with_code = query(db, "select count(*) from paper_keywords join papers on papers.id = paper_id where has_code = 1")[0][0]
     path = ensure_inspect_file(db)
     assert path == inspect_path(db)
     data = json.loads(path.read_text())["papershelf"]
     assert data["tables"]["papers"]["count"] == 63
     assert data["tables"]["listing_papers"]["count"] == 63
     assert "paper_list" not in data["tables"] and pairs > 63
-    # Datasette serves the file with it: every page answers, counts from the file.
-    served = Datasette([], immutables=[str(db)], inspect_data=json.loads(path.read_text()))
+    assert data["papershelf_views"] == {"keyword_papers": {"count": pairs}, "paper_list": {"count": 63}}
+    # Datasette serves the file with it: every page answers, counts from the file (the views' too,
+    # through the plugin: a count made up here shows that the page read it instead of counting).
+    inspect = json.loads(path.read_text())
+    inspect["papershelf"]["papershelf_views"]["keyword_papers"]["count"] = 123_456
+    ensure_registered()
+    served = Datasette([], immutables=[str(db)], inspect_data=inspect)
     for page in ["/papershelf.json", "/papershelf", "/papershelf/papers.json?_size=1", "/papershelf/keyword_papers.json"]:
         response = asyncio.run(served.client.get(page))
         assert response.status_code == 200, (page, response.text[:300])
     assert asyncio.run(served.client.get("/papershelf/papers.json?_size=1")).json()["filtered_table_rows_count"] == 63
+    views = asyncio.run(served.client.get("/papershelf/keyword_papers.json?_size=1")).json()
+    assert views["filtered_table_rows_count"] == 123_456
+    filtered = asyncio.run(served.client.get("/papershelf/keyword_papers.json?_size=1&has_code=1")).json()
+    assert 0 < filtered["filtered_table_rows_count"] == with_code < pairs
+    tables = asyncio.run(served.client.get("/papershelf.json")).json()["tables"]
+    assert {t["name"]: t["count"] for t in tables}["papers"] == 63
     assert data["size"] == db.stat().st_size and len(data["hash"]) == 64
     written = path.stat().st_mtime_ns
     os.utime(path, ns=(written - 10**9, written - 10**9))

@@ -46,6 +46,13 @@ def ensure_registered() -> None:
 
 
 @hookimpl
+def startup(datasette: Any) -> None:
+    from ..serving import add_view_counts
+
+    add_view_counts(datasette)
+
+
+@hookimpl
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     # papershelf_key('Diffusion Models') = 'diffusion model': a keyword as the build normalized it,
     # for the canned queries to find a keyword as a user writes it through the keys' index.
