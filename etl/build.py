@@ -229,7 +229,11 @@ def build(
         started = time.perf_counter()
         parsed_files = iter(parsers) if parsers is not None else (None for _ in paths)
         for path, parsed in zip(paths, parsed_files):
-            report.files.append(ingest_file(loader, path, date=date, strict=strict, parsed=parsed))
+            counts = ingest_file(loader, path, date=date, strict=strict, parsed=parsed)
+            # The ids a file touched serve an add's enrichment; a full build enriches every paper
+            # (a million ids kept per build otherwise).
+            counts.touched, counts.new_papers, counts.filled = set(), set(), set()
+            report.files.append(counts)
             if enricher is not None and loader.events:
                 enricher.send(loader.events)
                 loader.events = []

@@ -558,6 +558,12 @@ _SINGULARS = _TokenCache(_singular_token)  # original-case token -> lower-case s
 _KEYS = _TokenCache(_token_key)  # token as written -> its key
 
 
+def clear_token_caches() -> None:
+    """Empty the token caches (a process done with extraction gives their memory to what follows)."""
+    _SINGULARS.clear()
+    _KEYS.clear()
+
+
 # ---------------------------------------------------------------------------------------------
 # Acronym definitions: "long form (ACRONYM)".
 
@@ -800,8 +806,9 @@ class CorpusStats:
     @classmethod
     def adopt(cls, n_docs: int, df: Counter[str]) -> CorpusStats:
         """Statistics over ``df`` itself, not a copy: a Counter subclass may keep only some counts in
-        memory and answer the others from storage (its ``__missing__``; ``etl.parallel`` does). Every
-        "acronym=long form" key must be in memory: expansions are computed from them."""
+        memory and answer the others from storage (its ``__missing__``; ``etl.parallel`` does).
+        Expansions are computed from the "acronym=long form" keys in memory: those of every acronym
+        that a long form defines in two papers or more must be (no other acronym has an expansion)."""
         stats = cls(n_docs)
         stats.df = df
         for key, count in dict.items(df):

@@ -234,13 +234,19 @@ COUNT_SPILL = 200_000
 
 class _StoredFrequencies(Counter):
     """The corpus's document frequencies for ranking, as ``CorpusStats.adopt`` takes them: in memory
-    only where a key is in more than one paper or defines an acronym, the others read from the side
-    database's ``df`` table when asked (at a million papers 87% of the keys are in one paper only)."""
+    only where a word is in more than one paper, and the definitions of the acronyms that can have
+    an expansion (one long form in two papers or more); the others are read from the side database's
+    ``df`` table when asked (at a million papers 87% of the keys are in one paper only)."""
 
     def __init__(self, side: sqlite3.Connection) -> None:
         super().__init__()
         self.side = side
-        dict.update(self, side.execute("select key, df from df where df > 1 or instr(key, '=') > 0"))
+        dict.update(self, side.execute("select key, df from df where df > 1 and instr(key, '=') = 0"))
+        dict.update(self, side.execute(
+            "with definitions as (select substr(key, 1, instr(key, '=')) as acronym, key, df from df"
+            " where instr(key, '=') > 0)"
+            " select key, df from definitions where acronym in (select acronym from definitions where df > 1)"
+        ))
 
     def __missing__(self, key: str) -> int:
         row = self.side.execute("select df from df where key = ?", (key,)).fetchone()
@@ -362,6 +368,7 @@ class _Enrichment:
         """This worker's counts out to its counts file; once every worker's are there, the corpus's
         counts in (SQLite adds them up; Python holds one copy of the result, not one per part)."""
         self.spill_counts()
+        enrich.keywords_module.clear_token_caches()  # pass 2 ranks spooled candidates
         self.counts.execute("insert into counts values ('n_docs', ?)", (self.n_docs,))
         self.counts.execute("commit")
         self.counts.close()
