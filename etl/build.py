@@ -12,9 +12,10 @@ import os
 import re
 import sqlite3
 import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from . import enrich, index, parallel
 from .load import ListingCounts, Loader, listing_date
@@ -42,6 +43,13 @@ class BuildReport:
     rejects: int = 0
     listings: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the block's wall time to ``timings[stage]``."""
+        started = time.perf_counter()
+        yield
+        self.timings[stage] = self.timings.get(stage, 0) + time.perf_counter() - started
 
     @property
     def read(self) -> int:
@@ -226,20 +234,19 @@ def build(
             parsers = parallel.ParseWorkers(paths, workers)
         loader = Loader(conn, events=enricher is not None, on_events=enricher.send if enricher else None,
                         bulk=True)
-        started = time.perf_counter()
         parsed_files = iter(parsers) if parsers is not None else (None for _ in paths)
-        for path, parsed in zip(paths, parsed_files):
-            counts = ingest_file(loader, path, date=date, strict=strict, parsed=parsed)
-            # The ids a file touched serve an add's enrichment; a full build enriches every paper
-            # (a million ids kept per build otherwise).
-            counts.touched, counts.new_papers, counts.filled = set(), set(), set()
-            report.files.append(counts)
-            if enricher is not None and loader.events:
-                enricher.send(loader.events)
-                loader.events = []
-            if progress:
-                progress(path.name)
-        report.timings["load"] = time.perf_counter() - started
+        with report.timed("load"):
+            for path, parsed in zip(paths, parsed_files):
+                counts = ingest_file(loader, path, date=date, strict=strict, parsed=parsed)
+                # The ids a file touched serve an add's enrichment; a full build enriches every paper
+                # (a million ids kept per build otherwise).
+                counts.touched, counts.new_papers, counts.filled = set(), set(), set()
+                report.files.append(counts)
+                if enricher is not None and loader.events:
+                    enricher.send(loader.events)
+                    loader.events = []
+                if progress:
+                    progress(path.name)
         if parsers is not None:
             parsers.close()
             parsers = None
@@ -247,24 +254,21 @@ def build(
             enricher.end(late_events(conn, loader.late))
             loader.release()  # its maps of names and keywords: memory the FTS build can use
             _index(conn, report)  # the enricher ranks keywords meanwhile
-            started = time.perf_counter()
-            enricher.wait()
-            report.timings["enrich_wait"] = time.perf_counter() - started
-            started = time.perf_counter()
-            conn.execute("commit")  # the file is still a temporary one: this commits nothing for good
-            enricher.copy_into(conn)
-            conn.execute("begin")
-            report.timings["copy"] = time.perf_counter() - started
+            with report.timed("enrich_wait"):
+                enricher.wait()
+            with report.timed("copy"):
+                conn.execute("commit")  # the file is still a temporary one: this commits nothing for good
+                enricher.copy_into(conn)
+                conn.execute("begin")
             _finish_tables(conn, deferred, report)
         else:
             _enrich_all(conn, None, report, aggregate=False)
             _finish_tables(conn, deferred, report)
             _index(conn, report)
         conn.execute("commit")
-        started = time.perf_counter()
-        conn.execute("pragma analysis_limit = 1000")  # statistics from a sample: enough for the planner
-        conn.execute("analyze")
-        report.timings["analyze"] = time.perf_counter() - started
+        with report.timed("analyze"):
+            conn.execute("pragma analysis_limit = 1000")  # statistics from a sample: enough for the planner
+            conn.execute("analyze")
         _finish_report(conn, report)
         conn.execute("pragma journal_mode = wal")  # readers are never blocked by a later add
         conn.close()
@@ -309,22 +313,19 @@ def late_events(conn: sqlite3.Connection, rowids: set[int]) -> list[tuple]:
 
 
 def _index(conn: sqlite3.Connection, report: BuildReport) -> None:
-    started = time.perf_counter()
-    index.rebuild_fts(conn)
-    index.ensure_views(conn)
-    report.timings["index"] = time.perf_counter() - started
+    with report.timed("index"):
+        index.rebuild_fts(conn)
+        index.ensure_views(conn)
 
 
 def _finish_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport) -> None:
     """After a bulk load: the secondary indexes, sorted once each, and the aggregates (the indexes
     on papers after them, since the aggregates rewrite the columns they cover)."""
-    started = time.perf_counter()
-    deferred = index.create_indexes(conn, deferred, tables={t for t in _tables(deferred) if t != "papers"})
-    report.timings["indexes"] = time.perf_counter() - started
+    with report.timed("indexes"):
+        deferred = index.create_indexes(conn, deferred, tables={t for t in _tables(deferred) if t != "papers"})
     _aggregate(conn, None, report)
-    started = time.perf_counter()
-    index.create_indexes(conn, deferred)
-    report.timings["indexes"] += time.perf_counter() - started
+    with report.timed("indexes"):
+        index.create_indexes(conn, deferred)
 
 
 def _tables(statements: list[str]) -> set[str]:
@@ -333,42 +334,33 @@ def _tables(statements: list[str]) -> set[str]:
 
 def _aggregate(conn: sqlite3.Connection, paper_ids: set[str] | None, report: BuildReport,
                keyword_ids: set[int] | None = None) -> None:
-    started = time.perf_counter()
-    enrich.refresh_aggregates(conn, paper_ids)
-    if paper_ids is None or keyword_ids:
-        enrich.refresh_keyword_counts(conn, keyword_ids)
-    report.timings["aggregates"] = report.timings.get("aggregates", 0) + time.perf_counter() - started
+    with report.timed("aggregates"):
+        enrich.refresh_aggregates(conn, paper_ids)
+        if paper_ids is None or keyword_ids:
+            enrich.refresh_keyword_counts(conn, keyword_ids)
 
 
 def _enrich_all(conn: sqlite3.Connection, paper_ids: set[str] | None, report: BuildReport, *,
                 aggregate: bool = True) -> None:
     """Links, keywords and aggregates of every paper, in-process."""
-    started = time.perf_counter()
-    enrich.refresh_links(conn, paper_ids)
-    report.timings["links"] = report.timings.get("links", 0) + time.perf_counter() - started
-    started = time.perf_counter()
-    enrich.refresh_keywords(conn, paper_ids)
-    report.timings["keywords"] = report.timings.get("keywords", 0) + time.perf_counter() - started
+    with report.timed("links"):
+        enrich.refresh_links(conn, paper_ids)
+    with report.timed("keywords"):
+        enrich.refresh_keywords(conn, paper_ids)
     if aggregate:
         _aggregate(conn, paper_ids, report)
 
 
 def _enrich_listing(conn: sqlite3.Connection, loader: Loader, counts: ListingCounts, report: BuildReport) -> None:
     """What an added listing changes: links, keywords and aggregates of the papers it touched."""
-    started = time.perf_counter()
-    enrich.refresh_links(conn, counts.touched)
-    report.timings["links"] = report.timings.get("links", 0) + time.perf_counter() - started
-    started = time.perf_counter()
-    keyword_ids = enrich.refresh_keywords(conn, counts.new_papers | counts.filled, filled=counts.filled)
-    report.timings["keywords"] = report.timings.get("keywords", 0) + time.perf_counter() - started
+    with report.timed("links"):
+        enrich.refresh_links(conn, counts.touched)
+    with report.timed("keywords"):
+        keyword_ids = enrich.refresh_keywords(conn, counts.new_papers | counts.filled, filled=counts.filled)
     if loader.keywords_touched is not None:
         keyword_ids |= loader.keywords_touched
         loader.keywords_touched.clear()
     _aggregate(conn, counts.touched, report, keyword_ids)
-
-
-def _timed(report: BuildReport, stage: str, started: float) -> None:
-    report.timings[stage] = report.timings.get(stage, 0) + time.perf_counter() - started
 
 
 def add(
@@ -397,15 +389,12 @@ def add(
         for path in paths:
             conn.execute("begin immediate")
             try:
-                started = time.perf_counter()
-                with index.papers_indexed_at_the_end(conn):
+                with report.timed("load"), index.papers_indexed_at_the_end(conn):
                     counts = ingest_file(loader, path, date=date, strict=strict)
-                _timed(report, "load", started)
                 if not counts.skipped:
                     _enrich_listing(conn, loader, counts, report)
-                started = time.perf_counter()
-                conn.execute("commit")
-                _timed(report, "commit", started)
+                with report.timed("commit"):
+                    conn.execute("commit")
             except BaseException:
                 if conn.in_transaction:  # SQLite may have rolled back already (a full disk does)
                     conn.execute("rollback")

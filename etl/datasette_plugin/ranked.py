@@ -14,7 +14,7 @@ from __future__ import annotations
 import sqlite3
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from datasette.database import QueryInterrupted
 from datasette.filters import Filters
@@ -36,13 +36,18 @@ SNIPPET = f"snippet({FTS_TABLE}, -1, '<mark>', '</mark>', '…', 24)"
 # Columns a search can be sorted by here, with the index that gives that order and the tie-breaker
 # the index holds: a word of half the corpus matches 500,000 papers at a million, and Datasette's
 # own sorted search reads and sorts them all (seconds). Other sorts go to Datasette's table view.
+class Sort(NamedTuple):
+    index: str
+    tie: str  # the index's last column
+    tie_inverted: bool  # the index holds the tie-breaker ascending under a descending column
+    labels: tuple[str, str]  # what the page says, descending and ascending
+
+
 SORTS = {
-    "last_seen": ("idx_papers_last_seen", "id", True),  # (last_seen DESC, id): the id ascends
-    "first_seen": ("idx_papers_first_seen", "rowid", False),
-    "upvotes": ("idx_papers_upvotes", "rowid", False),
+    "last_seen": Sort("idx_papers_last_seen", "id", True, ("newest first", "oldest first")),
+    "first_seen": Sort("idx_papers_first_seen", "rowid", False, ("newest first", "oldest first")),
+    "upvotes": Sort("idx_papers_upvotes", "rowid", False, ("most upvoted first", "least upvoted first")),
 }
-SORTED_LABELS = {"last_seen": ("newest first", "oldest first"), "first_seen": ("newest first", "oldest first"),
-                 "upvotes": ("most upvoted first", "least upvoted first")}
 FEW_MATCHES = 5_000  # up to this many matches are read and sorted; more are found along the index
 
 
@@ -111,9 +116,10 @@ class RankedSearch:
 
     def order_by(self) -> str:
         assert self.sort is not None
-        _, tie, tie_inverted = SORTS[self.sort]
-        tie_descending = self.descending != tie_inverted
-        return f"{escape_sqlite(self.sort)}{' desc' if self.descending else ''}, {tie}{' desc' if tie_descending else ''}"
+        sort = SORTS[self.sort]
+        tie_descending = self.descending != sort.tie_inverted
+        return (f"{escape_sqlite(self.sort)}{' desc' if self.descending else ''},"
+                f" {sort.tie}{' desc' if tie_descending else ''}")
 
     def sorted_sql(self, strategy: str) -> str:
         """The rows SQL of a sorted search (``order_by``), by ``strategy`` (see ``sorted_strategy``):
@@ -121,7 +127,7 @@ class RankedSearch:
         in the set of matches; ``probe``: the index read in order, each row asked of the FTS index."""
         where, _ = self.where()
         columns = ", ".join(f"papers.{escape_sqlite(c)}" for c in PAPER_COLUMNS)
-        index = SORTS[self.sort or ""][0]
+        index = SORTS[self.sort or ""].index
         if strategy == "probe":
             match = (f"exists (select 1 from {FTS_TABLE} where {FTS_TABLE} match :search"
                      f" and {FTS_TABLE}.rowid = papers.rowid)")
@@ -133,7 +139,7 @@ class RankedSearch:
 
     def sorted_by(self) -> str:
         assert self.sort is not None
-        return SORTED_LABELS[self.sort][0 if self.descending else 1]
+        return SORTS[self.sort].labels[0 if self.descending else 1]
 
 
 def sorted_strategy(matches: int | None, papers: int, offset: int) -> str:
@@ -219,12 +225,7 @@ async def run(datasette: Any, search: RankedSearch) -> tuple[list[dict[str, Any]
             f"The search “{search.text}” took too long: add words to narrow it, or a filter"
         ) from None
     except sqlite3.OperationalError as error:
-        # Raw FTS5 syntax fails in many ways (syntax error, unterminated string, no such column,
-        # unknown special query); a locked or broken database is not the search's fault.
-        message = str(error)
-        if (search.raw or "fts5" in message) and "locked" not in message and "disk" not in message:
-            raise SearchError(explain_fts_error(search, error)) from None
-        raise
+        raise _search_error(search, error) from None
     rows = [dict(zip(results.columns, row)) for row in results.rows]
     if search.sort:
         await _add_snippets(db, rows, params["search"])
@@ -239,9 +240,17 @@ async def _count(db: Any, search: RankedSearch, count_sql: str, params: dict[str
     except QueryInterrupted:
         return None
     except sqlite3.OperationalError as error:
-        if search.raw or "fts5" in str(error):
-            raise SearchError(explain_fts_error(search, error)) from None
-        raise
+        raise _search_error(search, error) from None
+
+
+def _search_error(search: RankedSearch, error: sqlite3.OperationalError) -> Exception:
+    """The error to raise for a failed search query: a SearchError for the search's own syntax.
+    Raw FTS5 syntax fails in many ways (syntax error, unterminated string, no such column, unknown
+    special query); a locked or broken database is not the search's fault."""
+    message = str(error)
+    if (search.raw or "fts5" in message) and "locked" not in message and "disk" not in message:
+        return SearchError(explain_fts_error(search, error))
+    return error
 
 
 async def _add_snippets(db: Any, rows: list[dict[str, Any]], match: str) -> None:
