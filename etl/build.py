@@ -253,14 +253,16 @@ def build(
         if enricher is not None:
             enricher.end(late_events(conn, loader.late))
             loader.release()  # its maps of names and keywords: memory the FTS build can use
-            _index(conn, report)  # the enricher ranks keywords meanwhile
+            # While the enricher ranks keywords: the FTS index, and what needs no enrichment.
+            _index(conn, report)
+            deferred = _finish_loaded_tables(conn, deferred, report)
             with report.timed("enrich_wait"):
                 enricher.wait()
             with report.timed("copy"):
                 conn.execute("commit")  # the file is still a temporary one: this commits nothing for good
                 enricher.copy_into(conn)
                 conn.execute("begin")
-            _finish_tables(conn, deferred, report)
+            _finish_tables(conn, deferred, report, sightings=False)
         else:
             _enrich_all(conn, None, report, aggregate=False)
             _finish_tables(conn, deferred, report)
@@ -318,14 +320,37 @@ def _index(conn: sqlite3.Connection, report: BuildReport) -> None:
         index.ensure_views(conn)
 
 
-def _finish_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport) -> None:
+# Tables that only the loader writes: final once the last listing is loaded.
+LOADER_TABLES = frozenset({"listings", "listing_papers", "paper_authors", "authors", "paper_categories", "rejects"})
+
+
+def _finish_loaded_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport) -> list[str]:
+    """What a parallel build can do before the enrichment is in: the secondary indexes of the
+    loader's own tables and the aggregates of the sightings. Returns the indexes left to create."""
+    with report.timed("indexes"):
+        deferred = index.create_indexes(conn, deferred, tables=set(LOADER_TABLES))
+    with report.timed("aggregates"):
+        enrich.refresh_sighting_aggregates(conn)
+    return deferred
+
+
+def _finish_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport, *,
+                   sightings: bool = True) -> None:
     """After a bulk load: the secondary indexes, sorted once each, and the aggregates (the indexes
-    on papers after them, since the aggregates rewrite the columns they cover)."""
+    on papers after them, since the aggregates rewrite the columns they cover). ``sightings=False``:
+    their aggregates are done (``_finish_loaded_tables``)."""
+    # Nothing else runs by now: SQLite may sort an index on a second thread.
+    conn.execute(f"pragma threads = {min(parallel.cpu_count(), 4) - 1}")
     with report.timed("indexes"):
         deferred = index.create_indexes(conn, deferred, tables={t for t in _tables(deferred) if t != "papers"})
-    _aggregate(conn, None, report)
+    with report.timed("aggregates"):
+        if sightings:
+            enrich.refresh_sighting_aggregates(conn)
+        enrich.mark_papers_with_code(conn)
+        enrich.refresh_keyword_counts(conn, None)
     with report.timed("indexes"):
         index.create_indexes(conn, deferred)
+    conn.execute("pragma threads = 0")
 
 
 def _tables(statements: list[str]) -> set[str]:

@@ -326,21 +326,35 @@ def refresh_keyword_counts(conn: sqlite3.Connection, keyword_ids: set[int] | Non
 # ---- aggregates ----------------------------------------------------------------------------------
 
 
+def refresh_sighting_aggregates(conn: sqlite3.Connection) -> None:
+    """Every paper's first and last seen, listing count and upvotes: one grouped pass over the
+    sightings, joined to papers (a full build)."""
+    conn.execute(
+        """
+        update papers set first_seen = s.first_seen, last_seen = s.last_seen,
+          listing_count = s.listing_count, upvotes = s.upvotes
+        from (select paper_id, min(listing_date) as first_seen, max(listing_date) as last_seen,
+                     count(*) as listing_count, max(upvotes) as upvotes
+              from listing_papers group by paper_id) as s
+        where s.paper_id = papers.id
+        """
+    )
+
+
+def mark_papers_with_code(conn: sqlite3.Connection) -> None:
+    """has_code for the papers with a code link, in a new database (every paper starts without):
+    only their rows are written."""
+    conn.execute("update papers set has_code = 1 where id in (select paper_id from links where kind = 'code')")
+
+
 def refresh_aggregates(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
-    """Per-paper figures derived from sightings and links (first and last seen, counts, has_code)."""
+    """Per-paper figures derived from sightings and links (first and last seen, counts, has_code).
+
+    All papers (``None``) only in a new database, where no paper has code yet.
+    """
     if paper_ids is None:
-        # One grouped pass over the sightings and one over the code links, joined to papers.
-        conn.execute(
-            """
-            update papers set first_seen = s.first_seen, last_seen = s.last_seen,
-              listing_count = s.listing_count, upvotes = s.upvotes
-            from (select paper_id, min(listing_date) as first_seen, max(listing_date) as last_seen,
-                         count(*) as listing_count, max(upvotes) as upvotes
-                  from listing_papers group by paper_id) as s
-            where s.paper_id = papers.id
-            """
-        )
-        conn.execute("update papers set has_code = id in (select paper_id from links where kind = 'code')")
+        refresh_sighting_aggregates(conn)
+        mark_papers_with_code(conn)
         return
     for chunk in _chunks(sorted(paper_ids)):
         marks = ", ".join("?" * len(chunk))

@@ -7,11 +7,12 @@ The stages of a build and where they run:
   items, in chunks, through a bounded queue; the loader reads the files back in the canonical order.
 - **load** (the calling process): identity, merging, sightings, authors, source keywords; for every
   paper it stores it sends what enrichment needs (``Loader(events=True)``) to ...
-- **enrich** (``Enricher``, one process): the links of each paper and its keyword candidates, counted
-  into the corpus statistics (pass 1, while the loader loads). When the loader is done it ranks every
-  paper against the final statistics (pass 2) while the loader builds the FTS index: SQLite's
-  single-threaded part and Python's part of the build run side by side. The enricher writes its rows
-  into a side SQLite file, which the loader copies in with ``INSERT ... SELECT``.
+- **enrich** (``Enricher``, one process per core): the links of each paper and its keyword candidates,
+  counted into the corpus statistics (pass 1, while the loader loads). When the loader is done they
+  rank every paper against the final statistics (pass 2) while the loader builds the FTS index:
+  SQLite's single-threaded part and Python's part of the build run side by side. Each worker writes
+  its links into a side SQLite file, which the loader copies in with ``INSERT ... SELECT``, and its
+  ranked keywords into a file the loader reads once, in paper order, giving keyword ids as it goes.
 
 Everything the enricher computes is what ``etl.enrich`` computes in-process from the final tables
 (a test builds both ways and compares every table): a paper is sent once its title and abstract are
@@ -35,10 +36,12 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from . import enrich
+from .load import IdMap
 from .records import Item
 from .sources import SourceError, SourceListing, open_listing, sha256_file
 
@@ -213,12 +216,6 @@ SIDE_DDL = [
     # Counted words of all papers (each worker's are in its own counts file, COUNTS_DDL).
     "create table df (key text primary key, df integer not null)",
     "create table counts (name text primary key, value integer not null)",
-    # Ranked keywords of this worker's papers; display only where the key is new to this worker
-    # (a paper after another that has the key is never the first to have it).
-    """create table ranked (paper_rowid integer not null, paper_id text not null, position integer not null,
-      key text not null, display text, score real not null)""",
-    """create table ranked_aliases (paper_rowid integer not null, position integer not null, key text not null,
-      alias text not null)""",
 ]
 # A worker's counts, in a file of their own: written before the barrier, only read after it (a side
 # file is written until the end, and a journal-less SQLite file cannot be read while it is written).
@@ -344,10 +341,7 @@ class _Enrichment:
             if late:
                 self.late.append(record)
             else:
-                # Length-prefixed: marshal.loads of bytes is six times faster than marshal.load of a file.
-                blob = marshal.dumps(record)
-                self.spool.write(len(blob).to_bytes(4, "little"))
-                self.spool.write(blob)
+                _write_blob(self.spool, record)
 
     def flush_links(self) -> None:
         self.side.executemany("insert into link_rows values (?, ?, ?, ?, ?, ?, ?, ?)", self.link_batch)
@@ -401,34 +395,103 @@ class _Enrichment:
         self.counted = Counter()
 
     def spooled(self) -> Iterator[tuple]:
-        with open(self.spool_path, "rb", buffering=1 << 20) as spool:
-            while size := spool.read(4):
-                yield marshal.loads(spool.read(int.from_bytes(size, "little")))
+        return _read_blobs(self.spool_path)
 
     def rank_all(self) -> None:
-        """Pass 2: this worker's papers in rowid order, ranked on the corpus's counts."""
+        """Pass 2: this worker's papers in rowid order, ranked on the corpus's counts, into its
+        ranked file (``ranked_path``): batches of (paper rowid, paper id, [(key, display, score,
+        aliases), ...] best first), length-prefixed marshal. A display is given only where the key
+        is new to this worker: a paper after another that has the key is never the first to have it."""
         stats = self.stats
         assert stats is not None
         seen: set[str] = set()
-        rows: list[tuple] = []
-        aliases: list[tuple] = []
-        for rowid, paper_id, fields in heapq.merge(self.spooled(), sorted(self.late)):
-            doc = enrich.keywords_module.DocCandidates(*fields)
-            for position, keyword in enumerate(enrich.rank(doc, stats), 1):
-                display = None
-                if keyword.key not in seen:
-                    display = enrich.keyword_display(keyword, doc)
-                    if len(seen) >= SEEN_LIMIT:
-                        seen.clear()
-                    seen.add(keyword.key)
-                rows.append((rowid, paper_id, position, keyword.key, display, round(float(keyword.score), 4)))
-                aliases.extend((rowid, position, keyword.key, alias) for alias in keyword.aliases)
-            if len(rows) >= enrich.BATCH:
-                self.side.executemany("insert into ranked values (?, ?, ?, ?, ?, ?)", rows)
-                self.side.executemany("insert into ranked_aliases values (?, ?, ?, ?)", aliases)
-                rows, aliases = [], []
-        self.side.executemany("insert into ranked values (?, ?, ?, ?, ?, ?)", rows)
-        self.side.executemany("insert into ranked_aliases values (?, ?, ?, ?)", aliases)
+        batch: list[tuple] = []
+        with open(ranked_path(self.side_path), "wb", buffering=1 << 20) as out:
+            for rowid, paper_id, fields in heapq.merge(self.spooled(), sorted(self.late)):
+                doc = enrich.keywords_module.DocCandidates(*fields)
+                keywords = []
+                for keyword in enrich.rank(doc, stats):
+                    display = None
+                    if keyword.key not in seen:
+                        display = enrich.keyword_display(keyword, doc)
+                        if len(seen) >= SEEN_LIMIT:
+                            seen.clear()
+                        seen.add(keyword.key)
+                    keywords.append((keyword.key, display, round(float(keyword.score), 4), keyword.aliases))
+                batch.append((rowid, paper_id, keywords))
+                if len(batch) >= RANKED_BATCH:
+                    _write_blob(out, batch)
+                    batch = []
+            _write_blob(out, batch)
+
+
+def _write_blob(out: Any, value: Any) -> None:
+    # Length-prefixed: marshal.loads of bytes is six times faster than marshal.load of a file.
+    blob = marshal.dumps(value)
+    out.write(len(blob).to_bytes(4, "little"))
+    out.write(blob)
+
+
+def _read_blobs(path: str | Path) -> Iterator[Any]:
+    with open(path, "rb", buffering=1 << 20) as spool:
+        while size := spool.read(4):
+            yield marshal.loads(spool.read(int.from_bytes(size, "little")))
+
+
+def ranked_path(side_path: str | Path) -> str:
+    return f"{side_path}.ranked"
+
+
+RANKED_BATCH = 500  # papers per blob of a ranked file
+
+
+def _ranked_papers(paths: list[str]) -> Iterator[tuple]:
+    """The papers of every worker's ranked file, in rowid order (each worker wrote its own in that order)."""
+
+    def papers(path: str) -> Iterator[tuple]:
+        for batch in _read_blobs(path):
+            yield from batch
+
+    return heapq.merge(*(papers(path) for path in paths), key=itemgetter(0))
+
+
+# Keys whose ids the copy keeps in memory: 96% of the extracted keywords are in one paper only, so a
+# bounded map (a cache past the limit, the unique index answering the rest) costs little.
+COPY_IDS = 500_000
+
+
+def _copy_keywords(conn: sqlite3.Connection, paths: list[str]) -> None:
+    """The workers' ranked keywords into keywords, paper_keywords and keyword_aliases, in one pass
+    over their ranked files in paper order: a keyword's id is given at its first appearance (paper
+    rowid, then rank), after the source keywords the loader stored, and its display is that first
+    paper's, as the in-process build gives them. (The same in SQL took a sort and a join of every row.)"""
+    ids = IdMap(conn, "keywords", ("key", "display", "source"), bulk=True, limit=COPY_IDS)
+    lookup = "select id from keywords where key = ? and source = 'papershelf'"
+    rows: list[tuple] = []
+    aliases: list[tuple] = []
+    known = ids.ids
+    for _, paper_id, keywords in _ranked_papers(paths):
+        for position, (key, display, score, written) in enumerate(keywords, 1):
+            # No display: the worker ranked the key before, so it is stored and only looked up.
+            keyword_id = known.get(key) or ids.get(key, (key, display or key, "papershelf"), lookup, (key,))
+            rows.append((paper_id, keyword_id, position, score))
+            if written:
+                aliases += [(keyword_id, alias) for alias in written]
+        if len(rows) >= COPY_BATCH:
+            _insert_keyword_rows(conn, ids, rows, aliases)
+            rows, aliases = [], []
+    _insert_keyword_rows(conn, ids, rows, aliases)
+
+
+def _insert_keyword_rows(conn: sqlite3.Connection, ids: IdMap, rows: list[tuple], aliases: list[tuple]) -> None:
+    ids.flush()
+    conn.executemany(
+        "insert into paper_keywords (paper_id, keyword_id, source, rank, score) values (?, ?, 'papershelf', ?, ?)",
+        rows)
+    conn.executemany("insert or ignore into keyword_aliases (keyword_id, alias) values (?, ?)", aliases)
+
+
+COPY_BATCH = 20_000
 
 
 @dataclass
@@ -528,9 +591,7 @@ class Enricher:
         """Copy the side files' rows into the database, in a transaction of its own (SQLite cannot
         detach a database inside one); the caller's transaction must be committed.
 
-        Keyword ids are given here, in SQL, as the in-process build gives them: extracted keywords
-        after the source keywords the loader stored, in order of first appearance (paper rowid, then
-        rank), each displayed as its first paper writes it.
+        Keyword ids are given here as the in-process build gives them (``_copy_keywords``).
         """
         names = [f"side{n}" for n in range(self.workers)]
         for number, name in enumerate(names):
@@ -548,33 +609,7 @@ class Enricher:
                         " from {side}.link_rows")
                 + ") order by paper_rowid, seq"
             )
-            offset = conn.execute("select coalesce(max(id), 0) from keywords").fetchone()[0]
-            conn.execute("create temp table first_seen (key text primary key, id integer not null)")
-            # The display of each key's first row (SQLite takes a bare column from the min() row).
-            conn.execute(
-                "insert into keywords (key, display, source, paper_count)"
-                " select key, display, 'papershelf', 0 from (select key, display,"
-                " min(paper_rowid * 64 + position) as first from ("
-                + union("select key, display, paper_rowid, position from {side}.ranked")
-                + ") group by key) order by first"
-            )
-            conn.execute(
-                "insert into temp.first_seen (key, id) select key, id from keywords"
-                " where source = 'papershelf' and id > ?", (offset,)
-            )
-            conn.execute(
-                "insert into paper_keywords (paper_id, keyword_id, source, rank, score)"
-                " select r.paper_id, k.id, 'papershelf', r.position, r.score from ("
-                + union("select paper_rowid, paper_id, position, key, score from {side}.ranked")
-                + ") r join temp.first_seen k on k.key = r.key order by r.paper_rowid, r.position"
-            )
-            conn.execute(
-                "insert or ignore into keyword_aliases (keyword_id, alias)"
-                " select k.id, a.alias from ("
-                + union("select paper_rowid, position, key, alias from {side}.ranked_aliases")
-                + ") a join temp.first_seen k on k.key = a.key order by a.paper_rowid, a.position"
-            )
-            conn.execute("drop table temp.first_seen")
+            _copy_keywords(conn, [ranked_path(self.side_path(n)) for n in range(self.workers)])
             conn.execute("delete from keyword_df")
             conn.execute("insert into keyword_df (key, df) select key, df from side0.df order by key")
             conn.execute(
@@ -600,4 +635,5 @@ class Enricher:
         for number in range(self.workers):
             self.side_path(number).unlink(missing_ok=True)
             self.spool_path(number).unlink(missing_ok=True)
+            Path(ranked_path(self.side_path(number))).unlink(missing_ok=True)
             Path(counts_path(self.side_path(number))).unlink(missing_ok=True)

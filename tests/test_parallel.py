@@ -46,9 +46,13 @@ def serial_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.mark.parametrize(("workers", "enrich_workers"), [(1, 1), (1, 2), (2, 3)])
 def test_a_parallel_build_equals_the_in_process_build(tmp_path: Path, serial_db: Path, workers: int,
                                                       enrich_workers: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    # Small chunks, event batches and count spills, so that every path is taken on a small corpus.
+    # Small chunks, event batches, count spills and id maps, so that every path is taken on a small
+    # corpus (the copy's map of keyword ids runs out, and so does a worker's set of displayed keys).
     monkeypatch.setattr(parallel, "CHUNK", 7)
     monkeypatch.setattr(parallel, "COUNT_SPILL", 50)
+    monkeypatch.setattr(parallel, "SEEN_LIMIT", 40)
+    monkeypatch.setattr(parallel, "COPY_IDS", 60)
+    monkeypatch.setattr(parallel, "COPY_BATCH", 25)
     monkeypatch.setattr(build_module.Loader, "__init__", _small_batches(build_module.Loader.__init__))
     path = tmp_path / "p.db"
     report = build(inputs(), path, workers=workers, enrich_workers=enrich_workers)
