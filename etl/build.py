@@ -26,6 +26,7 @@ DEFAULT_DB = Path("db/papershelf.db")
 # A build of fewer bytes than this runs in-process: worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 64 * 2**20
 CACHE_KIB = 131_072  # SQLite page cache of a build (KiB)
+TAIL_CACHE_KIB = 262_144  # and of its last stages, once the workers are done
 ADD_CACHE_KIB = 65_536  # and of an add
 DATE_IN_NAME = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 
@@ -258,6 +259,9 @@ def build(
             deferred = _finish_loaded_tables(conn, deferred, report)
             with report.timed("enrich_wait"):
                 enricher.wait()
+            # The workers are gone: their memory is the page cache's, for the copy's random inserts
+            # into the keywords' unique index and for the sorts of the last indexes.
+            conn.execute(f"pragma cache_size = -{TAIL_CACHE_KIB}")
             with report.timed("copy"):
                 conn.execute("commit")  # the file is still a temporary one: this commits nothing for good
                 enricher.copy_into(conn)
