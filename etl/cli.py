@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
 import sqlite3
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -48,7 +50,15 @@ def cli() -> None:
     """papershelf: turn listings of machine-learning papers into a searchable SQLite dataset."""
 
 
+def _stop_cleanly_on_sigterm() -> None:
+    """`kill` stops a build or an add as Ctrl-C does: SystemExit runs their clean-up (the temporary
+    database and the workers' files removed, an add's transaction rolled back)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+
+
 def _run(action, inputs, db_path: Path, date, strict: bool, silent: bool) -> None:  # type: ignore[no-untyped-def]
+    _stop_cleanly_on_sigterm()
     try:
         paths = build_module.resolve_inputs(inputs)
         if silent or len(paths) < 2:

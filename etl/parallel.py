@@ -30,6 +30,7 @@ import marshal
 import multiprocessing
 import os
 import queue
+import signal
 import sqlite3
 import traceback
 from collections import Counter
@@ -90,6 +91,11 @@ def _put(channel: Any, message: Any, processes: list[BaseProcess]) -> None:
                     raise WorkerError(f"{process.name} stopped (exit code {process.exitcode})") from None
 
 
+def _default_signals() -> None:
+    """A worker dies on SIGTERM (the loader's ``close`` sends it), whatever handler it was forked with."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 # ---- parse workers -------------------------------------------------------------------------------
 
 
@@ -99,6 +105,7 @@ def _parse_files(paths: list[str], numbers: range, out: Any) -> None:
     Messages: ("start", n, sha256), ("meta", n, source, shape, date_text, date), ("items", n, [...])*,
     then ("end", n, notes, encoding) or ("source_error", n, error); ("raise", n, text) ends the worker.
     """
+    _default_signals()
     for number in numbers:
         path = Path(paths[number])
         try:
@@ -260,6 +267,7 @@ def _enrich(number: int, inbox: Any, outbox: Any, side_path: str, spool_path: st
             sides: list[str]) -> None:
     """Worker ``number``: pass 1 over the papers the loader sends it, then, with every worker's
     counts, pass 2 (rank)."""
+    _default_signals()
     try:
         outbox.put(("done", number, _Enrichment(side_path, spool_path).run(inbox, barrier, sides)))
     except BaseException:  # noqa: BLE001 - reported to the loader, which fails the build

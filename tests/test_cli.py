@@ -92,3 +92,32 @@ def test_add_starts_without_the_heavy_libraries(tmp_path: Path) -> None:
     )
     result = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]", result.stdout + result.stderr
+
+
+def test_a_killed_build_leaves_the_previous_database_and_no_temporary_file(tmp_path: Path) -> None:
+    """`kill` (SIGTERM) stops a build as Ctrl-C does: the half-written file is removed and the
+    database it was to replace is untouched."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from etl.build import build
+
+    from .conftest import HF_API
+
+    db = tmp_path / "p.db"
+    build([SEED], db)
+    before = db.read_bytes()
+    process = subprocess.Popen([sys.executable, "-m", "etl", "build", "--silent", "--db", str(db), str(HF_API)],
+                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".p.db.building-*")):  # the build has started writing
+        assert process.poll() is None, "the build ended before it could be stopped"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.3)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 128 + signal.SIGTERM
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["p.db"]
+    assert db.read_bytes() == before
