@@ -26,7 +26,6 @@ DEFAULT_DB = Path("db/papershelf.db")
 # A build of fewer bytes than this runs in-process: worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 64 * 2**20
 CACHE_KIB = 131_072  # SQLite page cache of a build (KiB)
-TAIL_CACHE_KIB = 262_144  # and of its last stages, once the workers are done
 ADD_CACHE_KIB = 65_536  # and of an add
 DATE_IN_NAME = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 
@@ -259,9 +258,6 @@ def build(
             deferred = _finish_loaded_tables(conn, deferred, report)
             with report.timed("enrich_wait"):
                 enricher.wait()
-            # The workers are gone: their memory is the page cache's, for the copy's random inserts
-            # into the keywords' unique index and for the sorts of the last indexes.
-            conn.execute(f"pragma cache_size = -{TAIL_CACHE_KIB}")
             with report.timed("copy"):
                 conn.execute("commit")  # the file is still a temporary one: this commits nothing for good
                 enricher.copy_into(conn)
@@ -343,8 +339,6 @@ def _finish_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildR
     """After a bulk load: the secondary indexes, sorted once each, and the aggregates (the indexes
     on papers after them, since the aggregates rewrite the columns they cover). ``sightings=False``:
     their aggregates are done (``_finish_loaded_tables``)."""
-    # Nothing else runs by now: SQLite may sort an index on a second thread.
-    conn.execute(f"pragma threads = {min(parallel.cpu_count(), 4) - 1}")
     with report.timed("indexes"):
         deferred = index.create_indexes(conn, deferred, tables={t for t in _tables(deferred) if t != "papers"})
     with report.timed("aggregates"):
@@ -354,7 +348,6 @@ def _finish_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildR
         enrich.refresh_keyword_counts(conn, None)
     with report.timed("indexes"):
         index.create_indexes(conn, deferred)
-    conn.execute("pragma threads = 0")
 
 
 def _tables(statements: list[str]) -> set[str]:
