@@ -262,10 +262,10 @@ def build(
                 conn.execute("commit")  # the file is still a temporary one: this commits nothing for good
                 enricher.copy_into(conn)
                 conn.execute("begin")
-            _finish_tables(conn, deferred, report, sightings=False)
-        else:
-            _enrich_all(conn, None, report, aggregate=False)
             _finish_tables(conn, deferred, report)
+        else:
+            _enrich_all(conn, report)
+            _finish_tables(conn, _finish_loaded_tables(conn, deferred, report), report)
             _index(conn, report)
         conn.execute("commit")
         with report.timed("analyze"):
@@ -325,8 +325,9 @@ LOADER_TABLES = frozenset({"listings", "listing_papers", "paper_authors", "autho
 
 
 def _finish_loaded_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport) -> list[str]:
-    """What a parallel build can do before the enrichment is in: the secondary indexes of the
-    loader's own tables and the aggregates of the sightings. Returns the indexes left to create."""
+    """After a bulk load, what needs no enrichment (a parallel build does it while the workers
+    rank): the secondary indexes of the loader's own tables and the aggregates of the sightings.
+    Returns the indexes left to create."""
     with report.timed("indexes"):
         deferred = index.create_indexes(conn, deferred, tables=set(LOADER_TABLES))
     with report.timed("aggregates"):
@@ -334,16 +335,13 @@ def _finish_loaded_tables(conn: sqlite3.Connection, deferred: list[str], report:
     return deferred
 
 
-def _finish_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport, *,
-                   sightings: bool = True) -> None:
-    """After a bulk load: the secondary indexes, sorted once each, and the aggregates (the indexes
-    on papers after them, since the aggregates rewrite the columns they cover). ``sightings=False``:
-    their aggregates are done (``_finish_loaded_tables``)."""
+def _finish_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport) -> None:
+    """After the enrichment (and ``_finish_loaded_tables``): the other secondary indexes, sorted
+    once each, and the aggregates of links and keywords (the indexes on papers after them, since
+    the aggregates rewrite the columns they cover)."""
     with report.timed("indexes"):
         deferred = index.create_indexes(conn, deferred, tables={t for t in _tables(deferred) if t != "papers"})
     with report.timed("aggregates"):
-        if sightings:
-            enrich.refresh_sighting_aggregates(conn)
         enrich.mark_papers_with_code(conn)
         enrich.refresh_keyword_counts(conn, None)
     with report.timed("indexes"):
@@ -354,23 +352,12 @@ def _tables(statements: list[str]) -> set[str]:
     return {index._index_table(statement) for statement in statements}
 
 
-def _aggregate(conn: sqlite3.Connection, paper_ids: set[str] | None, report: BuildReport,
-               keyword_ids: set[int] | None = None) -> None:
-    with report.timed("aggregates"):
-        enrich.refresh_aggregates(conn, paper_ids)
-        if paper_ids is None or keyword_ids:
-            enrich.refresh_keyword_counts(conn, keyword_ids)
-
-
-def _enrich_all(conn: sqlite3.Connection, paper_ids: set[str] | None, report: BuildReport, *,
-                aggregate: bool = True) -> None:
-    """Links, keywords and aggregates of every paper, in-process."""
+def _enrich_all(conn: sqlite3.Connection, report: BuildReport) -> None:
+    """Links and keywords of every paper, in-process."""
     with report.timed("links"):
-        enrich.refresh_links(conn, paper_ids)
+        enrich.refresh_links(conn, None)
     with report.timed("keywords"):
-        enrich.refresh_keywords(conn, paper_ids)
-    if aggregate:
-        _aggregate(conn, paper_ids, report)
+        enrich.refresh_keywords(conn, None)
 
 
 def _enrich_listing(conn: sqlite3.Connection, loader: Loader, counts: ListingCounts, report: BuildReport) -> None:
@@ -382,7 +369,10 @@ def _enrich_listing(conn: sqlite3.Connection, loader: Loader, counts: ListingCou
     if loader.keywords_touched is not None:
         keyword_ids |= loader.keywords_touched
         loader.keywords_touched.clear()
-    _aggregate(conn, counts.touched, report, keyword_ids)
+    with report.timed("aggregates"):
+        enrich.refresh_aggregates(conn, counts.touched)
+        if keyword_ids:
+            enrich.refresh_keyword_counts(conn, keyword_ids)
 
 
 def add(

@@ -562,6 +562,7 @@ def clear_token_caches() -> None:
     """Empty the token caches (a process done with extraction gives their memory to what follows)."""
     _SINGULARS.clear()
     _KEYS.clear()
+    _PHRASE_KEYS.clear()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1020,10 +1021,14 @@ def normalize_key(phrase: str) -> str:
     A trailing parenthesized acronym is an alias and is dropped: "large language models (LLMs)" ->
     "large language model" (``split_alias`` returns it too).
     """
-    return split_alias(phrase)[0]
+    return _PHRASE_KEYS[phrase]
 
 
 _ALIAS = re.compile(r"(.+?)\s*\(\s*([^()]+?)\s*\)")
+
+
+# Keys of whole phrases (sources give the same few thousand keywords in paper after paper).
+_PHRASE_KEYS = _TokenCache(lambda phrase: split_alias(phrase)[0])
 
 
 def split_alias(phrase: str) -> tuple[str, str | None]:

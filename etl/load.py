@@ -180,8 +180,6 @@ class Loader:
         self._author_rows: list[tuple] = []
         self._categories: list[tuple] = []
         self._source_keywords: list[tuple] = []
-        # Keys of the phrases sources give (the same few thousand come back in paper after paper).
-        self._phrase_keys: dict[str, str] = {}
 
     def forget_cached_ids(self) -> None:
         """After a rollback: ids written since the savepoint are gone (and so are those not written)."""
@@ -194,7 +192,6 @@ class Loader:
         """Drop what the loader keeps in memory (after its last listing)."""
         self._authors.clear()
         self._keywords.clear()
-        self._phrase_keys = {}
         self.late = set()
 
     def forget_listing(self, pending: int) -> None:
@@ -461,14 +458,8 @@ class Loader:
         seen: set[int] = set()
         rows = []
         rank = 0
-        keys = self._phrase_keys
         for phrase in phrases:
-            key = keys.get(phrase)
-            if key is None:
-                key = normalize_key(phrase)
-                if len(keys) >= CACHE_LIMIT:
-                    keys.clear()
-                keys[phrase] = key
+            key = normalize_key(phrase)
             if not key:
                 continue
             keyword_id = self.keyword_id(key, phrase, source)

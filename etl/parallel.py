@@ -477,11 +477,10 @@ def _copy_keywords(conn: sqlite3.Connection, paths: list[str]) -> None:
     lookup = "select id from keywords where key = ? and source = 'papershelf'"
     rows: list[tuple] = []
     aliases: list[tuple] = []
-    known = ids.ids
     for _, paper_id, keywords in _ranked_papers(paths):
         for position, (key, display, score, written) in enumerate(keywords, 1):
             # No display: the worker ranked the key before, so it is stored and only looked up.
-            keyword_id = known.get(key) or ids.get(key, (key, display or key, "papershelf"), lookup, (key,))
+            keyword_id = ids.get(key, (key, display or key, "papershelf"), lookup, (key,))
             rows.append((paper_id, keyword_id, position, score))
             if written:
                 aliases += [(keyword_id, alias) for alias in written]
