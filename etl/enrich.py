@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from . import keywords as keywords_module
@@ -29,6 +29,7 @@ PAPERSHELF = "papershelf"  # the source of extracted keywords
 TOP_KEYWORDS = 10
 N_DOCS_KEY = "keyword_docs"  # build_info key: papers counted in keyword_df
 KEYWORD_CACHE = 200_000  # keyword ids kept in memory by a writer (the unique index answers the rest)
+KEYWORD_CHUNK = 2048  # papers per batch of keyword extraction (keyword_batch.CHUNK_DOCS)
 
 LINK_INSERT = "insert into links (paper_id, url, raw, host, kind, repo, source) values (?, ?, ?, ?, ?, ?, ?)"
 
@@ -93,22 +94,28 @@ def refresh_links(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
 # ---- keywords ------------------------------------------------------------------------------------
 
 
-def candidates(title: str, abstract: str) -> keywords_module.DocCandidates:
-    return keywords_module.candidates(title, abstract or "")
+def candidates(papers: Sequence[tuple[str | None, str | None]]) -> keywords_module.BatchCandidates:
+    """The keyword candidates of (title, abstract) pairs, on the batch path (``etl.keyword_batch``):
+    builds, adds and the enrichment workers all extract keywords this way, so that they agree."""
+    return keywords_module.candidates_batch(papers)
 
 
-def rank(doc: keywords_module.DocCandidates, stats: keywords_module.CorpusStats) -> list[keywords_module.Keyword]:
-    """The paper's keywords, without their display: KeywordWriter asks ``display_of`` only for the
-    keywords it has not stored yet (most keywords of a paper are known)."""
-    return keywords_module.rank(doc, stats, top=TOP_KEYWORDS, displays=False)
+def rank(batch: Any, stats: keywords_module.CorpusStats) -> list[list[keywords_module.Keyword]]:
+    """The ranked keywords of each paper of ``batch`` (best first, with their displays)."""
+    return keywords_module.rank_batch(batch, stats, top=TOP_KEYWORDS)
 
 
-def keyword_display(keyword: Any, doc: Any) -> str:
-    """How the paper writes a keyword ``rank`` returned (without displays, it gives the key itself
-    unless the paper writes only an acronym of it)."""
-    if doc is not None and keyword.display == keyword.key:
-        return str(keywords_module.display_of(doc, keyword.key))
-    return str(keyword.display)
+def chunked(rows: Iterable[tuple], size: int | None = None) -> Iterator[list[tuple]]:
+    """``rows`` in lists of ``size`` (KEYWORD_CHUNK): the batches keywords are extracted by."""
+    size = size or KEYWORD_CHUNK
+    chunk: list[tuple] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 class KeywordWriter:
@@ -137,16 +144,15 @@ class KeywordWriter:
             f"select key, id from keywords where source = ? and key in ({marks})", (PAPERSHELF, *keys)
         ))
 
-    def _new_keyword(self, keyword: Any, doc: Any) -> int:
+    def _new_keyword(self, keyword: Any) -> int:
         keyword_id = int(self.conn.execute(
-            "insert into keywords (key, display, source) values (?, ?, ?)",
-            (keyword.key, keyword_display(keyword, doc), PAPERSHELF),
+            "insert into keywords (key, display, source) values (?, ?, ?)", (keyword.key, keyword.display, PAPERSHELF)
         ).lastrowid or 0)
         self._ids[keyword.key] = keyword_id
         return keyword_id
 
-    def add(self, paper_id: str, ranked: list[Any], doc: Any = None) -> None:
-        """The keywords of one paper (``doc``: its candidates, for the display of new keywords)."""
+    def add(self, paper_id: str, ranked: list[Any]) -> None:
+        """The ranked keywords of one paper (a new keyword is shown as this paper writes it)."""
         if self.replace:
             self.flush()
             self.touched.update(
@@ -164,7 +170,7 @@ class KeywordWriter:
         seen: set[int] = set()
         position = 0
         for keyword in ranked:
-            keyword_id = ids.get(keyword.key) or self._new_keyword(keyword, doc)
+            keyword_id = ids.get(keyword.key) or self._new_keyword(keyword)
             if keyword_id in seen:
                 continue
             seen.add(keyword_id)
@@ -224,38 +230,37 @@ def refresh_keywords(
 
 
 def _refresh_all_keywords(conn: sqlite3.Connection) -> None:
+    """Every paper counted, then every paper ranked (the batch path: candidates computed twice
+    rather than kept, a few kB a paper)."""
     stats = keywords_module.CorpusStats()
-    for title, abstract in conn.execute("select title, abstract from papers order by rowid"):
-        stats.add(candidates(title, abstract))
+    for chunk in chunked(conn.execute("select title, abstract from papers order by rowid")):
+        stats.add_batch(candidates(chunk))
     _delete_extracted(conn)
     writer = KeywordWriter(conn)
-    for paper_id, title, abstract in conn.execute("select id, title, abstract from papers order by rowid"):
-        doc = candidates(title, abstract)
-        writer.add(paper_id, rank(doc, stats), doc)
+    for chunk in chunked(conn.execute("select id, title, abstract from papers order by rowid")):
+        ranked = rank(candidates([(title, abstract) for _, title, abstract in chunk]), stats)
+        for (paper_id, _, _), keywords in zip(chunk, ranked):
+            writer.add(paper_id, keywords)
     writer.flush()
     store_stats(conn, stats)
 
 
 def _refresh_some_keywords(conn: sqlite3.Connection, paper_ids: set[str], filled: set[str]) -> set[int]:
     papers = list(_select_papers(conn, "id, title, abstract", paper_ids))
-    docs = [(paper_id, candidates(title, abstract)) for paper_id, title, abstract in papers]
+    batch = candidates([(title, abstract) for _, title, abstract in papers])
     # The stored counts gain the new papers; a paper whose abstract was filled in was counted with
     # its title alone, which is taken back first.
-    delta: Counter[str] = Counter()
-    new_docs = 0
-    for (paper_id, title, _), (_, doc) in zip(papers, docs):
-        delta.update(doc.df_keys())
-        if paper_id in filled:
-            delta.subtract(candidates(title, "").df_keys())
-        else:
-            new_docs += 1
+    delta = batch.df_counts()
+    titles_alone = [(title, "") for paper_id, title, _ in papers if paper_id in filled]
+    if titles_alone:
+        delta.subtract(candidates(titles_alone).df_counts())
     _apply_df_delta(conn, delta)
-    n_docs = stored_docs(conn) + new_docs
+    n_docs = stored_docs(conn) + len(papers) - len(titles_alone)
     set_info(conn, N_DOCS_KEY, str(n_docs))
-    stats = keywords_module.CorpusStats(n_docs, needed_df_rows(conn, [doc for _, doc in docs]))
+    stats = keywords_module.CorpusStats(n_docs, needed_df_rows(conn, batch.words(), batch.single_keys()))
     writer = KeywordWriter(conn, replace=True)
-    for paper_id, doc in docs:
-        writer.add(paper_id, rank(doc, stats), doc)
+    for (paper_id, _, _), keywords in zip(papers, rank(batch, stats)):
+        writer.add(paper_id, keywords)
     writer.flush()
     return writer.touched
 
@@ -270,23 +275,14 @@ def _apply_df_delta(conn: sqlite3.Connection, delta: Counter[str]) -> None:
         conn.execute("delete from keyword_df where df <= 0")
 
 
-def needed_df_rows(conn: sqlite3.Connection, docs: list[Any]) -> list[tuple[str, int]]:
-    """The stored document frequencies that ranking ``docs`` reads, without loading the whole table.
-
-    ``rank`` reads the frequency of every word of every candidate phrase, and the acronym
-    definitions ("acronym=long form" keys) of the acronyms a paper uses, whose long forms can bring
-    words of their own. A test checks that ranking against these rows equals ranking against all.
+def needed_df_rows(conn: sqlite3.Connection, words: set[str], single: set[str]) -> list[tuple[str, int]]:
+    """The stored document frequencies that ranking a batch reads, without loading the whole table:
+    those of ``words`` (every word of its candidate phrases, ``BatchCandidates.words``) and the
+    acronym definitions ("acronym=long form" keys) of its one-word phrases (``single_keys``), whose
+    long forms can bring words of their own. A test checks that ranking against these rows equals
+    ranking against all.
     """
-    words: set[str] = set()
-    single: set[str] = set()
-    for doc in docs:
-        words.update(doc.words)
-        for key in doc.tf:
-            if " " in key:
-                words.update(key.split(" "))
-            else:
-                words.add(key)
-                single.add(key)
+    words = set(words)
     conn.execute("create temp table if not exists needed_keys (key text primary key) without rowid")
     conn.execute("delete from needed_keys")
     conn.executemany("insert or ignore into needed_keys (key) values (?)", ((key,) for key in single))

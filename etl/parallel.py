@@ -35,9 +35,10 @@ import sqlite3
 import traceback
 from collections import Counter
 from collections.abc import Iterator
+from itertools import repeat
+from operator import add, itemgetter
 from dataclasses import dataclass, field
 from multiprocessing.process import BaseProcess
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -301,6 +302,7 @@ class _Enrichment:
         self.stats: enrich.keywords_module.CorpusStats | None = None
         self.spool_path = spool_path
         self.spool = open(spool_path, "wb", buffering=1 << 20)
+        self.pending: list[tuple] = []  # papers not counted yet: (rowid, paper id, title, abstract)
         self.late: list[tuple] = []
         self.replaced: dict[int, list[tuple]] = {}  # links of papers whose repository changed later
         self.link_batch: list[tuple] = []
@@ -318,7 +320,10 @@ class _Enrichment:
             else:  # "end"
                 break
         self.flush_links()
+        self.count_pending()
         self.spool.close()
+        for start in range(0, len(self.late), enrich.KEYWORD_CHUNK):
+            self.count(self.late[start : start + enrich.KEYWORD_CHUNK])
         self.finish_links()
         self.count_all(barrier, sides)
         self.rank_all()
@@ -338,18 +343,32 @@ class _Enrichment:
                 self.flush_links()
         if kind == "text":
             self.papers += 1
-            # The candidates are counted now and spooled for pass 2, which ranks them without
-            # computing them again (three quarters of a paper's keyword time).
-            doc = enrich.candidates(title, abstract)
-            self.n_docs += 1
-            self.counted.update(doc.df_keys())
-            if len(self.counted) >= COUNT_SPILL:
-                self.spill_counts()
-            record = (rowid, paper_id, doc.fields())
+            paper = (rowid, paper_id, title, abstract)
             if late:
-                self.late.append(record)
+                self.late.append(paper)
             else:
-                _write_blob(self.spool, record)
+                self.pending.append(paper)
+                if len(self.pending) >= enrich.KEYWORD_CHUNK:
+                    self.count_pending()
+
+    def count_pending(self) -> None:
+        """The papers received since the last call: counted, and spooled as text for pass 2, which
+        computes their candidates again (cheaper than storing them: a few kB a paper)."""
+        if not self.pending:
+            return
+        self.count(self.pending)
+        _write_blob(self.spool, self.pending)
+        self.pending = []
+
+    def count(self, papers: list[tuple]) -> None:
+        counts = enrich.candidates([(title, abstract) for _, _, title, abstract in papers]).df_counts()
+        counted = self.counted
+        keys = list(counts)
+        # counted[key] += n for each key with C loops (Counter.update would loop in Python).
+        dict.update(counted, zip(keys, map(add, map(counted.get, keys, repeat(0)), counts.values())))
+        self.n_docs += len(papers)
+        if len(counted) >= COUNT_SPILL:
+            self.spill_counts()
 
     def flush_links(self) -> None:
         self.side.executemany("insert into link_rows values (?, ?, ?, ?, ?, ?, ?, ?)", self.link_batch)
@@ -370,7 +389,6 @@ class _Enrichment:
         """This worker's counts out to its counts file; once every worker's are there, the corpus's
         counts in (SQLite adds them up; Python holds one copy of the result, not one per part)."""
         self.spill_counts()
-        enrich.keywords_module.clear_token_caches()  # pass 2 ranks spooled candidates
         self.counts.execute("insert into counts values ('n_docs', ?)", (self.n_docs,))
         self.counts.execute("commit")
         self.counts.close()
@@ -403,7 +421,8 @@ class _Enrichment:
         self.counted = Counter()
 
     def spooled(self) -> Iterator[tuple]:
-        return _read_blobs(self.spool_path)
+        for papers in _read_blobs(self.spool_path):
+            yield from papers
 
     def rank_all(self) -> None:
         """Pass 2: this worker's papers in rowid order, ranked on the corpus's counts, into its
@@ -413,24 +432,28 @@ class _Enrichment:
         stats = self.stats
         assert stats is not None
         seen: set[str] = set()
-        batch: list[tuple] = []
         with open(ranked_path(self.side_path), "wb", buffering=1 << 20) as out:
-            for rowid, paper_id, fields in heapq.merge(self.spooled(), sorted(self.late)):
-                doc = enrich.keywords_module.DocCandidates(*fields)
-                keywords = []
-                for keyword in enrich.rank(doc, stats):
-                    display = None
-                    if keyword.key not in seen:
-                        display = enrich.keyword_display(keyword, doc)
-                        if len(seen) >= SEEN_LIMIT:
-                            seen.clear()
-                        seen.add(keyword.key)
-                    keywords.append((keyword.key, display, round(float(keyword.score), 4), keyword.aliases))
-                batch.append((rowid, paper_id, keywords))
-                if len(batch) >= RANKED_BATCH:
-                    _write_blob(out, batch)
-                    batch = []
-            _write_blob(out, batch)
+            papers = heapq.merge(self.spooled(), sorted(self.late))
+            for chunk in enrich.chunked(papers):
+                ranked = enrich.rank(enrich.candidates([(title, abstract) for _, _, title, abstract in chunk]), stats)
+                batch = []
+                for (rowid, paper_id, _, _), keywords in zip(chunk, ranked):
+                    rows = []
+                    keys = set()
+                    for keyword in keywords:
+                        key = keyword.key
+                        if key in keys:  # (an acronym and its long form, both ranked: one keyword)
+                            continue
+                        keys.add(key)
+                        display = None
+                        if key not in seen:
+                            display = keyword.display
+                            if len(seen) >= SEEN_LIMIT:
+                                seen.clear()
+                            seen.add(key)
+                        rows.append((key, display, round(float(keyword.score), 4), keyword.aliases))
+                    batch.append((rowid, paper_id, rows))
+                _write_blob(out, batch)
 
 
 def _write_blob(out: Any, value: Any) -> None:
@@ -448,9 +471,6 @@ def _read_blobs(path: str | Path) -> Iterator[Any]:
 
 def ranked_path(side_path: str | Path) -> str:
     return f"{side_path}.ranked"
-
-
-RANKED_BATCH = 500  # papers per blob of a ranked file
 
 
 def _ranked_papers(paths: list[str]) -> Iterator[tuple]:

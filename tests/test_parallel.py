@@ -53,6 +53,7 @@ def test_a_parallel_build_equals_the_in_process_build(tmp_path: Path, serial_db:
     monkeypatch.setattr(parallel, "SEEN_LIMIT", 40)
     monkeypatch.setattr(parallel, "COPY_IDS", 60)
     monkeypatch.setattr(parallel, "COPY_BATCH", 25)
+    monkeypatch.setattr(enrich, "KEYWORD_CHUNK", 16)  # several spooled batches per worker, and late papers
     monkeypatch.setattr(build_module.Loader, "__init__", _small_batches(build_module.Loader.__init__))
     path = tmp_path / "p.db"
     report = build(inputs(), path, workers=workers, enrich_workers=enrich_workers)

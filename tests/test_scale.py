@@ -49,13 +49,12 @@ def test_ranking_on_the_rows_an_add_loads_equals_ranking_on_all_of_them(tmp_path
     build(sorted(HF_API.glob("2025-0[3-6]-*.json")), db)
     conn = sqlite3.connect(db)
     papers = conn.execute("select title, abstract from papers order by rowid desc limit 300").fetchall()
-    docs = [enrich.candidates(title, abstract) for title, abstract in papers]
+    batch = enrich.candidates(papers)
     n_docs = enrich.stored_docs(conn)
     full = enrich.keywords_module.CorpusStats(n_docs, conn.execute("select key, df from keyword_df"))
-    partial = enrich.keywords_module.CorpusStats(n_docs, enrich.needed_df_rows(conn, docs))
+    partial = enrich.keywords_module.CorpusStats(n_docs, enrich.needed_df_rows(conn, batch.words(), batch.single_keys()))
     assert len(partial.df) < len(full.df)
-    for doc in docs:
-        assert enrich.rank(doc, partial) == enrich.rank(doc, full)
+    assert enrich.rank(batch, partial) == enrich.rank(batch, full)
 
 
 def test_an_inspect_file_is_written_once_and_again_when_the_database_changes(tmp_path: Path) -> None:
