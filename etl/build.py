@@ -201,13 +201,12 @@ def build(
     strict: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
-    enrich_workers: int | None = None,
 ) -> BuildReport:
     """A full build of ``inputs`` into a new database that replaces ``db_path`` only when complete.
 
     ``workers``: parse processes of a parallel build (0: everything in-process). By default a build
     of at least PARALLEL_MIN_BYTES of input is parallel, with all cores but one parsing and one
-    enrichment process per core (``enrich_workers``).
+    enrichment process.
     """
     paths = resolve_inputs(inputs)
     if not paths:
@@ -226,10 +225,13 @@ def build(
         conn.execute("pragma journal_mode = off")
         conn.execute("pragma synchronous = off")
         conn.execute(f"pragma cache_size = -{CACHE_KIB}")
+        # No waiting on locks: the file is this build's own, and a side file of the enricher's that
+        # were still locked would be one read before the enricher finished it.
+        conn.execute("pragma busy_timeout = 0")
         deferred = index.create_tables(conn, defer_indexes=True)
         conn.execute("begin")
         if workers > 0:
-            enricher = parallel.Enricher(temp_path.parent, temp_path.name, enrich_workers or parallel.cpu_count())
+            enricher = parallel.Enricher(temp_path.parent, temp_path.name)
             enricher.start()
             parsers = parallel.ParseWorkers(paths, workers)
         loader = Loader(conn, events=enricher is not None, on_events=enricher.send if enricher else None,
@@ -251,21 +253,27 @@ def build(
             parsers.close()
             parsers = None
         if enricher is not None:
-            enricher.end(late_events(conn, loader.late))
+            enricher.end(late_events(conn, loader.late), next_id(conn, "keywords"))
             loader.release()  # its maps of names and keywords: memory the FTS build can use
-            # While the enricher ranks keywords: the FTS index, and what needs no enrichment.
+            # While the enricher ranks keywords: the FTS index, and what needs no keywords.
             _index(conn, report)
             deferred = _finish_loaded_tables(conn, deferred, report)
-            with report.timed("enrich_wait"):
-                enricher.wait()
-            with report.timed("copy"):
+            with report.timed("links"):
                 conn.execute("commit")  # the file is still a temporary one: this commits nothing for good
-                enricher.copy_into(conn)
+                enricher.copy_links(conn)
                 conn.execute("begin")
-            _finish_tables(conn, deferred, report)
+            deferred = _finish_linked_tables(conn, deferred, report)
+            with report.timed("copy"):
+                conn.execute("commit")
+                enricher.copy_stats(conn)
+                conn.execute("begin")
+                # Taken in as the enricher ranks: what is left when it is done is its last batch.
+                enricher.copy_keywords(conn)
+            _finish_keyword_tables(conn, deferred, report, extracted_counted=True)
         else:
             _enrich_all(conn, report)
-            _finish_tables(conn, _finish_loaded_tables(conn, deferred, report), report)
+            deferred = _finish_linked_tables(conn, _finish_loaded_tables(conn, deferred, report), report)
+            _finish_keyword_tables(conn, deferred, report, extracted_counted=False)
             _index(conn, report)
         conn.execute("commit")
         with report.timed("analyze"):
@@ -335,17 +343,32 @@ def _finish_loaded_tables(conn: sqlite3.Connection, deferred: list[str], report:
     return deferred
 
 
-def _finish_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport) -> None:
-    """After the enrichment (and ``_finish_loaded_tables``): the other secondary indexes, sorted
-    once each, and the aggregates of links and keywords (the indexes on papers after them, since
-    the aggregates rewrite the columns they cover)."""
+def _finish_linked_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport) -> list[str]:
+    """Once the links are in: their indexes, the papers with code, then the indexes on papers
+    (after the aggregates, which rewrite the columns they cover). Returns the indexes left."""
     with report.timed("indexes"):
-        deferred = index.create_indexes(conn, deferred, tables={t for t in _tables(deferred) if t != "papers"})
+        deferred = index.create_indexes(conn, deferred, tables={"links"})
     with report.timed("aggregates"):
         enrich.mark_papers_with_code(conn)
-        enrich.refresh_keyword_counts(conn, None)
+    with report.timed("indexes"):
+        return index.create_indexes(conn, deferred, tables={"papers"})
+
+
+def _finish_keyword_tables(
+    conn: sqlite3.Connection, deferred: list[str], report: BuildReport, *, extracted_counted: bool
+) -> None:
+    """Once the keywords are in: the last indexes, each keyword's paper count (only the source
+    keywords' when the enricher counted the extracted ones) before the index that covers it."""
+    with report.timed("indexes"):
+        deferred = index.create_indexes(conn, deferred, tables={"paper_keywords", "keyword_aliases"})
+    with report.timed("aggregates"):
+        enrich.refresh_keyword_counts(conn, None, skip_source=enrich.PAPERSHELF if extracted_counted else None)
     with report.timed("indexes"):
         index.create_indexes(conn, deferred)
+
+
+def next_id(conn: sqlite3.Connection, table: str) -> int:
+    return int(conn.execute(f"select coalesce(max(id), 0) + 1 from {table}").fetchone()[0])
 
 
 def _tables(statements: list[str]) -> set[str]:

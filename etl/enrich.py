@@ -105,6 +105,13 @@ def rank(batch: Any, stats: keywords_module.CorpusStats) -> list[list[keywords_m
     return keywords_module.rank_batch(batch, stats, top=TOP_KEYWORDS)
 
 
+def rank_columns(batch: Any, stats: keywords_module.CorpusStats) -> Any:
+    """``rank`` as columns (``etl.keyword_batch.RankedColumns``), for a writer of rows."""
+    from .keyword_batch import rank_columns as batch_rank_columns
+
+    return batch_rank_columns(batch, stats, top=TOP_KEYWORDS)
+
+
 def chunked(rows: Iterable[tuple], size: int | None = None) -> Iterator[list[tuple]]:
     """``rows`` in lists of ``size`` (KEYWORD_CHUNK): the batches keywords are extracted by."""
     size = size or KEYWORD_CHUNK
@@ -299,9 +306,19 @@ def needed_df_rows(conn: sqlite3.Connection, words: set[str], single: set[str]) 
     return rows + definitions
 
 
-def refresh_keyword_counts(conn: sqlite3.Connection, keyword_ids: set[int] | None) -> None:
-    """keywords.paper_count for the given keywords, or for all (None)."""
+def refresh_keyword_counts(
+    conn: sqlite3.Connection, keyword_ids: set[int] | None, *, skip_source: str | None = None
+) -> None:
+    """keywords.paper_count for the given keywords, or for all (None) but those of ``skip_source``
+    (counted already: a parallel build's enricher counts the keywords it extracts)."""
     if keyword_ids is None:
+        if skip_source is not None:
+            # Through the (keyword_id, paper_id) index: a count per keyword, no pass over all rows.
+            conn.execute(
+                "update keywords set paper_count = (select count(*) from paper_keywords pk"
+                " where pk.keyword_id = keywords.id) where source != ?", (skip_source,)
+            )
+            return
         conn.execute(
             """
             update keywords set paper_count = counts.n

@@ -47,6 +47,7 @@ from __future__ import annotations
 import random
 import re
 import unicodedata
+import weakref
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -62,7 +63,7 @@ from etl import keywords as kw
 if TYPE_CHECKING:
     from etl.keywords import CorpusStats, Keyword
 
-__all__ = ["BatchCandidates", "candidates_batch", "rank_batch"]
+__all__ = ["BatchCandidates", "RankedColumns", "candidates_batch", "rank_batch", "rank_columns"]
 
 CHUNK_DOCS = 2048  # papers per chunk: bounds the work arrays (~65 MB) and the bit packing
 
@@ -174,6 +175,12 @@ class _Column:
     @property
     def view(self) -> np.ndarray:
         return self.data[: self.size]
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> _Column:
+        column = cls(values.dtype, max(1024, 2 * len(values)))
+        column.extend(values)
+        return column
 
 
 _K1 = _U64(0x9E3779B97F4A7C15)  # odd: multiplying by it is a bijection of 64-bit integers
@@ -293,6 +300,7 @@ class _Vocabulary:
 
     def __init__(self) -> None:
         self.table = _HashTable()
+        self.tok_uses = _Column(np.int64)  # occurrences since the vocabulary was made (see compacted)
         self.tok_count = _Column(np.int64)
         self.tok_first = _Column(np.int64)
         self.tok_lead = _Column(np.bool_)
@@ -322,6 +330,7 @@ class _Vocabulary:
         self.written: list[str] = []
         self.written_ids: dict[str, int] = {}
         self._written_code = _Column(_U64)
+        self.parent: tuple[weakref.ref[_Vocabulary], np.ndarray] | None = None  # see compacted
         self.keys: dict[int, str] = {}  # phrase hash -> key
         self.displays: dict[int, str] = {}  # hash of written words and place -> display
         self._random = random.Random(20250311)
@@ -420,6 +429,7 @@ class _Vocabulary:
             piece_at += len(pieces)
             pieces_added.extend(pieces)
         columns = list(zip(*rows)) if rows else [()] * 10
+        self.tok_uses.extend(np.zeros(len(rows), dtype=np.int64))
         for column, values in zip(
             (
                 self.tok_count,
@@ -487,16 +497,94 @@ class _Vocabulary:
         return (total ^ (len(word_ids) * int(_K2))) & 0xFFFFFFFFFFFFFFFF
 
 
+    def compacted(self, kept: int) -> _Vocabulary:
+        """A new vocabulary of the ``kept`` tokens used most since this one was made (with the words,
+        written forms and acronyms they hold), made with array gathers: a warm start, where an empty
+        vocabulary would spend Python on every common token again. Words and written forms keep
+        their codes, so phrase hashes, and the caches of keys and displays, stay valid; ``parent``
+        maps the new word ids to this vocabulary's (statistics arrays carry over, ``_arrays``)."""
+        self._extend_words()
+        self.written_code  # noqa: B018 - extends the written forms' codes
+        n_tokens = self.tok_count.size
+        order = np.argsort(-self.tok_uses.view, kind="stable")[:kept]
+        keep = np.unique(np.append(order, self.separator))
+        # Token hashes, from the table (slot values are token ids).
+        slots = np.flatnonzero(self.table.keys != 0)
+        token_hash = np.zeros(n_tokens, dtype=_U64)
+        token_hash[self.table.values[slots]] = self.table.keys[slots]
+        # The pieces of the kept tokens, in order.
+        counts, firsts = self.tok_count.view[keep], self.tok_first.view[keep]
+        new_firsts = np.cumsum(counts) - counts
+        pieces = np.arange(int(counts.sum())) + np.repeat(firsts - new_firsts, counts)
+        acronym = self.tok_acronym.view[keep]
+        acronyms = np.unique(acronym[acronym >= 0])
+        long_word, long_written = self.tok_long_word.view[keep], self.tok_long_written.view[keep]
+        words = np.unique(np.concatenate([self.piece_word.view[pieces], long_word[long_word >= 0],
+                                          self.acronym_word.view[acronyms]]))
+        written = np.unique(np.concatenate([self.piece_written.view[pieces], long_written[long_written >= 0],
+                                            self.acronym_written.view[acronyms]]))
+
+        def renumbering(old: np.ndarray, size: int) -> np.ndarray:
+            new_ids = np.full(size + 1, -1, dtype=np.int64)  # index -1 (none) stays -1
+            new_ids[old] = np.arange(len(old))
+            return new_ids
+
+        word_ids = renumbering(words, len(self.words))
+        written_ids = renumbering(written, len(self.written))
+        acronym_ids = renumbering(acronyms, self.acronym_size.size)
+        new = _Vocabulary.__new__(_Vocabulary)
+        new.table = _HashTable()
+        new.table.insert(token_hash[keep], np.arange(len(keep), dtype=np.int64))
+        new.tok_uses = _Column.of(np.zeros(len(keep), dtype=np.int64))
+        new.tok_count = _Column.of(counts)
+        new.tok_first = _Column.of(new_firsts)
+        for name in ("tok_lead", "tok_closes", "tok_complex", "tok_initial", "tok_cut_after"):
+            setattr(new, name, _Column.of(getattr(self, name).view[keep]))
+        new.tok_acronym = _Column.of(acronym_ids[acronym])
+        new.tok_long_word = _Column.of(word_ids[long_word])
+        new.tok_long_written = _Column.of(written_ids[long_written])
+        kept_acronyms = acronyms.tolist()
+        new.acronym_letters = [self.acronym_letters[i] for i in kept_acronyms]
+        new.acronym_strings = [self.acronym_strings[i] for i in kept_acronyms]
+        new.acronym_ids = dict(zip(new.acronym_strings, range(len(kept_acronyms))))
+        new.acronym_codes = _Column.of(self.acronym_codes.view.reshape(-1, 11)[acronyms].ravel())
+        new.acronym_size = _Column.of(self.acronym_size.view[acronyms])
+        new.acronym_word = _Column.of(word_ids[self.acronym_word.view[acronyms]])
+        new.acronym_written = _Column.of(written_ids[self.acronym_written.view[acronyms]])
+        new.piece_word = _Column.of(word_ids[self.piece_word.view[pieces]])
+        new.piece_written = _Column.of(written_ids[self.piece_written.view[pieces]])
+        new.piece_name = _Column.of(self.piece_name.view[pieces])
+        new.piece_participle = _Column.of(self.piece_participle.view[pieces])
+        new.words = list(map(self.words.__getitem__, words.tolist()))
+        new.word_ids = dict(zip(new.words, range(len(new.words))))
+        new._word_code = _Column.of(self._word_code.view[words])
+        new._word_generic = _Column.of(self._word_generic.view[words])
+        new._word_boundary = _Column.of(self._word_boundary.view[words])
+        new.written = list(map(self.written.__getitem__, written.tolist()))
+        new.written_ids = dict(zip(new.written, range(len(new.written))))
+        new._written_code = _Column.of(self._written_code.view[written])
+        new.keys, new.displays = self.keys, self.displays
+        new._random, new.position_codes = self._random, self.position_codes
+        new.separator = int(np.searchsorted(keep, self.separator))
+        new.parent = (weakref.ref(self), words)
+        return new
+
+
 _VOCABULARY: _Vocabulary | None = None
-VOCABULARY_LIMIT = 2_000_000  # distinct tokens; then chunks start a new vocabulary (memory stays bounded)
+# Distinct tokens a vocabulary may hold before the next chunk compacts it to its VOCABULARY_KEPT
+# most used: memory stays bounded (some 300 bytes a token), the common tokens stay known.
+VOCABULARY_LIMIT = 250_000
+VOCABULARY_KEPT = 125_000
 
 
 def _vocabulary() -> _Vocabulary:
     """The vocabulary new chunks use. Chunks keep the one they were made with, so a new one does not
-    disturb them (statistics arrays are made again for it, from ``CorpusStats.df``)."""
+    disturb them (statistics arrays are carried over to it, see ``_arrays``)."""
     global _VOCABULARY
-    if _VOCABULARY is None or _VOCABULARY.tok_count.size > VOCABULARY_LIMIT:
+    if _VOCABULARY is None:
         _VOCABULARY = _Vocabulary()
+    elif _VOCABULARY.tok_count.size > VOCABULARY_LIMIT:
+        _VOCABULARY = _VOCABULARY.compacted(VOCABULARY_KEPT)
     return _VOCABULARY
 
 
@@ -608,6 +696,8 @@ def _tokens(vocab: _Vocabulary, texts: list[str]) -> tuple[np.ndarray, np.ndarra
         new_ids = np.array(vocab.add_tokens(new_tokens, new_hashes), dtype=np.int64)
         vocab.table.insert(new_hashes, new_ids)
         ids[missing] = new_ids[np.searchsorted(new_hashes, hashes[missing])]
+    uses = vocab.tok_uses
+    uses.data[: uses.size] += np.bincount(ids, minlength=uses.size)
     return ids, ends, padded, starts
 
 
@@ -1257,8 +1347,8 @@ class _Expansions:
 
 def _arrays(stats: CorpusStats, vocab: _Vocabulary) -> _StatArrays:
     """The arrays of ``stats`` for ``vocab``, covering all its words."""
-    arrays = stats._arrays
-    if not isinstance(arrays, _StatArrays) or arrays.vocab is not vocab:
+    arrays = _carried(stats, vocab)
+    if arrays is None:
         arrays = stats._arrays = _StatArrays(vocab, np.zeros(0, np.int64))
     size = len(vocab.words)
     if len(arrays.df) < size:
@@ -1266,19 +1356,39 @@ def _arrays(stats: CorpusStats, vocab: _Vocabulary) -> _StatArrays:
         if arrays.from_empty:
             more = np.zeros(size - len(arrays.df), dtype=np.int64)
         else:
+            words = vocab.words[len(arrays.df) : size]
+            # Counts kept mostly on disk (``etl.parallel``) are read many at a time.
+            get_many = getattr(stats.df, "get_many", None)
             get = stats.df.get
-            more = np.array([get(word, 0) for word in vocab.words[len(arrays.df) : size]], dtype=np.int64)
+            more = np.array(get_many(words) if get_many else [get(word, 0) for word in words], dtype=np.int64)
         arrays.df = np.concatenate([arrays.df, more])
         arrays.weights = None
         arrays.expansions = None
     return arrays
 
 
+def _carried(stats: CorpusStats, vocab: _Vocabulary) -> _StatArrays | None:
+    """The arrays of ``stats`` for ``vocab``: its own, or those of the vocabulary it was compacted
+    from, carried over to its word ids (the counts of the words it kept; its new words come after);
+    None when there are none."""
+    arrays = stats._arrays
+    if not isinstance(arrays, _StatArrays):
+        return None
+    if arrays.vocab is vocab:
+        return arrays
+    parent = vocab.parent
+    if parent is None or parent[0]() is not arrays.vocab:
+        return None
+    old_ids = parent[1][: np.searchsorted(parent[1], len(arrays.df))]
+    arrays = stats._arrays = _StatArrays(vocab, arrays.df[old_ids], from_empty=arrays.from_empty)
+    return arrays
+
+
 def _batch_df_add(stats: CorpusStats, vocab: _Vocabulary, ids: np.ndarray, counts: np.ndarray) -> None:
     """Keep the arrays of ``stats`` in step with a batch just counted (arrays of another vocabulary
     are dropped: made again from ``CorpusStats.df`` when needed)."""
-    arrays = stats._arrays
-    if isinstance(arrays, _StatArrays) and arrays.vocab is vocab:
+    arrays = _carried(stats, vocab)
+    if arrays is not None:
         if arrays.from_empty:
             arrays = _arrays(stats, vocab)  # zeros for the new words, then this batch's counts
         inside = ids < len(arrays.df)
@@ -1339,20 +1449,51 @@ def _length_factors(longest: int) -> np.ndarray:
     return factors
 
 
+@dataclass(slots=True)
+class RankedColumns:
+    """The ranked keyphrases of a batch as columns, by paper and best first within each: the paper's
+    index in the batch, then the key, display, score and aliases of each keyphrase (``rank_batch``
+    makes Keyword objects of them; a caller that writes rows can do without)."""
+
+    n_docs: int
+    docs: np.ndarray
+    keys: list[str]
+    displays: list[str]
+    scores: list[float]
+    aliases: list[tuple[str, ...]]
+
+    def keywords(self) -> list[list[Keyword]]:
+        """The keyphrases of each paper, as Keyword objects."""
+        made = list(map(_new_keyword, zip(self.keys, self.displays, self.scores, self.aliases)))
+        ends = np.cumsum(np.bincount(self.docs, minlength=self.n_docs)).tolist()
+        return list(map(made.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+
+
 def rank_batch(batch: BatchCandidates, stats: CorpusStats, top: int = 10) -> list[list[Keyword]]:
     """The ``top`` keyphrases of each paper of the batch, best first, scored against ``stats``: what
     ``rank`` gives for each paper (see the module docstring for where the two differ)."""
-    out: list[list[Keyword]] = []
-    for chunk in batch.chunks:
-        out.extend(_rank_chunk(chunk, stats, top))
-    return out
+    return rank_columns(batch, stats, top).keywords()
 
 
-def _rank_chunk(chunk: _Chunk, stats: CorpusStats, top: int) -> list[list[Keyword]]:
+def rank_columns(batch: BatchCandidates, stats: CorpusStats, top: int = 10) -> RankedColumns:
+    """What ``rank_batch`` gives, as columns (``RankedColumns``)."""
+    parts = [_rank_chunk(chunk, stats, top) for chunk in batch.chunks]
+    offsets = np.cumsum([0, *(part.n_docs for part in parts)])
+    return RankedColumns(
+        int(offsets[-1]),
+        np.concatenate([np.zeros(0, np.int64), *(part.docs + offset for part, offset in zip(parts, offsets))]),
+        [key for part in parts for key in part.keys],
+        [display for part in parts for display in part.displays],
+        [score for part in parts for score in part.scores],
+        [aliases for part in parts for aliases in part.aliases],
+    )
+
+
+def _rank_chunk(chunk: _Chunk, stats: CorpusStats, top: int) -> RankedColumns:
     n_docs = chunk.n_docs
     n_groups = len(chunk.group_doc)
     if top <= 0 or n_groups == 0:
-        return [[] for _ in range(n_docs)]
+        return RankedColumns(n_docs, np.zeros(0, np.int64), [], [], [], [])
     vocab = chunk.vocab
     expansions = _expansions(stats, vocab)
     weights = _weights(stats, vocab)
@@ -1450,7 +1591,7 @@ def _best(chunk: _Chunk, score: np.ndarray, eligible: np.ndarray, top: int) -> n
 
 _new_keyword = partial(tuple.__new__, kw.Keyword)  # Keyword(*fields), made in C
 _TITLE_MARK, _OPENS_MARK, _LONG_FORM_MARK = (0x5851F42D4C957F2D, 0x14057B7EF767814F, 0x2545F4914F6CDD1D)
-_CACHE_LIMIT = 1_000_000  # keys and displays kept per vocabulary; a full cache is emptied
+_CACHE_LIMIT = 100_000  # keys and displays kept (shared by a vocabulary and those compacted from it); a full cache is emptied
 
 
 def _keywords(
@@ -1459,8 +1600,8 @@ def _keywords(
     score: np.ndarray,
     renamed_key: dict[int, str],
     corpus_alias: dict[int, int],
-) -> list[list[Keyword]]:
-    """Keyword objects for the chosen groups (by paper, best first)."""
+) -> RankedColumns:
+    """The chosen groups' keyphrases (by paper, best first)."""
     vocab = chunk.vocab
     runs = chunk.group_run[chosen]
     hashes = chunk.group_hash[chosen].tolist()
@@ -1470,10 +1611,9 @@ def _keywords(
     if missing:
         if len(vocab.keys) > _CACHE_LIMIT:
             vocab.keys.clear()
-        for index in missing:
-            keys[index] = vocab.keys[hashes[index]] = _run_text(
-                vocab.words, chunk.slot_word, chunk, int(runs[index])
-            )
+        made = _run_texts(vocab.words, chunk.slot_word, chunk, runs[missing])
+        for index, key in zip(missing, made):
+            keys[index] = vocab.keys[hashes[index]] = key
     displays = _displays(chunk, runs)
     aliases: list[tuple[str, ...]] = [()] * len(keys)
     special = chunk.group_aliased[chosen]
@@ -1496,9 +1636,7 @@ def _keywords(
                     listed.append(written)
             if listed:
                 aliases[index] = tuple(listed)
-    made = list(map(_new_keyword, zip(keys, displays, score[chosen].tolist(), aliases)))
-    ends = np.cumsum(np.bincount(chunk.group_doc[chosen], minlength=chunk.n_docs)).tolist()
-    return list(map(made.__getitem__, map(slice, [0, *ends[:-1]], ends)))
+    return RankedColumns(chunk.n_docs, chunk.group_doc[chosen], keys, displays, score[chosen].tolist(), aliases)
 
 
 def _defined_aliases(chunk: _Chunk) -> dict[tuple[int, int], list[str]]:
@@ -1513,9 +1651,14 @@ def _defined_aliases(chunk: _Chunk) -> dict[tuple[int, int], list[str]]:
     return out
 
 
-def _run_text(strings: list[str], slot_values: np.ndarray, chunk: _Chunk, run: int) -> str:
-    first = int(chunk.run_first[run])
-    return " ".join([strings[i] for i in slot_values[first : first + int(chunk.run_len[run])].tolist()])
+def _run_texts(strings: list[str], slot_values: np.ndarray, chunk: _Chunk, runs: np.ndarray) -> list[str]:
+    """The words of each run (``strings`` of its slots' ``slot_values``) joined by spaces."""
+    length = chunk.run_len[runs].astype(np.int64)
+    ends = np.cumsum(length)
+    starts = ends - length
+    slots = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(chunk.run_first[runs] - starts, length)
+    words = list(map(strings.__getitem__, slot_values[slots].tolist()))
+    return list(map(" ".join, map(words.__getitem__, map(slice, starts.tolist(), ends.tolist()))))
 
 
 def _displays(chunk: _Chunk, runs: np.ndarray) -> list[str]:
@@ -1537,16 +1680,16 @@ def _displays(chunk: _Chunk, runs: np.ndarray) -> list[str]:
     hashes ^= length.astype(_U64) * _K2
     hash_list = hashes.tolist()
     displays = list(map(vocab.displays.get, hash_list))
-    if None in displays:
+    missing = list(compress(count(), map(is_, displays, repeat(None))))
+    if missing:
         if len(vocab.displays) > _CACHE_LIMIT:
             vocab.displays.clear()
-        for index, display in enumerate(displays):
-            if display is None:
-                run = int(runs[index])
-                text = _run_text(vocab.written, chunk.slot_written, chunk, run)
-                if not chunk.run_synthetic[run] and not text.islower():
-                    text = kw._readable(
-                        text.split(" "), bool(chunk.run_title[run]), bool(chunk.run_opens[run])
-                    )
-                displays[index] = vocab.displays[hash_list[index]] = text
+        new_runs = runs[missing]
+        texts = _run_texts(vocab.written, chunk.slot_written, chunk, new_runs)
+        flags = zip(chunk.run_synthetic[new_runs].tolist(), chunk.run_title[new_runs].tolist(),
+                    chunk.run_opens[new_runs].tolist())
+        for index, text, (synthetic, title, opens) in zip(missing, texts, flags):
+            if not synthetic and not text.islower():
+                text = kw._readable(text.split(" "), title, opens)
+            displays[index] = vocab.displays[hash_list[index]] = text
     return displays  # type: ignore[return-value]  # (no None left)

@@ -7,12 +7,14 @@ The stages of a build and where they run:
   items, in chunks, through a bounded queue; the loader reads the files back in the canonical order.
 - **load** (the calling process): identity, merging, sightings, authors, source keywords; for every
   paper it stores it sends what enrichment needs (``Loader(events=True)``) to ...
-- **enrich** (``Enricher``, one process per core): the links of each paper and its keyword candidates,
-  counted into the corpus statistics (pass 1, while the loader loads). When the loader is done they
-  rank every paper against the final statistics (pass 2) while the loader builds the FTS index:
-  SQLite's single-threaded part and Python's part of the build run side by side. Each worker writes
-  its links into a side SQLite file, which the loader copies in with ``INSERT ... SELECT``, and its
-  ranked keywords into a file the loader reads once, in paper order, giving keyword ids as it goes.
+- **enrich** (``Enricher``, one process at a lower priority than the loader's): the links of each
+  paper and its keyword candidates, counted into the corpus statistics (pass 1, while the loader
+  loads). When the loader is done it ranks every paper against the final statistics (pass 2) while
+  the loader builds the FTS index: SQLite's single-threaded part and Python's part of the build run
+  side by side. It writes the links into a side SQLite file, finished as soon as the last paper is
+  in, and the keywords into another, with their final ids (in order of first appearance, after the
+  source keywords the loader stored) and paper counts: the loader copies both in with
+  ``INSERT ... SELECT``, with no Python per row.
 
 Everything the enricher computes is what ``etl.enrich`` computes in-process from the final tables
 (a test builds both ways and compares every table): a paper is sent once its title and abstract are
@@ -33,17 +35,18 @@ import queue
 import signal
 import sqlite3
 import traceback
+from array import array
 from collections import Counter
 from collections.abc import Iterator
-from itertools import repeat
-from operator import add, itemgetter
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import compress, repeat
 from multiprocessing.process import BaseProcess
+from operator import add
 from pathlib import Path
 from typing import Any
 
 from . import enrich
-from .load import IdMap
 from .records import Item
 from .sources import SourceError, SourceListing, open_listing, sha256_file
 
@@ -218,23 +221,28 @@ class ParseWorkers:
 
 # ---- the enricher --------------------------------------------------------------------------------
 
-SIDE_DDL = [
+# The side files of a build's enricher, next to the database being built: links (SQLite, finished
+# when the last paper is in), statistics (SQLite, finished before ranking), the extracted keywords
+# (blobs of rows, announced one by one), and its own: their keys by id (SQLite) and the spool of
+# texts for pass 2. (A journal-less SQLite file is not read by the loader until it is finished.)
+SIDE_FILES = ("links", "stats", "keys", "keywords", "spool")
+LINKS_DDL = [
     """create table link_rows (paper_rowid integer not null, paper_id text not null, url text not null,
       raw text not null, host text not null, kind text not null, repo text, source text not null)""",
-    # Counted words of all papers (each worker's are in its own counts file, COUNTS_DDL).
-    "create table df (key text primary key, df integer not null)",
+]
+STATS_DDL = [
+    "create table df_part (key text not null, df integer not null)",  # counts, spilled as they grow
+    "create table df (key text primary key, df integer not null)",  # the corpus's counts
     "create table counts (name text primary key, value integer not null)",
 ]
-# A worker's counts, in a file of their own: written before the barrier, only read after it (a side
-# file is written until the end, and a journal-less SQLite file cannot be read while it is written).
-COUNTS_DDL = [
-    "create table df_part (key text not null, df integer not null)",
-    "create table counts (name text primary key, value integer not null)",
-]
-SEEN_LIMIT = 250_000  # keys a worker remembers having ranked (past it, displays are written again)
-# Keys a worker counts in memory before it writes the counts out to its counts file (SQLite adds the
-# parts up at the end): counting a million papers meets millions of words, most in one paper only.
+KEYS_DDL = ["create table keys (id integer primary key, key text not null)"]  # each extracted keyword's key
+NICE = 5  # the enricher's priority below the loader's: the loader is the build's critical path
+# Keys the enricher counts in memory before it writes the counts out (SQLite adds the parts up at the
+# end): counting a million papers meets millions of words, most in one paper only.
 COUNT_SPILL = 200_000
+# Keyword ids kept in memory while ranking (see _KeywordIds); past it, they join the archive.
+RECENT_IDS = 100_000
+_key_hash = hash  # of a keyword's key, for the archive of keyword ids (a test makes it collide)
 
 
 class _StoredFrequencies(Counter):
@@ -263,52 +271,54 @@ class _StoredFrequencies(Counter):
             return found
         return self.__missing__(key) or default
 
+    def get_many(self, keys: list[str]) -> list[int]:
+        """The frequency of each key (0 when unknown), with one query per 500 keys not in memory."""
+        found = list(map(dict.get, repeat(self), keys, repeat(None)))
+        missing = sorted({key for key, value in zip(keys, found) if value is None})
+        stored: dict[str, int] = {}
+        for start in range(0, len(missing), 500):
+            part = missing[start : start + 500]
+            stored.update(self.side.execute(f"select key, df from df where key in ({', '.join('?' * len(part))})", part))
+        return [value if value is not None else stored.get(key, 0) for key, value in zip(keys, found)]
 
-def _enrich(number: int, inbox: Any, outbox: Any, side_path: str, spool_path: str, barrier: Any,
-            sides: list[str]) -> None:
-    """Worker ``number``: pass 1 over the papers the loader sends it, then, with every worker's
-    counts, pass 2 (rank)."""
+
+def _enrich(inbox: Any, outbox: Any, paths: dict[str, str]) -> None:
+    """The enricher: pass 1 over the papers the loader sends, pass 2 once it sent the last."""
     _default_signals()
+    os.nice(NICE)
     try:
-        outbox.put(("done", number, _Enrichment(side_path, spool_path).run(inbox, barrier, sides)))
+        outbox.put(("done", _Enrichment(paths).run(inbox, outbox)))
     except BaseException:  # noqa: BLE001 - reported to the loader, which fails the build
-        if barrier is not None:
-            barrier.abort()
-        outbox.put(("error", number, traceback.format_exc()))
+        outbox.put(("error", traceback.format_exc()))
 
 
-def counts_path(side_path: str | Path) -> str:
-    return f"{side_path}.counts"
+def _side_database(path: str, ddl: list[str]) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("pragma journal_mode = off")  # a side file is thrown away with a failed build
+    conn.execute("pragma synchronous = off")
+    for statement in ddl:
+        conn.execute(statement)
+    conn.execute("begin")
+    return conn
 
 
 class _Enrichment:
-    def __init__(self, side_path: str, spool_path: str) -> None:
-        self.side_path = side_path
-        self.side = sqlite3.connect(side_path, isolation_level=None)
-        self.side.execute("pragma journal_mode = off")
-        self.side.execute("pragma synchronous = off")
-        for statement in SIDE_DDL:
-            self.side.execute(statement)
-        self.side.execute("begin")
-        # Pass 1 counts into ``counted`` and spills it into the counts file; pass 2 ranks on ``stats``.
-        self.counted: Counter[str] = Counter()
+    def __init__(self, paths: dict[str, str]) -> None:
+        self.links = _side_database(paths["links"], LINKS_DDL)
+        self.side = _side_database(paths["stats"], STATS_DDL)
+        self.keys = _side_database(paths["keys"], KEYS_DDL)
+        self.keywords_path = paths["keywords"]
+        self.counted: dict[str, int] = {}  # pass 1's counts not spilled yet
         self.n_docs = 0
-        self.counts = sqlite3.connect(counts_path(side_path), isolation_level=None)
-        self.counts.execute("pragma journal_mode = off")
-        self.counts.execute("pragma synchronous = off")
-        for statement in COUNTS_DDL:
-            self.counts.execute(statement)
-        self.counts.execute("begin")
-        self.stats: enrich.keywords_module.CorpusStats | None = None
-        self.spool_path = spool_path
-        self.spool = open(spool_path, "wb", buffering=1 << 20)
+        self.spool_path = paths["spool"]
+        self.spool = open(self.spool_path, "wb", buffering=1 << 20)
         self.pending: list[tuple] = []  # papers not counted yet: (rowid, paper id, title, abstract)
         self.late: list[tuple] = []
         self.replaced: dict[int, list[tuple]] = {}  # links of papers whose repository changed later
         self.link_batch: list[tuple] = []
         self.papers = 0
 
-    def run(self, inbox: Any, barrier: Any, sides: list[str]) -> dict[str, int]:
+    def run(self, inbox: Any, outbox: Any) -> dict[str, int]:
         while True:
             message = inbox.get()
             if message[0] == "events":
@@ -317,20 +327,23 @@ class _Enrichment:
             elif message[0] == "late":
                 for event in message[1]:
                     self.event(event, late=True)
-            else:  # "end"
+            else:  # ("end", the first id for an extracted keyword)
+                first_id = message[1]
                 break
-        self.flush_links()
+        self.finish_links()
+        outbox.put(("links",))
         self.count_pending()
         self.spool.close()
         for start in range(0, len(self.late), enrich.KEYWORD_CHUNK):
             self.count(self.late[start : start + enrich.KEYWORD_CHUNK])
-        self.finish_links()
-        self.count_all(barrier, sides)
-        self.rank_all()
-        self.side.execute("commit")
+        stats = self.count_all()
+        outbox.put(("df",))
+        keywords = self.rank_all(stats, first_id, outbox)
+        self.keys.execute("commit")
+        self.keys.close()
         self.side.close()
         os.unlink(self.spool_path)
-        return {"papers": self.papers}
+        return {"papers": self.papers, "keywords": keywords}
 
     def event(self, event: tuple, *, late: bool) -> None:
         kind, rowid, paper_id, title, abstract, github_repo, project_page = event
@@ -351,6 +364,24 @@ class _Enrichment:
                 if len(self.pending) >= enrich.KEYWORD_CHUNK:
                     self.count_pending()
 
+    def flush_links(self) -> None:
+        self.links.executemany("insert into link_rows values (?, ?, ?, ?, ?, ?, ?, ?)", self.link_batch)
+        self.link_batch = []
+
+    def finish_links(self) -> None:
+        """The last links in: the file is complete (the loader copies it while ranking goes on)."""
+        self.flush_links()
+        if self.replaced:
+            self.links.execute("create temp table replaced (paper_rowid integer primary key)")
+            self.links.executemany("insert into temp.replaced values (?)", ((rowid,) for rowid in self.replaced))
+            self.links.execute("delete from link_rows where paper_rowid in (select paper_rowid from temp.replaced)")
+            self.links.executemany(
+                "insert into link_rows values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [row for rowid in sorted(self.replaced) for row in self.replaced[rowid]],
+            )
+        self.links.execute("commit")
+        self.links.close()
+
     def count_pending(self) -> None:
         """The papers received since the last call: counted, and spooled as text for pass 2, which
         computes their candidates again (cheaper than storing them: a few kB a paper)."""
@@ -364,96 +395,176 @@ class _Enrichment:
         counts = enrich.candidates([(title, abstract) for _, _, title, abstract in papers]).df_counts()
         counted = self.counted
         keys = list(counts)
-        # counted[key] += n for each key with C loops (Counter.update would loop in Python).
+        # counted[key] += n for each key with C loops (a Counter's update would loop in Python).
         dict.update(counted, zip(keys, map(add, map(counted.get, keys, repeat(0)), counts.values())))
         self.n_docs += len(papers)
         if len(counted) >= COUNT_SPILL:
             self.spill_counts()
 
-    def flush_links(self) -> None:
-        self.side.executemany("insert into link_rows values (?, ?, ?, ?, ?, ?, ?, ?)", self.link_batch)
-        self.link_batch = []
-
-    def finish_links(self) -> None:
-        if not self.replaced:
-            return
-        self.side.execute("create temp table replaced (paper_rowid integer primary key)")
-        self.side.executemany("insert into temp.replaced values (?)", ((rowid,) for rowid in self.replaced))
-        self.side.execute("delete from link_rows where paper_rowid in (select paper_rowid from temp.replaced)")
-        self.side.executemany(
-            "insert into link_rows values (?, ?, ?, ?, ?, ?, ?, ?)",
-            [row for rowid in sorted(self.replaced) for row in self.replaced[rowid]],
-        )
-
-    def count_all(self, barrier: Any, sides: list[str]) -> None:
-        """This worker's counts out to its counts file; once every worker's are there, the corpus's
-        counts in (SQLite adds them up; Python holds one copy of the result, not one per part)."""
-        self.spill_counts()
-        self.counts.execute("insert into counts values ('n_docs', ?)", (self.n_docs,))
-        self.counts.execute("commit")
-        self.counts.close()
-        if barrier is not None:
-            barrier.wait()
-        self.side.execute("commit")
-        parts = []
-        for number, path in enumerate(sides):
-            self.side.execute(f"attach database ? as part{number}", (f"file:{counts_path(path)}?mode=ro",))
-            parts.append(f"part{number}")
-        n_docs = sum(self.side.execute(f"select value from {part}.counts where name = 'n_docs'").fetchone()[0]
-                     for part in parts)
-        union = " union all ".join(f"select key, df from {part}.df_part" for part in parts)
-        self.side.execute("begin")
-        self.side.execute(f"insert into df (key, df) select key, sum(df) from ({union}) group by key")
-        self.side.execute("insert into counts values ('n_docs_all', ?)", (n_docs,))
-        self.side.execute("commit")
-        for part in parts:
-            self.side.execute(f"detach database {part}")
-        if barrier is not None:
-            barrier.wait()  # every worker has read every counts file
-        os.unlink(counts_path(self.side_path))
-        self.stats = enrich.keywords_module.CorpusStats.adopt(n_docs, _StoredFrequencies(self.side))
-        self.side.execute("begin")
-
     def spill_counts(self) -> None:
-        """The counts so far out to the counts file (a key may have a row per spill: they are added
-        up with the other workers' parts)."""
-        self.counts.executemany("insert into df_part values (?, ?)", self.counted.items())
-        self.counted = Counter()
+        """The counts so far out to the side file (a key may have a row per spill: added up at the end)."""
+        self.side.executemany("insert into df_part values (?, ?)", self.counted.items())
+        self.counted = {}
+
+    def count_all(self) -> enrich.keywords_module.CorpusStats:
+        """The corpus's counts, from the spilled parts (SQLite adds them up: Python holds one copy of
+        the frequent keys, not of every key), committed: the loader copies them while pass 2 runs."""
+        self.spill_counts()
+        self.side.execute("insert into df (key, df) select key, sum(df) from df_part group by key")
+        self.side.execute("drop table df_part")
+        self.side.execute("insert into counts values ('n_docs', ?)", (self.n_docs,))
+        self.side.execute("commit")
+        return enrich.keywords_module.CorpusStats.adopt(self.n_docs, _StoredFrequencies(self.side))
 
     def spooled(self) -> Iterator[tuple]:
         for papers in _read_blobs(self.spool_path):
             yield from papers
 
-    def rank_all(self) -> None:
-        """Pass 2: this worker's papers in rowid order, ranked on the corpus's counts, into its
-        ranked file (``ranked_path``): batches of (paper rowid, paper id, [(key, display, score,
-        aliases), ...] best first), length-prefixed marshal. A display is given only where the key
-        is new to this worker: a paper after another that has the key is never the first to have it."""
-        stats = self.stats
-        assert stats is not None
-        seen: set[str] = set()
-        with open(ranked_path(self.side_path), "wb", buffering=1 << 20) as out:
-            papers = heapq.merge(self.spooled(), sorted(self.late))
-            for chunk in enrich.chunked(papers):
-                ranked = enrich.rank(enrich.candidates([(title, abstract) for _, _, title, abstract in chunk]), stats)
-                batch = []
-                for (rowid, paper_id, _, _), keywords in zip(chunk, ranked):
-                    rows = []
-                    keys = set()
-                    for keyword in keywords:
-                        key = keyword.key
-                        if key in keys:  # (an acronym and its long form, both ranked: one keyword)
-                            continue
-                        keys.add(key)
-                        display = None
-                        if key not in seen:
-                            display = keyword.display
-                            if len(seen) >= SEEN_LIMIT:
-                                seen.clear()
-                            seen.add(key)
-                        rows.append((key, display, round(float(keyword.score), 4), keyword.aliases))
-                    batch.append((rowid, paper_id, rows))
-                _write_blob(out, batch)
+    def rank_all(self, stats: enrich.keywords_module.CorpusStats, first_id: int, outbox: Any) -> int:
+        """Pass 2: every paper in rowid order, ranked on the corpus's counts, its keywords given ids
+        in order of first appearance (a keyword shows as its first paper writes it). The rows go to
+        the keyword file, a blob a batch of papers, each announced to the loader (("keywords", end
+        offset)), which copies them in while later papers are ranked; the last blob holds the paper
+        counts of the keywords in more than one paper. Returns the number of keywords."""
+        ids = _KeywordIds(self.keys, first_id)
+        with open(self.keywords_path, "wb") as out:
+            for chunk in enrich.chunked(heapq.merge(self.spooled(), sorted(self.late))):
+                ranked = enrich.rank_columns(
+                    enrich.candidates([(title, abstract) for _, _, title, abstract in chunk]), stats)
+                ids.start_chunk(ranked.keys)
+                keyword_ids = list(map(ids.id_of, ranked.keys, ranked.displays))
+                docs = ranked.docs.tolist()
+                scores, aliases = ranked.scores, ranked.aliases
+                pairs = list(zip(docs, keyword_ids))
+                if len(set(pairs)) < len(pairs):  # an acronym and its long form, both ranked: one keyword
+                    seen: set[tuple[int, int]] = set()
+                    keep = [pair not in seen and not seen.add(pair) for pair in pairs]  # type: ignore[func-returns-value]
+                    docs, keyword_ids, scores, aliases = (list(compress(column, keep)) for column in (
+                        docs, keyword_ids, scores, aliases))
+                ids.count(keyword_ids)
+                # Each keyword's rank among its paper's, from 1.
+                starts: dict[int, int] = {}
+                for index, doc in enumerate(docs):
+                    starts.setdefault(doc, index)
+                paper_ids = [paper_id for _, paper_id, _, _ in chunk]
+                rows = list(zip(map(paper_ids.__getitem__, docs), keyword_ids,
+                                [index - starts[doc] + 1 for index, doc in enumerate(docs)],
+                                map(round, scores, repeat(4))))
+                written = [(keyword_id, alias) for keyword_id, listed in zip(keyword_ids, aliases) for alias in listed]
+                _write_blob(out, ("rows", ids.end_chunk(), rows, written))
+                out.flush()
+                outbox.put(("keywords", out.tell()))
+            _write_blob(out, ("counts", ids.counts_over_one()))
+            out.flush()
+            outbox.put(("keywords", out.tell()))
+        return ids.assigned
+
+
+class _KeywordIds:
+    """Ids of extracted keywords in order of first appearance, and the number of papers of each.
+
+    A key is looked up among the recent keys (a bounded dict), else among the hashes of all the
+    keys given an id before (sorted arrays, 12 bytes a key): a hash found there is confirmed by
+    reading that id's key back from the side file (a key whose hash another key has is kept apart);
+    a key whose hash is not there is new, with no look-up at all."""
+
+    def __init__(self, keys: sqlite3.Connection, first_id: int) -> None:
+        import numpy as np
+
+        self.np = np
+        self.keys = keys
+        self.first = first_id
+        self.next = first_id
+        self.recent: dict[str, int] = {}
+        self.archived_hashes = np.zeros(0, dtype=np.int64)  # sorted
+        self.archived_ids = np.zeros(0, dtype=np.int32)
+        self.unarchived: list[tuple[str, int]] = []  # (key, id) given since the last archive
+        self.collided: dict[str, int] = {}
+        self.candidates: dict[str, int] = {}
+        self.new_rows: list[tuple] = []
+        self.papers = array("i")  # papers of each keyword, by id - first_id
+
+    @property
+    def assigned(self) -> int:
+        return self.next - self.first
+
+    def start_chunk(self, keys: list[str]) -> None:
+        """The keys the next papers' keywords hold: those not recent are looked for among the
+        archived hashes at once."""
+        np = self.np
+        if len(self.recent) > RECENT_IDS:
+            self.archive()
+        unknown = list(dict.fromkeys(key for key in keys if key not in self.recent))
+        self.candidates = {}
+        if unknown and len(self.archived_hashes):
+            hashes = np.array(list(map(_key_hash, unknown)), dtype=np.int64)
+            at = np.minimum(np.searchsorted(self.archived_hashes, hashes), len(self.archived_hashes) - 1)
+            hit = np.flatnonzero(self.archived_hashes[at] == hashes)
+            found = self.archived_ids[at[hit]].tolist()
+            self.candidates = dict(zip(map(unknown.__getitem__, hit.tolist()), found))
+
+    def id_of(self, key: str, display: str) -> int:
+        found = self.recent.get(key)
+        if found is not None:
+            return found
+        found = self.candidates.get(key)
+        if found is not None:
+            row = self.keys.execute("select key from keys where id = ?", (found,)).fetchone()
+            if row is not None and row[0] == key:
+                self.recent[key] = found
+                return found
+        found = self.collided.get(key)
+        if found is not None:
+            return found
+        keyword_id = self.next
+        self.next += 1
+        self.recent[key] = keyword_id
+        self.unarchived.append((key, keyword_id))
+        self.new_rows.append((keyword_id, key, display))
+        self.papers.append(0)
+        return keyword_id
+
+    def count(self, keyword_ids: list[int]) -> None:
+        """One more paper for each of ``keyword_ids`` (a paper has a keyword once)."""
+        papers, first = self.papers, self.first
+        for keyword_id in keyword_ids:
+            papers[keyword_id - first] += 1
+
+    def end_chunk(self) -> list[tuple]:
+        """The keywords given ids since the last call, as rows (id, key, display); their keys are
+        kept in the side file."""
+        rows, self.new_rows = self.new_rows, []
+        self.keys.executemany("insert into keys values (?, ?)", ((keyword_id, key) for keyword_id, key, _ in rows))
+        return rows
+
+    def archive(self) -> None:
+        """The keys given ids since the last archive join the sorted hashes; the recent keys are
+        forgotten (the archive answers for them)."""
+        np = self.np
+        keys = [key for key, _ in self.unarchived]
+        hashes = np.array(list(map(_key_hash, keys)), dtype=np.int64)
+        ids = np.array([keyword_id for _, keyword_id in self.unarchived], dtype=np.int32)
+        # A hash already archived, or twice among these: that key is kept apart, by its string.
+        if len(self.archived_hashes):
+            at = np.minimum(np.searchsorted(self.archived_hashes, hashes), len(self.archived_hashes) - 1)
+            apart = self.archived_hashes[at] == hashes
+        else:
+            apart = np.zeros(len(hashes), dtype=bool)
+        order = np.argsort(hashes, kind="stable")
+        apart[order[1:]] |= hashes[order[1:]] == hashes[order[:-1]]
+        for index in np.flatnonzero(apart).tolist():
+            self.collided[keys[index]] = int(ids[index])
+        merged_hashes = np.concatenate([self.archived_hashes, hashes[~apart]])
+        merged_ids = np.concatenate([self.archived_ids, ids[~apart]])
+        order = np.argsort(merged_hashes, kind="stable")
+        self.archived_hashes, self.archived_ids = merged_hashes[order], merged_ids[order]
+        self.unarchived = []
+        self.recent = {}
+
+    def counts_over_one(self) -> list[tuple[int, int]]:
+        """(paper count, id) of each keyword in more than one paper (the others have one)."""
+        first = self.first
+        return [(n, first + offset) for offset, n in enumerate(self.papers) if n != 1]
 
 
 def _write_blob(out: Any, value: Any) -> None:
@@ -469,119 +580,70 @@ def _read_blobs(path: str | Path) -> Iterator[Any]:
             yield marshal.loads(spool.read(int.from_bytes(size, "little")))
 
 
-def ranked_path(side_path: str | Path) -> str:
-    return f"{side_path}.ranked"
-
-
-def _ranked_papers(paths: list[str]) -> Iterator[tuple]:
-    """The papers of every worker's ranked file, in rowid order (each worker wrote its own in that order)."""
-
-    def papers(path: str) -> Iterator[tuple]:
-        for batch in _read_blobs(path):
-            yield from batch
-
-    return heapq.merge(*(papers(path) for path in paths), key=itemgetter(0))
-
-
-# Keys whose ids the copy keeps in memory: 96% of the extracted keywords are in one paper only, so a
-# bounded map (a cache past the limit, the unique index answering the rest) costs little.
-COPY_IDS = 500_000
-
-
-def _copy_keywords(conn: sqlite3.Connection, paths: list[str]) -> None:
-    """The workers' ranked keywords into keywords, paper_keywords and keyword_aliases, in one pass
-    over their ranked files in paper order: a keyword's id is given at its first appearance (paper
-    rowid, then rank), after the source keywords the loader stored, and its display is that first
-    paper's, as the in-process build gives them. (The same in SQL took a sort and a join of every row.)"""
-    ids = IdMap(conn, "keywords", ("key", "display", "source"), bulk=True, limit=COPY_IDS)
-    lookup = "select id from keywords where key = ? and source = 'papershelf'"
-    rows: list[tuple] = []
-    aliases: list[tuple] = []
-    for _, paper_id, keywords in _ranked_papers(paths):
-        for position, (key, display, score, written) in enumerate(keywords, 1):
-            # No display: the worker ranked the key before, so it is stored and only looked up.
-            keyword_id = ids.get(key, (key, display or key, "papershelf"), lookup, (key,))
-            rows.append((paper_id, keyword_id, position, score))
-            if written:
-                aliases += [(keyword_id, alias) for alias in written]
-        if len(rows) >= COPY_BATCH:
-            _insert_keyword_rows(conn, ids, rows, aliases)
-            rows, aliases = [], []
-    _insert_keyword_rows(conn, ids, rows, aliases)
-
-
-def _insert_keyword_rows(conn: sqlite3.Connection, ids: IdMap, rows: list[tuple], aliases: list[tuple]) -> None:
-    ids.flush()
-    conn.executemany(
-        "insert into paper_keywords (paper_id, keyword_id, source, rank, score) values (?, ?, 'papershelf', ?, ?)",
-        rows)
-    conn.executemany("insert or ignore into keyword_aliases (keyword_id, alias) values (?, ?)", aliases)
-
-
-COPY_BATCH = 20_000
-
-
 @dataclass
 class Enricher:
-    """The enrichment workers as the loader sees them: ``send`` events, ``end``, ``wait``, ``copy_into``.
-
-    Papers go to worker ``rowid % workers`` (every event of a paper to the same worker). Each worker
-    counts its papers; the workers add their counts up among themselves (a barrier, without the
-    loader, which is building the FTS index meanwhile) and rank their papers on the corpus's counts.
-    """
+    """The enrichment worker as the loader sees it: ``send`` events, ``end``, then ``copy_links``,
+    ``copy_stats`` and ``copy_keywords`` as the worker finishes each; its files are named after
+    ``stem`` in ``folder`` (``SIDE_FILES``)."""
 
     folder: Path
     stem: str
-    workers: int = 2
     sent: int = 0
-    _processes: list[BaseProcess] = field(default_factory=list)
-    _inboxes: list[Any] = field(default_factory=list)
+    links_done: bool = False
+    stats_done: bool = False
+    keywords_end: int = 0  # the keyword file's length the worker announced
+    _process: BaseProcess | None = None
+    _inbox: Any = None
     _outbox: Any = None
-    _done: set[int] = field(default_factory=set)
+    _result: dict[str, int] | None = None
 
-    def side_path(self, number: int) -> Path:
-        return self.folder / f"{self.stem}.side{number}"
-
-    def spool_path(self, number: int) -> Path:
-        return self.folder / f"{self.stem}.spool{number}"
+    def path(self, suffix: str) -> Path:
+        return self.folder / f"{self.stem}.{suffix}"
 
     def start(self) -> None:
         context = _context()
         self._outbox = context.Queue()
-        barrier = context.Barrier(self.workers) if self.workers > 1 else None
-        sides = [str(self.side_path(n)) for n in range(self.workers)]
-        for number in range(self.workers):
-            inbox = context.Queue(maxsize=ENRICH_QUEUE)
-            process = context.Process(
-                target=_enrich,
-                args=(number, inbox, self._outbox, sides[number], str(self.spool_path(number)), barrier, sides),
-                name=f"papershelf-enrich-{number}", daemon=True,
-            )
-            process.start()
-            self._inboxes.append(inbox)
-            self._processes.append(process)
+        self._inbox = context.Queue(maxsize=ENRICH_QUEUE)
+        self._process = context.Process(
+            target=_enrich, args=(self._inbox, self._outbox, {name: str(self.path(name)) for name in SIDE_FILES}),
+            name="papershelf-enrich", daemon=True,
+        )
+        self._process.start()
+
+    @property
+    def processes(self) -> list[BaseProcess]:
+        return [self._process] if self._process is not None else []
 
     def _receive(self, block: bool) -> None:
-        """Take the workers' reports; an error report fails the build with the worker's traceback."""
+        """Take the worker's reports (all that are there, or the next one when ``block``); an error
+        report fails the build with the worker's traceback."""
         while True:
             try:
                 message = self._outbox.get(timeout=POLL) if block else self._outbox.get_nowait()
             except queue.Empty:
                 if not block:
                     return
-                for process in self._processes:
+                for process in self.processes:
                     if not process.is_alive() and process.exitcode not in (0, None):
                         raise WorkerError(f"{process.name} stopped (exit code {process.exitcode})") from None
                 continue
-            if message[0] == "error":
-                raise WorkerError(f"enrichment failed in a worker:\n{message[2]}")
-            self._done.add(message[1])
-            if not block or len(self._done) == self.workers:
+            kind = message[0]
+            if kind == "error":
+                raise WorkerError(f"enrichment failed in a worker:\n{message[1]}")
+            if kind == "links":
+                self.links_done = True
+            elif kind == "df":
+                self.stats_done = True
+            elif kind == "keywords":
+                self.keywords_end = message[1]
+            else:  # "done"
+                self._result = message[1]
+            if block:
                 return
 
-    def _send(self, number: int, message: tuple) -> None:
+    def _send(self, message: tuple) -> None:
         try:
-            _put(self._inboxes[number], message, [self._processes[number]])
+            _put(self._inbox, message, self.processes)
         except WorkerError:
             self._receive(block=False)  # the worker's own report, when it made one
             raise
@@ -590,77 +652,87 @@ class Enricher:
         if not events:
             return
         self._receive(block=False)
-        if self.workers == 1:
-            self._send(0, ("events", events))
-        else:
-            parts: list[list[tuple]] = [[] for _ in range(self.workers)]
-            for event in events:
-                parts[event[1] % self.workers].append(event)
-            for number, part in enumerate(parts):
-                if part:
-                    self._send(number, ("events", part))
+        self._send(("events", events))
         self.sent += len(events)
 
-    def end(self, late: list[tuple]) -> None:
-        """No more papers: the late ones (stored without an abstract at first) and the end mark."""
-        for number in range(self.workers):
-            mine = [event for event in late if event[1] % self.workers == number]
-            for start in range(0, len(mine), enrich.BATCH):
-                self._send(number, ("late", mine[start : start + enrich.BATCH]))
-            self._send(number, ("end",))
+    def end(self, late: list[tuple], first_keyword_id: int) -> None:
+        """No more papers: the late ones (stored without an abstract at first) and the end mark, with
+        the id the first extracted keyword gets (after the source keywords)."""
+        for start in range(0, len(late), enrich.BATCH):
+            self._send(("late", late[start : start + enrich.BATCH]))
+        self._send(("end", first_keyword_id))
 
-    def wait(self) -> None:
-        self._receive(block=True)
-        for process in self._processes:
-            process.join()
-
-    def copy_into(self, conn: sqlite3.Connection) -> None:
-        """Copy the side files' rows into the database, in a transaction of its own (SQLite cannot
-        detach a database inside one); the caller's transaction must be committed.
-
-        Keyword ids are given here as the in-process build gives them (``_copy_keywords``).
-        """
-        names = [f"side{n}" for n in range(self.workers)]
-        for number, name in enumerate(names):
-            conn.execute(f"attach database ? as {name}", (str(self.side_path(number)),))
-        try:
-            conn.execute("begin")
-
-            def union(select: str) -> str:
-                return " union all ".join(select.format(side=name) for name in names)
-
+    def copy_links(self, conn: sqlite3.Connection) -> None:
+        """The links into the database once the worker has written the last, in a transaction of its
+        own (SQLite cannot attach a database inside one): the caller's must be committed."""
+        while not self.links_done:
+            self._receive(block=True)
+        with _attached(conn, self.path("links"), "side"):
             conn.execute(
                 "insert into links (paper_id, url, raw, host, kind, repo, source)"
-                " select paper_id, url, raw, host, kind, repo, source from ("
-                + union("select paper_rowid, rowid as seq, paper_id, url, raw, host, kind, repo, source"
-                        " from {side}.link_rows")
-                + ") order by paper_rowid, seq"
+                " select paper_id, url, raw, host, kind, repo, source from side.link_rows order by paper_rowid, rowid"
             )
-            _copy_keywords(conn, [ranked_path(self.side_path(n)) for n in range(self.workers)])
+
+    def copy_stats(self, conn: sqlite3.Connection) -> None:
+        """The corpus's keyword statistics, once counted (same transaction rule as ``copy_links``)."""
+        while not self.stats_done:
+            self._receive(block=True)
+        with _attached(conn, self.path("stats"), "side"):
             conn.execute("delete from keyword_df")
-            conn.execute("insert into keyword_df (key, df) select key, df from side0.df order by key")
+            conn.execute("insert into keyword_df (key, df) select key, df from side.df order by key")
             conn.execute(
                 "insert or replace into build_info (key, value)"
-                " select ?, value from side0.counts where name = 'n_docs_all'", (enrich.N_DOCS_KEY,)
+                " select ?, value from side.counts where name = 'n_docs'", (enrich.N_DOCS_KEY,)
             )
-            conn.execute("commit")
-        finally:
-            if conn.in_transaction:
-                conn.execute("rollback")
-            for name in names:
-                conn.execute(f"detach database {name}")
+
+    def copy_keywords(self, conn: sqlite3.Connection) -> None:
+        """The extracted keywords, their rows and aliases, blob by blob as the worker announces them,
+        until it is done (inside the caller's transaction)."""
+        source = enrich.PAPERSHELF
+        with open(self.path("keywords"), "rb") as stream:
+            while True:
+                while stream.tell() < self.keywords_end:
+                    blob = marshal.loads(stream.read(int.from_bytes(stream.read(4), "little")))
+                    if blob[0] == "rows":
+                        _, keywords, rows, aliases = blob
+                        conn.executemany(
+                            f"insert into keywords (id, key, display, source, paper_count) values (?, ?, ?, '{source}', 1)",
+                            keywords)
+                        conn.executemany(
+                            "insert into paper_keywords (paper_id, keyword_id, source, rank, score)"
+                            f" values (?, ?, '{source}', ?, ?)", rows)
+                        conn.executemany("insert or ignore into keyword_aliases (keyword_id, alias) values (?, ?)",
+                                         aliases)
+                    else:  # ("counts", [(paper count, id), ...]) of the keywords in more than one paper
+                        conn.executemany("update keywords set paper_count = ? where id = ?", blob[1])
+                if self._result is not None:
+                    break
+                self._receive(block=True)
+        if self._process is not None:
+            self._process.join()
 
     def close(self) -> None:
-        for process in self._processes:
+        for process in self.processes:
             if process.is_alive():
                 process.terminate()
             process.join()
-        for channel in (*self._inboxes, self._outbox):
+        for channel in (self._inbox, self._outbox):
             if channel is not None:
                 channel.close()
                 channel.cancel_join_thread()
-        for number in range(self.workers):
-            self.side_path(number).unlink(missing_ok=True)
-            self.spool_path(number).unlink(missing_ok=True)
-            Path(ranked_path(self.side_path(number))).unlink(missing_ok=True)
-            Path(counts_path(self.side_path(number))).unlink(missing_ok=True)
+        for name in SIDE_FILES:
+            self.path(name).unlink(missing_ok=True)
+
+
+@contextmanager
+def _attached(conn: sqlite3.Connection, path: Path, name: str) -> Iterator[None]:
+    """``path`` attached as ``name`` for the block, which runs in one transaction."""
+    conn.execute(f"attach database ? as {name}", (f"file:{path}?mode=ro",))
+    try:
+        conn.execute("begin")
+        yield
+        conn.execute("commit")
+    finally:
+        if conn.in_transaction:
+            conn.execute("rollback")
+        conn.execute(f"detach database {name}")

@@ -277,11 +277,12 @@ def test_chunks_and_order_do_not_change_the_result(seed: list[tuple[str, str]], 
 
 
 def test_a_new_vocabulary_changes_nothing(seed: list[tuple[str, str]], monkeypatch) -> None:
-    """Past VOCABULARY_LIMIT tokens, chunks start a new vocabulary; results stay the same, chunks
-    made before keep theirs, and statistics serve chunks of either."""
+    """Past VOCABULARY_LIMIT tokens, chunks start a new vocabulary of the VOCABULARY_KEPT most used;
+    results stay the same, chunks made before keep theirs, and statistics serve chunks of either."""
     docs = [(str(n), title, abstract) for n, (title, abstract) in enumerate(seed)]
     whole = dict(extract_corpus(docs))
     monkeypatch.setattr(kb, "VOCABULARY_LIMIT", 100)
+    monkeypatch.setattr(kb, "VOCABULARY_KEPT", 40)
     monkeypatch.setattr(kb, "CHUNK_DOCS", 10)
     assert dict(extract_corpus(docs, batch_size=10)) == whole
     first, second = candidates_batch(seed[:10]), candidates_batch(seed[10:])
