@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import enrich, index, parallel
+from . import enrich, index, memory, parallel
 from .load import ListingCounts, Loader, listing_date
 from .records import Reject
 from .sources import SourceError, expand_inputs, open_listing, sha256_file
@@ -255,6 +255,7 @@ def build(
         if enricher is not None:
             enricher.end(late_events(conn, loader.late), next_id(conn, "keywords"))
             loader.release()  # its maps of names and keywords: memory the FTS build can use
+            memory.trim()
             # While the enricher ranks keywords: the FTS index, and what needs no keywords.
             _index(conn, report)
             deferred = _finish_loaded_tables(conn, deferred, report)
@@ -326,6 +327,16 @@ def _index(conn: sqlite3.Connection, report: BuildReport) -> None:
     with report.timed("index"):
         index.rebuild_fts(conn)
         index.ensure_views(conn)
+    memory.trim()  # the FTS index's hash of terms (a hundred MB at a million papers)
+
+
+def _create_indexes(conn: sqlite3.Connection, deferred: list[str], report: BuildReport,
+                    tables: set[str] | None = None) -> list[str]:
+    """``index.create_indexes``, timed, its sorts' memory given back after."""
+    with report.timed("indexes"):
+        left = index.create_indexes(conn, deferred, tables=tables)
+    memory.trim()
+    return left
 
 
 # Tables that only the loader writes: final once the last listing is loaded.
@@ -336,8 +347,7 @@ def _finish_loaded_tables(conn: sqlite3.Connection, deferred: list[str], report:
     """After a bulk load, what needs no enrichment (a parallel build does it while the workers
     rank): the secondary indexes of the loader's own tables and the aggregates of the sightings.
     Returns the indexes left to create."""
-    with report.timed("indexes"):
-        deferred = index.create_indexes(conn, deferred, tables=set(LOADER_TABLES))
+    deferred = _create_indexes(conn, deferred, report, set(LOADER_TABLES))
     with report.timed("aggregates"):
         enrich.refresh_sighting_aggregates(conn)
     return deferred
@@ -346,12 +356,10 @@ def _finish_loaded_tables(conn: sqlite3.Connection, deferred: list[str], report:
 def _finish_linked_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport) -> list[str]:
     """Once the links are in: their indexes, the papers with code, then the indexes on papers
     (after the aggregates, which rewrite the columns they cover). Returns the indexes left."""
-    with report.timed("indexes"):
-        deferred = index.create_indexes(conn, deferred, tables={"links"})
+    deferred = _create_indexes(conn, deferred, report, {"links"})
     with report.timed("aggregates"):
         enrich.mark_papers_with_code(conn)
-    with report.timed("indexes"):
-        return index.create_indexes(conn, deferred, tables={"papers"})
+    return _create_indexes(conn, deferred, report, {"papers"})
 
 
 def _finish_keyword_tables(
@@ -359,12 +367,10 @@ def _finish_keyword_tables(
 ) -> None:
     """Once the keywords are in: the last indexes, each keyword's paper count (only the source
     keywords' when the enricher counted the extracted ones) before the index that covers it."""
-    with report.timed("indexes"):
-        deferred = index.create_indexes(conn, deferred, tables={"paper_keywords", "keyword_aliases"})
+    deferred = _create_indexes(conn, deferred, report, {"paper_keywords", "keyword_aliases"})
     with report.timed("aggregates"):
         enrich.refresh_keyword_counts(conn, None, skip_source=enrich.PAPERSHELF if extracted_counted else None)
-    with report.timed("indexes"):
-        index.create_indexes(conn, deferred)
+    _create_indexes(conn, deferred, report)
 
 
 def next_id(conn: sqlite3.Connection, table: str) -> int:

@@ -573,8 +573,8 @@ class _Vocabulary:
 _VOCABULARY: _Vocabulary | None = None
 # Distinct tokens a vocabulary may hold before the next chunk compacts it to its VOCABULARY_KEPT
 # most used: memory stays bounded (some 300 bytes a token), the common tokens stay known.
-VOCABULARY_LIMIT = 250_000
-VOCABULARY_KEPT = 125_000
+VOCABULARY_LIMIT = 200_000
+VOCABULARY_KEPT = 100_000
 
 
 def _vocabulary() -> _Vocabulary:
@@ -1380,7 +1380,8 @@ def _carried(stats: CorpusStats, vocab: _Vocabulary) -> _StatArrays | None:
     if parent is None or parent[0]() is not arrays.vocab:
         return None
     old_ids = parent[1][: np.searchsorted(parent[1], len(arrays.df))]
-    arrays = stats._arrays = _StatArrays(vocab, arrays.df[old_ids], from_empty=arrays.from_empty)
+    # Not "from empty": a word new to a compacted vocabulary may be one it dropped, counted before.
+    arrays = stats._arrays = _StatArrays(vocab, arrays.df[old_ids])
     return arrays
 
 

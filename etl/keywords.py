@@ -377,9 +377,9 @@ def _is_name(word: str) -> bool:
     return len(word) > 2 and any(map(str.isdigit, word)) and _HAS_LETTER.search(word) is not None
 
 
-# Entries per token cache. Each build worker holds two; at 2M entries they took some 300 MB each at
-# a million papers (the common tokens come back within a few thousand papers after a clear).
-TOKEN_CACHE_LIMIT = 250_000
+# Entries per token cache (the common tokens come back within a few thousand papers after a clear;
+# the batch path asks only for tokens new to its vocabulary).
+TOKEN_CACHE_LIMIT = 100_000
 
 
 class _TokenCache(dict[str, str]):

@@ -46,7 +46,7 @@ from operator import add
 from pathlib import Path
 from typing import Any
 
-from . import enrich
+from . import enrich, memory
 from .records import Item
 from .sources import SourceError, SourceListing, open_listing, sha256_file
 
@@ -236,6 +236,7 @@ STATS_DDL = [
     "create table counts (name text primary key, value integer not null)",
 ]
 KEYS_DDL = ["create table keys (id integer primary key, key text not null)"]  # each extracted keyword's key
+TRIM_EVERY = 50  # keyword blobs the loader copies between two trims of its heap (etl.memory)
 NICE = 5  # the enricher's priority below the loader's: the loader is the build's critical path
 # Keys the enricher counts in memory before it writes the counts out (SQLite adds the parts up at the
 # end): counting a million papers meets millions of words, most in one paper only.
@@ -338,6 +339,7 @@ class _Enrichment:
             self.count(self.late[start : start + enrich.KEYWORD_CHUNK])
         stats = self.count_all()
         outbox.put(("df",))
+        memory.trim()  # pass 1's counts and candidates
         keywords = self.rank_all(stats, first_id, outbox)
         self.keys.execute("commit")
         self.keys.close()
@@ -689,6 +691,7 @@ class Enricher:
         """The extracted keywords, their rows and aliases, blob by blob as the worker announces them,
         until it is done (inside the caller's transaction)."""
         source = enrich.PAPERSHELF
+        copied = 0
         with open(self.path("keywords"), "rb") as stream:
             while True:
                 while stream.tell() < self.keywords_end:
@@ -705,6 +708,9 @@ class Enricher:
                                          aliases)
                     else:  # ("counts", [(paper count, id), ...]) of the keywords in more than one paper
                         conn.executemany("update keywords set paper_count = ? where id = ?", blob[1])
+                    copied += 1
+                    if copied % TRIM_EVERY == 0:
+                        memory.trim()  # the rows of the blobs copied so far
                 if self._result is not None:
                     break
                 self._receive(block=True)

@@ -295,6 +295,27 @@ def test_a_new_vocabulary_changes_nothing(seed: list[tuple[str, str]], monkeypat
     assert rank_batch(first, stats) == [whole[str(n)] for n in range(10)]
 
 
+def test_compacted_vocabularies_change_nothing_on_the_archive(
+    archive: list[tuple[str, str]], monkeypatch
+) -> None:
+    """Compactions every few chunks, keeping a few thousand of tens of thousands of tokens: the same
+    keyphrases, and statistics arrays carried over as a fresh vocabulary would make them."""
+    docs = [(str(n), title, abstract) for n, (title, abstract) in enumerate(archive[:3000])]
+    whole = dict(extract_corpus(docs))
+    monkeypatch.setattr(kb, "VOCABULARY_LIMIT", 12_000)
+    monkeypatch.setattr(kb, "VOCABULARY_KEPT", 4_000)
+    monkeypatch.setattr(kb, "CHUNK_DOCS", 200)
+    monkeypatch.setattr(kb, "_VOCABULARY", None)
+    assert dict(extract_corpus(docs, batch_size=200)) == whole
+    vocab = kb._VOCABULARY
+    assert vocab is not None and vocab.parent is not None  # (compacted at least once)
+    stats = CorpusStats()
+    for start in range(0, 3000, 200):
+        stats.add_batch(candidates_batch(archive[start : start + 200]))
+    carried = kb._arrays(stats, kb._vocabulary()).df
+    assert carried.tolist() == [stats.df.get(word, 0) for word in kb._vocabulary().words]
+
+
 def test_batch_stats_serve_the_per_paper_ranking(seed: list[tuple[str, str]]) -> None:
     """Statistics counted by batches rank single papers as statistics counted paper by paper."""
     stats = CorpusStats()
