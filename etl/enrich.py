@@ -96,7 +96,7 @@ def refresh_links(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
 
 def candidates(papers: Sequence[tuple[str | None, str | None]]) -> keywords_module.BatchCandidates:
     """The keyword candidates of (title, abstract) pairs, on the batch path (``etl.keyword_batch``):
-    builds, adds and the enrichment workers all extract keywords this way, so that they agree."""
+    builds, adds and the enrichment worker all extract keywords this way, so that they agree."""
     return keywords_module.candidates_batch(papers)
 
 
