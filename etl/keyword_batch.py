@@ -496,7 +496,6 @@ class _Vocabulary:
             total += int(codes[word]) * int(self.position_codes[position % _POSITION_CODES_SIZE])
         return (total ^ (len(word_ids) * int(_K2))) & 0xFFFFFFFFFFFFFFFF
 
-
     def compacted(self, kept: int) -> _Vocabulary:
         """A new vocabulary of the ``kept`` tokens used most since this one was made (with the words,
         written forms and acronyms they hold), made with array gathers: a warm start, where an empty

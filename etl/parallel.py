@@ -277,8 +277,7 @@ class _StoredFrequencies(Counter):
         found = list(map(dict.get, repeat(self), keys, repeat(None)))
         missing = sorted({key for key, value in zip(keys, found) if value is None})
         stored: dict[str, int] = {}
-        for start in range(0, len(missing), 500):
-            part = missing[start : start + 500]
+        for part in enrich.chunked(missing, 500):
             stored.update(self.side.execute(f"select key, df from df where key in ({', '.join('?' * len(part))})", part))
         return [value if value is not None else stored.get(key, 0) for key, value in zip(keys, found)]
 
@@ -466,9 +465,9 @@ class _KeywordIds:
     """Ids of extracted keywords in order of first appearance, and the number of papers of each.
 
     A key is looked up among the recent keys (a bounded dict), else among the hashes of all the
-    keys given an id before (sorted arrays, 12 bytes a key): a hash found there is confirmed by
-    reading that id's key back from the side file (a key whose hash another key has is kept apart);
-    a key whose hash is not there is new, with no look-up at all."""
+    keys given an id before (sorted arrays, 12 bytes a key, new ones inserted in place): a hash
+    found there is confirmed by reading that id's key back from the side file (a key whose hash
+    another key has is kept apart); a key whose hash is not there is new, with no look-up at all."""
 
     def __init__(self, keys: sqlite3.Connection, first_id: int) -> None:
         import numpy as np
@@ -498,12 +497,19 @@ class _KeywordIds:
             self.archive()
         unknown = list(dict.fromkeys(key for key in keys if key not in self.recent))
         self.candidates = {}
-        if unknown and len(self.archived_hashes):
-            hashes = np.array(list(map(_key_hash, unknown)), dtype=np.int64)
-            at = np.minimum(np.searchsorted(self.archived_hashes, hashes), len(self.archived_hashes) - 1)
-            hit = np.flatnonzero(self.archived_hashes[at] == hashes)
+        if unknown:
+            at, archived = self._find(np.array(list(map(_key_hash, unknown)), dtype=np.int64))
+            hit = np.flatnonzero(archived)
             found = self.archived_ids[at[hit]].tolist()
             self.candidates = dict(zip(map(unknown.__getitem__, hit.tolist()), found))
+
+    def _find(self, hashes: Any) -> tuple[Any, Any]:
+        """Where each of ``hashes`` is, or would go, in the archive, and whether it is there."""
+        np = self.np
+        at = np.searchsorted(self.archived_hashes, hashes)
+        if not len(self.archived_hashes):
+            return at, np.zeros(len(hashes), dtype=bool)
+        return at, self.archived_hashes[np.minimum(at, len(self.archived_hashes) - 1)] == hashes
 
     def id_of(self, key: str, display: str) -> int:
         found = self.recent.get(key)
@@ -547,19 +553,16 @@ class _KeywordIds:
         hashes = np.array(list(map(_key_hash, keys)), dtype=np.int64)
         ids = np.array([keyword_id for _, keyword_id in self.unarchived], dtype=np.int32)
         # A hash already archived, or twice among these: that key is kept apart, by its string.
-        if len(self.archived_hashes):
-            at = np.minimum(np.searchsorted(self.archived_hashes, hashes), len(self.archived_hashes) - 1)
-            apart = self.archived_hashes[at] == hashes
-        else:
-            apart = np.zeros(len(hashes), dtype=bool)
+        _, apart = self._find(hashes)
         order = np.argsort(hashes, kind="stable")
         apart[order[1:]] |= hashes[order[1:]] == hashes[order[:-1]]
         for index in np.flatnonzero(apart).tolist():
             self.collided[keys[index]] = int(ids[index])
-        merged_hashes = np.concatenate([self.archived_hashes, hashes[~apart]])
-        merged_ids = np.concatenate([self.archived_ids, ids[~apart]])
-        order = np.argsort(merged_hashes, kind="stable")
-        self.archived_hashes, self.archived_ids = merged_hashes[order], merged_ids[order]
+        # The others are new hashes, distinct: inserted in place (no sort of the whole archive).
+        joining = order[~apart[order]]
+        at = np.searchsorted(self.archived_hashes, hashes[joining])
+        self.archived_hashes = np.insert(self.archived_hashes, at, hashes[joining])
+        self.archived_ids = np.insert(self.archived_ids, at, ids[joining])
         self.unarchived = []
         self.recent = {}
 
@@ -576,10 +579,16 @@ def _write_blob(out: Any, value: Any) -> None:
     out.write(blob)
 
 
+def _read_blob(stream: Any) -> Any:
+    """The next blob of ``stream`` (``_write_blob``), or None at its end."""
+    size = stream.read(4)
+    return marshal.loads(stream.read(int.from_bytes(size, "little"))) if size else None
+
+
 def _read_blobs(path: str | Path) -> Iterator[Any]:
     with open(path, "rb", buffering=1 << 20) as spool:
-        while size := spool.read(4):
-            yield marshal.loads(spool.read(int.from_bytes(size, "little")))
+        while (blob := _read_blob(spool)) is not None:
+            yield blob
 
 
 @dataclass
@@ -695,7 +704,7 @@ class Enricher:
         with open(self.path("keywords"), "rb") as stream:
             while True:
                 while stream.tell() < self.keywords_end:
-                    blob = marshal.loads(stream.read(int.from_bytes(stream.read(4), "little")))
+                    blob = _read_blob(stream)
                     if blob[0] == "rows":
                         _, keywords, rows, aliases = blob
                         conn.executemany(
