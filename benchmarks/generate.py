@@ -45,17 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def find_shared() -> Path:
-    """../shared beside the repository (or the nearest ancestor that has it; PAPERSHELF_SHARED wins)."""
-    if os.environ.get("PAPERSHELF_SHARED"):
-        return Path(os.environ["PAPERSHELF_SHARED"])
-    for parent in ROOT.parents:
-        if (parent / "shared" / "data").is_dir():
-            return parent / "shared"
-    return ROOT.parent / "shared"
-
-
-DEFAULT_VOCABULARY = find_shared() / "data" / "hf-daily-api"
+DEFAULT_VOCABULARY = ROOT / "listings" / "hf-daily-api"  # the shipped Daily Papers API archive
 
 TITLE_RANGE = (60, 120)
 ABSTRACT_RANGE = (1100, 1500)
@@ -189,7 +179,7 @@ def learn(folder: Path = DEFAULT_VOCABULARY, limit: int | None = None) -> Vocabu
     from etl.records import Paper
     from etl.sources import SourceError, open_listing
 
-    files = sorted(folder.glob("*.json"))[:limit]
+    files = sorted([*folder.glob("*.json"), *folder.glob("*.json.gz")])[:limit]
     if not files:
         raise SystemExit(f"no Daily Papers API files in {folder} (the generator learns its vocabulary there)")
     abstract_sentences: list[list[str]] = []

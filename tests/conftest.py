@@ -1,12 +1,12 @@
-"""Shared fixtures: the real data beside the project (../shared) and databases built from it."""
+"""Shared fixtures: the real data the repository ships (listings/, tests/fixtures/) and databases built from it."""
 
 from __future__ import annotations
 
+import gzip
 from pathlib import Path
 
 import pytest
 
-from benchmarks.generate import find_shared
 from etl.datasette_plugin import ensure_registered
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -14,10 +14,30 @@ ROOT = Path(__file__).resolve().parents[1]
 # The site is Datasette plus papershelf's plugin; installed, its entry point loads it, else this does.
 ensure_registered()
 
-SHARED = find_shared()  # ../shared beside the repository; PAPERSHELF_SHARED wins
-SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"
-LISTINGS = SHARED / "data" / "listings"
-HF_API = SHARED / "data" / "hf-daily-api"
+FIXTURES = ROOT / "tests" / "fixtures"
+SEED = ROOT / "listings" / "000_2585ca8243d12f53.txt"  # the Daily Papers page the project started from
+HF_API = ROOT / "listings" / "hf-daily-api"  # the shipped Daily Papers API archive, one YYYY-MM-DD.json.gz a day
+LISTINGS = FIXTURES / "listings"  # renders of real API days as captured text, each with .expected.json
+CAPTURES = FIXTURES / "captures"  # captures of papers pages made by other tools, each with .expected.json
+
+
+def api_day(date: str) -> Path:
+    """The shipped API file of one day (``YYYY-MM-DD``, or its file name before compression)."""
+    return HF_API / f"{date.removesuffix('.json')}.json.gz"
+
+
+def api_bytes(date: str) -> bytes:
+    """The API response of one day as the API sent it (the shipped file decompressed)."""
+    return gzip.decompress(api_day(date).read_bytes())
+
+
+def api_text(date: str) -> str:
+    return api_bytes(date).decode("utf-8")
+
+
+def api_files() -> list[Path]:
+    """Every day of the shipped API archive, in date order."""
+    return sorted(HF_API.glob("*.json.gz"))
 
 
 def seed_paragraphs() -> list[str]:
@@ -78,7 +98,7 @@ HOSTILE_PAPERS = [
 def api_sample_files() -> list[Path]:
     """About 30 days of the Daily Papers archive spread over its 19 months (ai_keywords, githubRepo and
     projectPage arrive in 2025-03, so most of 2025 is in)."""
-    files = sorted(HF_API.glob("*.json"))
+    files = api_files()
     return [f for i, f in enumerate(files) if i % 14 == 0 or (f.name.startswith("2025-0") and i % 14 == 7)]
 
 

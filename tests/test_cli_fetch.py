@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from etl.cli import cli
 
-from .conftest import HF_API
+from .conftest import api_bytes
 from .test_fetch import server  # noqa: F401  (the fixture)
 
 
@@ -19,7 +19,7 @@ def test_fetch_hf_day_keeps_the_response_and_builds_the_database(server: str, tm
     result = CliRunner().invoke(cli, args, catch_exceptions=False)
     assert result.exit_code == 0, result.output
     saved = out / "hf-2025-03-14.json"
-    assert saved.read_bytes() == (HF_API / "2025-03-14.json").read_bytes()
+    assert saved.read_bytes() == api_bytes("2025-03-14.json")
     conn = sqlite3.connect(db)
     expected = len(__import__("json").loads(saved.read_text()))
     assert conn.execute("select count(*) from papers").fetchone() == (expected,)

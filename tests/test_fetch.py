@@ -21,9 +21,8 @@ from etl.fetch import ARXIV_PAUSE, Fetcher, FetchError, RetryPolicy, fetch_arxiv
 from etl.records import Paper
 from etl.sources import open_listing
 
-from .conftest import SHARED
+from .conftest import api_bytes, api_day
 
-API = SHARED / "data" / "hf-daily-api"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ATOM = (FIXTURES / "arxiv_query.atom.xml").read_text(encoding="utf-8")
 ENTRIES = re.findall(r"  <entry>.*?</entry>\n", ATOM, flags=re.DOTALL)
@@ -83,15 +82,15 @@ class Handler(BaseHTTPRequestHandler):
         if route == "throttled" and count == 1:
             return self.send(200, b"Rate exceeded.", "text/plain")
         if route == "cut" and count == 1:
-            body = (API / "2024-06-17.json").read_bytes()
+            body = api_bytes("2024-06-17.json")
             return self.send(200, body[: len(body) // 2])
         if route == "html":
             return self.send(200, b"<html><body>Maintenance</body></html>", "text/html")
         if endpoint == "daily_papers":
-            path = API / f"{query.get('date', '')}.json"
-            if not path.is_file():
+            date = query.get("date", "")
+            if not api_day(date).is_file():
                 return self.send(404, b'{"error": "no such day"}')
-            return self.send(200, path.read_bytes())
+            return self.send(200, api_bytes(date))
         if endpoint == "query":
             if route == "arxiv-error":
                 return self.send(
@@ -158,7 +157,7 @@ def test_fetch_hf_day_saves_the_raw_response(server: str, tmp_path: Path) -> Non
     fake = FakeTime()
     path = fetch_hf_day("2025-03-14", tmp_path / "listings", server, fetcher=fetcher(fake))
     assert path == tmp_path / "listings" / "hf-2025-03-14.json"
-    assert path.read_bytes() == (API / "2025-03-14.json").read_bytes()
+    assert path.read_bytes() == api_bytes("2025-03-14.json")
     assert Handler.seen == ["/api/daily_papers?date=2025-03-14"] and fake.sleeps == []
     listing = open_listing(path)
     assert listing.source == "hf-api" and listing.date == "2025-03-14"
@@ -169,14 +168,14 @@ def test_fetch_hf_day_saves_the_raw_response(server: str, tmp_path: Path) -> Non
 def test_retries_two_503_with_exponential_backoff(server: str, tmp_path: Path) -> None:
     fake = FakeTime()
     path = fetch_hf_day("2024-06-17", tmp_path, f"{server}/flaky", fetcher=fetcher(fake))
-    assert path.read_bytes() == (API / "2024-06-17.json").read_bytes()
+    assert path.read_bytes() == api_bytes("2024-06-17.json")
     assert Handler.hits["flaky"] == 3 and fake.sleeps == [1.0, 2.0]
 
 
 def test_a_body_cut_off_in_transit_is_asked_for_again(server: str, tmp_path: Path) -> None:
     fake = FakeTime()
     path = fetch_hf_day("2024-06-17", tmp_path, f"{server}/cut", fetcher=fetcher(fake))
-    assert path.read_bytes() == (API / "2024-06-17.json").read_bytes()
+    assert path.read_bytes() == api_bytes("2024-06-17.json")
     assert Handler.hits["cut"] == 2 and fake.sleeps == [1.0]
 
 

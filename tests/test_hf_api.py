@@ -1,4 +1,4 @@
-"""The Daily Papers API reader on the real archive (../shared/data/hf-daily-api) and on damaged copies."""
+"""The Daily Papers API reader on the shipped archive (listings/hf-daily-api) and on damaged copies."""
 
 from __future__ import annotations
 
@@ -14,14 +14,12 @@ from etl.normalize import clean_text
 from etl.records import Paper, Reject
 from etl.sources import SourceError, hf_api, open_listing
 
-from .conftest import SHARED
+from .conftest import api_day, api_files, api_text
 
-# ../shared beside the repository; from a worktree (/work/wt/NAME) it is further up.
-API = SHARED / "data" / "hf-daily-api"
 
 
 def read(name: str) -> list[Paper | Reject]:
-    return list(open_listing(API / name).items)
+    return list(open_listing(api_day(name)).items)
 
 
 def by_id(items: list[Paper | Reject], arxiv_id: str) -> Paper:
@@ -31,7 +29,7 @@ def by_id(items: list[Paper | Reject], arxiv_id: str) -> Paper:
 
 @pytest.fixture(scope="module")
 def archive() -> dict[str, list[Paper | Reject]]:
-    return {path.name: list(open_listing(path).items) for path in sorted(API.glob("*.json"))}
+    return {path.name.removesuffix(".gz"): list(open_listing(path).items) for path in api_files()}
 
 
 def test_whole_archive_counts(archive: dict[str, list[Paper | Reject]]) -> None:
@@ -46,12 +44,12 @@ def test_whole_archive_counts(archive: dict[str, list[Paper | Reject]]) -> None:
 def test_repr_string_items_are_read(archive: dict[str, list[Paper | Reject]]) -> None:
     # Count the string items independently with json, then check each became a paper.
     string_items = {}
-    for path in sorted(API.glob("*.json")):
-        document = json.loads(path.read_text(encoding="utf-8"))
+    for path in api_files():
+        document = json.loads(api_text(path.name.removesuffix(".gz")))
         array = document["data"] if isinstance(document, dict) else document
         strings = sum(isinstance(item, str) for item in array)
         if strings:
-            string_items[path.name] = (strings, len(array))
+            string_items[path.name.removesuffix(".gz")] = (strings, len(array))
     assert sum(count for count, _ in string_items.values()) == 300  # 9 of them in the envelope file
     assert len(string_items) == 22
     for name, (count, total) in string_items.items():
@@ -65,7 +63,7 @@ def test_repr_string_items_are_read(archive: dict[str, list[Paper | Reject]]) ->
 def test_envelope_file_is_read_not_rejected() -> None:
     # 2025-01-10.json is {"status": "success", "date": ..., "count": 9, "data": [...]}: the bare
     # strings "status", "date", "count", "data" a naive reader sees are its keys, not items.
-    listing = open_listing(API / "2025-01-10.json")
+    listing = open_listing(api_day("2025-01-10.json"))
     items = list(listing.items)
     assert listing.source == "hf-api" and listing.date == "2025-01-10"
     assert [type(item) for item in items] == [Paper] * 9
@@ -95,7 +93,7 @@ def test_title_is_the_item_title_which_keeps_latex(archive: dict[str, list[Paper
     # the item's title is the unwrapped title as arXiv writes it ("LLM$\\times$MapReduce"): kept.
     wrapped = differing = 0
     for name, items in archive.items():
-        document = json.loads((API / name).read_text(encoding="utf-8"))
+        document = json.loads(api_text(name))
         array = document["data"] if isinstance(document, dict) else document
         for raw, paper in zip(array, items, strict=True):
             item = ast.literal_eval(raw) if isinstance(raw, str) else raw
@@ -155,7 +153,7 @@ def test_keyword_repeats_and_blanks_are_dropped() -> None:
 
 
 def real_items(name: str = "2024-05-28.json") -> list[dict]:
-    return json.loads((API / name).read_text(encoding="utf-8"))
+    return json.loads(api_text(name))
 
 
 def test_bare_strings_and_wrong_types_are_rejected_with_position_and_line() -> None:
@@ -180,7 +178,7 @@ def test_bare_strings_and_wrong_types_are_rejected_with_position_and_line() -> N
 
 
 def test_truncated_array_keeps_complete_items_and_rejects_the_tail() -> None:
-    text = (API / "2024-05-28.json").read_text(encoding="utf-8")
+    text = api_text("2024-05-28.json")
     whole = [item for item in hf_api.parse(text).items if isinstance(item, Paper)]
     cut_at = int(len(text) * 0.6)
     parsed = list(hf_api.parse(text[:cut_at]).items)
@@ -215,7 +213,7 @@ def test_object_without_data_is_one_reject() -> None:
 
 
 def test_envelope_cut_off_inside_data() -> None:
-    text = (API / "2025-01-10.json").read_text(encoding="utf-8")
+    text = api_text("2025-01-10.json")
     items = list(hf_api.parse(text[: len(text) // 2]).items)
     assert isinstance(items[-1], Reject) and all(isinstance(item, Paper) for item in items[:-1])
     assert len(items) > 2

@@ -1,8 +1,9 @@
-"""The Daily Papers text parser on the real captures in ../shared, on damaged copies of them, and on
+"""The Daily Papers text parser on the listing renders in tests/fixtures/listings, on damaged copies of them, and on
 arbitrary text (hypothesis)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import textwrap
@@ -16,10 +17,8 @@ from etl.normalize import clean_text
 from etl.records import RAW_LIMIT, Listing, Paper, Reject
 from etl.sources.hf_text import parse, sniff
 
-from .conftest import SHARED
+from .conftest import LISTINGS, SEED, api_files
 
-LISTINGS = SHARED / "data" / "listings"
-SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"
 CAPTURES = sorted(LISTINGS.glob("*.txt"))
 SHAPES = ("paste", "compact", "pagecopy", "markdown")
 
@@ -35,7 +34,10 @@ EXPECTED_KEYS = {"arxiv_id": "arxiv_id", "upvotes": "upvotes", "author_count": "
 
 
 def read(path: Path) -> str:
-    return path.read_bytes().decode("utf-8")  # not read_text: it would turn CRLF into LF
+    data = path.read_bytes()
+    if path.suffix == ".gz":
+        data = gzip.decompress(data)
+    return data.decode("utf-8")  # not read_text: it would turn CRLF into LF
 
 
 def expected_for(path: Path) -> dict:
@@ -393,7 +395,7 @@ def test_sniff_accepts_every_capture(path: Path) -> None:
 
 
 def test_sniff_refuses_json_xml_and_nothing() -> None:
-    api = sorted((SHARED / "data" / "hf-daily-api").glob("*.json"))[:3]
+    api = api_files()[:3]
     assert api
     for path in api:
         assert not sniff(read(path))

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import ast
 import json
 import re
@@ -25,11 +26,9 @@ from etl.keywords import (
     rank_batch,
 )
 
-from .conftest import SHARED
+from .conftest import SEED, api_files
 from .test_keywords import FUZZ_WORDS
 
-SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"
-API = SHARED / "data" / "hf-daily-api"
 
 
 def seed_papers() -> list[tuple[str, str]]:
@@ -42,8 +41,8 @@ def api_papers() -> list[tuple[str, str]]:
     """(title, abstract) of each paper of the archive (first sighting), abstracts as the API gives
     them (with line breaks)."""
     seen: dict[str, tuple[str, str]] = {}
-    for path in sorted(API.glob("*.json")):
-        data = json.loads(path.read_text(encoding="utf-8"))
+    for path in api_files():
+        data = json.loads(gzip.decompress(path.read_bytes()))
         for item in data.get("data", []) if isinstance(data, dict) else data:
             if isinstance(item, str):
                 try:

@@ -26,12 +26,10 @@ from etl.keywords import (
 )
 from etl.keywords_cli import keywords_command
 
-from .conftest import SHARED
+from .conftest import SEED, api_text
 
-SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"
 # Tokens the fuzz tests mix: punctuation glued to words, control characters, possessives, accents.
 FUZZ_WORDS = ["models,", "of", "the", "GPT-4o's", "3D", "\x01", "\x03", "|", "(", ")", "-", "'s", "Ünïcödé", "e.g.", "2.5"]
-API = SHARED / "data" / "hf-daily-api"
 
 # Words that name no topic: none of them may be a keyword among the seed corpus's top 50 ...
 GENERIC = {
@@ -58,7 +56,7 @@ def seed_papers() -> list[tuple[str, str]]:
 
 def api_paper(file_name: str, arxiv_id: str) -> dict:
     """One paper of a Daily Papers API file (items may be repr() strings)."""
-    for item in json.loads((API / file_name).read_text(encoding="utf-8")):
+    for item in json.loads(api_text(file_name)):
         if isinstance(item, str):
             try:
                 item = ast.literal_eval(item)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import ast
 import json
 import re
@@ -14,18 +15,16 @@ from hypothesis import strategies as st
 
 from etl.links import KINDS, canonicalize, classify, clean_field_url, find_urls, paper_links
 
-from .conftest import SHARED
+from .conftest import SEED, api_files
 
-SEED = SHARED / "seed" / "000_2585ca8243d12f53.txt"
-API_ARCHIVE = SHARED / "data" / "hf-daily-api"
 
 
 @cache
 def archive() -> dict[str, dict]:
     """Every paper of the API archive by arXiv id (items may be repr() strings; bare strings are skipped)."""
     papers: dict[str, dict] = {}
-    for path in sorted(API_ARCHIVE.glob("*.json")):
-        for item in json.loads(path.read_text(encoding="utf-8")):
+    for path in api_files():
+        for item in json.loads(gzip.decompress(path.read_bytes())):
             if isinstance(item, str):
                 try:
                     item = ast.literal_eval(item)

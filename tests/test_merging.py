@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import ast
 import json
 import sqlite3
@@ -13,7 +14,7 @@ from etl.build import add, build, sort_inputs
 from etl.identity import normalize_arxiv_id
 from etl.keywords import normalize_key
 
-from .conftest import HF_API, LISTINGS, SEED
+from .conftest import HF_API, LISTINGS, SEED, api_day, api_files
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -25,7 +26,7 @@ def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
 
 def api_items(path: Path) -> list[dict]:
     """The papers of one API file, read independently of etl.sources (repr strings included)."""
-    data = json.loads(path.read_text(encoding="utf-8"))
+    data = json.loads(gzip.decompress(path.read_bytes()))
     if isinstance(data, dict):
         data = data["data"]
     items = []
@@ -45,7 +46,7 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 
 def test_the_whole_api_archive_gives_one_paper_per_distinct_arxiv_id(archive_db) -> None:
     db, report = archive_db
-    ids = {normalize_arxiv_id(item["paper"]["id"]) for f in sorted(HF_API.glob("*.json")) for item in api_items(f)}
+    ids = {normalize_arxiv_id(item["paper"]["id"]) for f in api_files() for item in api_items(f)}
     assert query(db, "select count(*), count(distinct arxiv_id) from papers") == [(len(ids), len(ids))]
     assert {row[0] for row in query(db, "select arxiv_id from papers")} == ids
     # Counts reconcile, file by file and in all.
@@ -59,7 +60,7 @@ def test_the_whole_api_archive_gives_one_paper_per_distinct_arxiv_id(archive_db)
 
 def test_api_fields_are_kept(archive_db) -> None:
     db, _ = archive_db
-    item = next(i for i in api_items(HF_API / "2025-10-15.json")
+    item = next(i for i in api_items(api_day("2025-10-15.json"))
                 if i["paper"].get("githubStars") and i["paper"].get("ai_keywords"))
     paper = item["paper"]
     [(title, upvotes, stars, repo, listed, count, first)] = query(
@@ -77,7 +78,7 @@ def test_api_fields_are_kept(archive_db) -> None:
 
 
 def test_the_same_paper_on_three_days_is_one_row_with_three_sightings(tmp_path: Path) -> None:
-    [item, *_] = api_items(HF_API / "2025-03-14.json")
+    [item, *_] = api_items(api_day("2025-03-14.json"))
     for day, upvotes in (("2025-03-14", 5), ("2025-03-15", 12), ("2025-03-16", 31)):
         item["paper"]["upvotes"] = upvotes
         (tmp_path / f"{day}.json").write_text(json.dumps([item]), encoding="utf-8")
@@ -96,7 +97,7 @@ def test_a_title_only_paper_merges_with_its_arxiv_record_and_keeps_its_id(tmp_pa
     build([LISTINGS / "2025-03-14.paste.txt"], db)
     slugs = {r[0] for r in query(db, "select id from papers")}
     assert query(db, "select count(*) from papers where arxiv_id is null") == [(26,)]
-    report = add([HF_API / "2025-03-14.json"], db)
+    report = add([api_day("2025-03-14.json")], db)
     assert (report.loaded, report.merged) == (0, 26)
     assert {r[0] for r in query(db, "select id from papers")} == slugs  # ids never change
     assert query(db, "select count(*) from papers where arxiv_id is null") == [(0,)]
@@ -132,8 +133,8 @@ def table_rows(db: Path) -> dict[str, list[tuple]]:
 
 def test_adding_listings_one_by_one_gives_what_a_full_build_gives(tmp_path: Path) -> None:
     # Day by day, as a user collects them; a full build reads them in this same canonical order.
-    inputs = [SEED, HF_API / "2025-03-13.json", HF_API / "2025-03-14.json", LISTINGS / "2025-03-14.paste.txt",
-              HF_API / "2025-10-15.json", LISTINGS / "2025-10-15.pagecopy.txt"]
+    inputs = [SEED, api_day("2025-03-13.json"), api_day("2025-03-14.json"), LISTINGS / "2025-03-14.paste.txt",
+              api_day("2025-10-15.json"), LISTINGS / "2025-10-15.pagecopy.txt"]
     assert sort_inputs(inputs) == inputs
     full, grown = tmp_path / "full.db", tmp_path / "grown.db"
     build(list(reversed(inputs)), full)

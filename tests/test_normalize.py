@@ -13,9 +13,8 @@ from hypothesis import strategies as st
 
 from etl.normalize import clean_text, parse_int
 
-from .conftest import SHARED
+from .conftest import LISTINGS
 
-LISTINGS = SHARED / "data" / "listings"
 
 
 def reference_clean(text: str) -> str:

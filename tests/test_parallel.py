@@ -13,7 +13,7 @@ from etl import enrich, parallel
 from etl.build import build
 from etl.sources import SourceError
 
-from .conftest import HF_API, LISTINGS, SEED, api_sample_files
+from .conftest import LISTINGS, SEED, api_day, api_sample_files
 from .test_reliability import contents
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -21,7 +21,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 def inputs() -> list[Path]:
     """Every source and shape, papers merged across them (titles, ids), rejects included."""
-    return [SEED, *sorted(LISTINGS.glob("*.txt")), *api_sample_files()[:12], HF_API / "2025-03-14.json",
+    return [SEED, *sorted(LISTINGS.glob("*.txt")), *api_sample_files()[:12], api_day("2025-03-14.json"),
             FIXTURES / "arxiv_query.atom.xml", FIXTURES / "arxiv_snapshot.jsonl.gz"]
 
 
@@ -108,7 +108,7 @@ def breaking(monkeypatch: pytest.MonkeyPatch, broken: Path, after: int) -> None:
 @pytest.mark.parametrize("workers", [0, 1])
 def test_a_file_that_breaks_before_its_first_record_is_one_reject(tmp_path: Path, workers: int,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    broken = HF_API / "2025-03-14.json"
+    broken = api_day("2025-03-14.json")
     breaking(monkeypatch, broken, 0)
     report = build([SEED, broken], tmp_path / "p.db", workers=workers)
     assert [(c.name, c.read, c.rejected) for c in report.files][1] == (broken.name, 1, 1)
@@ -122,10 +122,10 @@ def test_a_build_stops_on_a_file_that_breaks_half_way(tmp_path: Path, workers: i
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     """A full build writes without a journal: it cannot take back half a file, so it stops, naming
     the file (an add, which can, turns such a file into one reject)."""
-    broken = HF_API / "2025-03-14.json"
+    broken = api_day("2025-03-14.json")
     breaking(monkeypatch, broken, 10)
     db = tmp_path / "p.db"
-    with pytest.raises(build_module.BuildError, match=r"2025-03-14.json: reading stopped.*after 10 records"):
+    with pytest.raises(build_module.BuildError, match=r"2025-03-14.json.gz: reading stopped.*after 10 records"):
         build([SEED, broken], db, workers=workers)
     assert sorted(p.name for p in tmp_path.iterdir()) == []
     build([SEED], db, workers=0)
@@ -144,7 +144,7 @@ def test_a_failing_worker_fails_the_build_and_leaves_nothing(tmp_path: Path, mon
 
     monkeypatch.setattr(enrich, "paper_link_rows", broken)  # the forked enricher inherits it
     with pytest.raises(parallel.WorkerError, match="links broke"):
-        build([SEED, HF_API / "2025-03-14.json"], db, workers=1)
+        build([SEED, api_day("2025-03-14.json")], db, workers=1)
     assert db.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["p.db"]
 

@@ -15,7 +15,7 @@ from etl import build as build_module
 from etl.build import BuildError, add, build
 from etl.cli import cli
 
-from .conftest import HF_API, LISTINGS, SEED
+from .conftest import LISTINGS, SEED, api_day, api_text
 
 PASTE = (LISTINGS / "2025-03-14.paste.txt").read_text(encoding="utf-8-sig")
 
@@ -98,7 +98,7 @@ def test_nul_bytes_and_control_characters_are_removed_and_noted(tmp_path: Path) 
 
 
 def test_a_truncated_json_array_keeps_what_is_complete_and_rejects_the_tail(tmp_path: Path) -> None:
-    text = (HF_API / "2024-06-17.json").read_text(encoding="utf-8")
+    text = api_text("2024-06-17.json")
     items = json.loads(text)
     cut_at = text.index('"paper"', len(text) // 2)  # inside an item in the second half
     path = write(tmp_path, "2024-06-17.json", text[:cut_at])
@@ -113,7 +113,7 @@ def test_a_truncated_json_array_keeps_what_is_complete_and_rejects_the_tail(tmp_
 
 
 def test_json_items_of_the_wrong_type_are_rejects_with_their_position(tmp_path: Path) -> None:
-    items = json.loads((HF_API / "2024-06-17.json").read_text(encoding="utf-8"))[:3]
+    items = json.loads(api_text("2024-06-17.json"))[:3]
     path = write(tmp_path, "2024-06-17.json", json.dumps([items[0], "status", 42, items[1], None, items[2]]))
     db = tmp_path / "p.db"
     build([path], db)
@@ -229,7 +229,7 @@ def test_a_full_disk_during_a_build_leaves_the_previous_database(tmp_path: Path,
     before = dump(db)
     monkeypatch.setattr(build_module, "connect", full_disk(60))
     with pytest.raises(sqlite3.OperationalError, match="full"):
-        build([HF_API / "2025-03-14.json", HF_API / "2025-03-13.json"], db)
+        build([api_day("2025-03-14.json"), api_day("2025-03-13.json")], db)
     assert dump(db) == before
     assert leftovers(tmp_path) == []
 
@@ -241,14 +241,14 @@ def test_a_full_disk_during_an_add_rolls_back_that_file(tmp_path: Path, monkeypa
     pages = query(db, "pragma page_count")[0][0]
     monkeypatch.setattr(build_module, "connect", full_disk(pages + 5))
     with pytest.raises(sqlite3.OperationalError, match="full"):
-        add([HF_API / "2025-03-14.json"], db)
+        add([api_day("2025-03-14.json")], db)
     assert dump(db) == before
 
 
 def test_an_add_interrupted_mid_file_rolls_back_that_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     db = tmp_path / "p.db"
     build([SEED], db)
-    add([HF_API / "2025-03-13.json"], db)
+    add([api_day("2025-03-13.json")], db)
     before = dump(db)
     real = build_module.Loader.write_sighting
     calls = {"n": 0}
@@ -261,7 +261,7 @@ def test_an_add_interrupted_mid_file_rolls_back_that_file(tmp_path: Path, monkey
 
     monkeypatch.setattr(build_module.Loader, "write_sighting", interrupted)
     with pytest.raises(KeyboardInterrupt):
-        add([HF_API / "2025-03-14.json"], db)
+        add([api_day("2025-03-14.json")], db)
     assert dump(db) == before
 
 
@@ -287,7 +287,7 @@ def contents(db: Path) -> dict[str, list[tuple]]:
 
 def test_the_same_inputs_in_any_order_give_the_same_tables(tmp_path: Path) -> None:
     inputs = [SEED, LISTINGS / "2025-03-14.paste.txt", LISTINGS / "2025-03-14.pagecopy.txt",
-              HF_API / "2025-03-14.json", HF_API / "2024-12-11.json", LISTINGS / "2024-12-11.paste.txt"]
+              api_day("2025-03-14.json"), api_day("2024-12-11.json"), LISTINGS / "2024-12-11.paste.txt"]
     one, two = tmp_path / "one.db", tmp_path / "two.db"
     build(inputs, one)
     build(list(reversed(inputs)), two)
@@ -304,8 +304,8 @@ def test_the_same_inputs_in_any_order_give_the_same_tables(tmp_path: Path) -> No
 def test_readers_are_never_blocked_nor_shown_half_a_listing(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     build([SEED], db)
-    listing = HF_API / "2025-03-14.json"
-    expected = len(json.loads(listing.read_text(encoding="utf-8")))
+    listing = api_day("2025-03-14.json")
+    expected = len(json.loads(api_text("2025-03-14")))
     seen: set[int] = set()
     errors: list[BaseException] = []
     done = threading.Event()

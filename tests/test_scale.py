@@ -15,7 +15,7 @@ from etl.build import add, build
 from etl.datasette_plugin import ensure_registered
 from etl.serving import ensure_inspect_file, inspect_path
 
-from .conftest import HF_API, LISTINGS, SEED
+from .conftest import HF_API, LISTINGS, SEED, api_day
 
 
 def query(db: Path, sql: str) -> list[tuple]:
@@ -29,7 +29,7 @@ def query(db: Path, sql: str) -> list[tuple]:
 def test_adds_keep_the_corpus_statistics_a_full_build_computes(tmp_path: Path) -> None:
     # A title-only paper (the paste capture) whose abstract the API file fills in later, new papers,
     # and papers seen again: the counts must come out as if the final texts were counted once each.
-    inputs = [SEED, LISTINGS / "2025-03-14.paste.txt", HF_API / "2025-03-14.json", HF_API / "2025-10-15.json"]
+    inputs = [SEED, LISTINGS / "2025-03-14.paste.txt", api_day("2025-03-14.json"), api_day("2025-10-15.json")]
     full, grown = tmp_path / "full.db", tmp_path / "grown.db"
     build(inputs, full)
     build(inputs[:1], grown)
@@ -46,7 +46,7 @@ def test_adds_keep_the_corpus_statistics_a_full_build_computes(tmp_path: Path) -
 
 def test_ranking_on_the_rows_an_add_loads_equals_ranking_on_all_of_them(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
-    build(sorted(HF_API.glob("2025-0[3-6]-*.json")), db)
+    build(sorted(HF_API.glob("2025-0[3-6]-*.json.gz")), db)
     conn = sqlite3.connect(db)
     papers = conn.execute("select title, abstract from papers order by rowid desc limit 300").fetchall()
     batch = enrich.candidates(papers)

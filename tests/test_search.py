@@ -68,11 +68,11 @@ def test_the_canned_query_is_the_search_of_etl_search() -> None:
 def test_adds_keep_the_title_index_in_step(tmp_path: Path) -> None:
     from etl.build import add, build
 
-    from .conftest import HF_API, SEED
+    from .conftest import SEED, api_day
 
     db = tmp_path / "p.db"
     build([SEED], db)
-    add([HF_API / "2025-03-14.json"], db)
+    add([api_day("2025-03-14.json")], db)
     conn = sqlite3.connect(db)
     conn.execute("insert into papers_fts(papers_fts) values ('integrity-check')")
     assert indexed_titles(conn) == {r[0] for r in conn.execute("select rowid from papers")}

@@ -18,11 +18,11 @@ from etl.records import Paper, Reject
 from etl.sources import SourceError, detect_source, expand_inputs, open_listing, sha256_file
 from etl.sources.files import MAX_LINE_BYTES
 
-from .conftest import SHARED
+from .conftest import LISTINGS, SEED, api_bytes, api_day
 
-API = SHARED / "data" / "hf-daily-api"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-DAY = API / "2024-06-17.json"  # has "François Yvon" and "Hinrich Schütze": non-ASCII authors
+DAY = api_day("2024-06-17.json")  # has "François Yvon" and "Hinrich Schütze": non-ASCII authors
+DAY_BYTES = api_bytes("2024-06-17.json")  # the response as the API sent it (DAY is its gzip)
 
 
 def papers(listing) -> list[Paper]:
@@ -43,11 +43,11 @@ def day_papers() -> list[Paper]:
     ("source_file", "misleading_name", "expected"),
     [
         (DAY, "listing.xml", "hf-api"),
-        (API / "2025-01-10.json", "envelope.txt", "hf-api"),
+        (api_day("2025-01-10.json"), "envelope.txt", "hf-api"),
         (FIXTURES / "arxiv_query.atom.xml", "page.json", "arxiv-atom"),
         (FIXTURES / "arxiv_error.atom.xml", "error.txt", "arxiv-atom"),
         (FIXTURES / "arxiv_snapshot.jsonl", "snapshot.json", "arxiv-jsonl"),
-        (SHARED / "seed" / "000_2585ca8243d12f53.txt", "seed.json", "hf-text"),
+        (SEED, "seed.json", "hf-text"),
     ],
 )
 def test_source_detected_from_content_not_name(
@@ -61,7 +61,7 @@ def test_source_detected_from_content_not_name(
 
 
 def test_every_shared_text_capture_is_detected_as_hf_text() -> None:
-    for path in sorted((SHARED / "data" / "listings").glob("*.txt")):
+    for path in sorted(LISTINGS.glob("*.txt")):
         assert open_listing(path).source == "hf-text", path
 
 
@@ -89,14 +89,14 @@ def test_source_can_be_forced_and_must_exist(tmp_path: Path) -> None:
 
 def test_date_from_the_file_name_for_api_responses(tmp_path: Path) -> None:
     named = tmp_path / "hf-2024-06-17.json"
-    named.write_bytes(DAY.read_bytes())
+    named.write_bytes(DAY_BYTES)
     assert open_listing(named).date == "2024-06-17"
     assert open_listing(DAY).date == "2024-06-17"
     undated = tmp_path / "today.json"
-    undated.write_bytes(DAY.read_bytes())
+    undated.write_bytes(DAY_BYTES)
     assert open_listing(undated).date is None
     mismatch = tmp_path / "2025-01-11.json"
-    mismatch.write_bytes((API / "2025-01-10.json").read_bytes())
+    mismatch.write_bytes(api_bytes("2025-01-10.json"))
     listing = open_listing(mismatch)
     assert listing.date == "2025-01-10"
     assert listing.notes == [
@@ -110,7 +110,7 @@ def test_date_from_the_file_name_for_api_responses(tmp_path: Path) -> None:
 def test_gzip_by_content_whatever_the_name(tmp_path: Path, day_papers: list[Paper]) -> None:
     for name in ("2024-06-17.json.gz", "2024-06-17.json"):
         path = tmp_path / name
-        path.write_bytes(gzip.compress(DAY.read_bytes()))
+        path.write_bytes(gzip.compress(DAY_BYTES))
         listing = open_listing(path)
         assert listing.compressed and listing.source == "hf-api" and listing.date == "2024-06-17"
         assert papers(listing) == day_papers
@@ -120,7 +120,7 @@ def test_gzip_by_content_whatever_the_name(tmp_path: Path, day_papers: list[Pape
 
 
 def test_truncated_gzip_api_response_keeps_what_was_read(tmp_path: Path, day_papers: list[Paper]) -> None:
-    packed = gzip.compress(DAY.read_bytes())
+    packed = gzip.compress(DAY_BYTES)
     path = tmp_path / "2024-06-17.json.gz"
     path.write_bytes(packed[: len(packed) // 2])
     listing = open_listing(path)
@@ -160,7 +160,7 @@ def test_unicode_encodings(
     tmp_path: Path, day_papers: list[Paper], codec: str, bom: bytes, label: str
 ) -> None:
     path = tmp_path / "2024-06-17.json"
-    path.write_bytes(bom + DAY.read_text(encoding="utf-8").encode(codec))
+    path.write_bytes(bom + DAY_BYTES.decode("utf-8").encode(codec))
     listing = open_listing(path)
     assert (listing.source, listing.encoding) == ("hf-api", label)
     assert papers(listing) == day_papers
@@ -177,7 +177,7 @@ def test_utf16_jsonl_is_streamed_too(tmp_path: Path) -> None:
 
 
 def test_latin1_file_is_read_as_cp1252_with_a_note(tmp_path: Path, day_papers: list[Paper]) -> None:
-    text = DAY.read_text(encoding="utf-8")
+    text = DAY_BYTES.decode("utf-8")
     path = tmp_path / "2024-06-17.json"
     path.write_bytes(text.encode("latin-1", errors="strict"))
     listing = open_listing(path)
@@ -202,7 +202,7 @@ def test_windows_quotes_and_a_mixed_file(tmp_path: Path) -> None:
 
 
 def test_a_few_nul_bytes_are_removed_with_a_note(tmp_path: Path, day_papers: list[Paper]) -> None:
-    text = DAY.read_text(encoding="utf-8")
+    text = DAY_BYTES.decode("utf-8")
     path = tmp_path / "2024-06-17.json"
     path.write_bytes(text.replace("\n    {", "\x00\n    {", 3).encode())
     listing = open_listing(path)
