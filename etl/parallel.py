@@ -117,7 +117,8 @@ def _parse_files(paths: list[str], numbers: range, out: Any) -> None:
             chunk: list[Item] = []
             try:
                 listing = open_listing(path)
-                out.put(("meta", number, listing.source, listing.shape, listing.date_text, listing.date))
+                out.put(("meta", number, listing.source, listing.shape, listing.date_text, listing.date,
+                         listing.kind))
                 for item in listing.items:
                     chunk.append(item)
                     if len(chunk) >= CHUNK:
@@ -151,8 +152,8 @@ class ParsedFile:
         if message[0] == "source_error":
             self._done = True
             raise message[2]
-        _, _, source, shape, date_text, date = message
-        listing = SourceListing(source=source, items=[], shape=shape, date_text=date_text, date=date,
+        _, _, source, shape, date_text, date, kind = message
+        listing = SourceListing(source=source, items=[], shape=shape, date_text=date_text, date=date, kind=kind,
                                 file=str(self.path))
         listing.items = self._items(listing)
         return listing

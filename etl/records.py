@@ -66,8 +66,10 @@ class Listing:
 
     source: str  # "hf-text", "hf-api", "arxiv-atom", "arxiv-jsonl"
     items: Iterable[Item]
-    shape: str | None = None  # for hf-text: "paste", "compact", "pagecopy", "markdown"
+    shape: str | None = None  # for hf-text: "paste", "compact", "pagecopy", "markdown", ... (README)
     date_text: str | None = None  # the listing's own date line, as shown ("Mar 14")
     date: str | None = None  # ISO date when the listing itself states one with a year
+    kind: str | None = None  # for page captures: daily, weekly, monthly, trending or search
+    page: str | None = None  # the page's address, when the capture shows it
     # What reading did to the file (encoding fallback, NULs removed, ...); complete once items are read.
     notes: list[str] = field(default_factory=list)

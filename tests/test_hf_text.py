@@ -429,10 +429,11 @@ def _check_invariants(text: str) -> None:
     for item in items:
         assert item.line is not None and 1 <= item.line <= line_count
         if isinstance(item, Paper):
-            assert item.title and item.abstract
-            assert item.title == clean_text(item.title) and item.abstract == clean_text(item.abstract)
+            text = item.abstract or item.ai_summary
+            assert item.title and text and not (item.abstract and item.ai_summary)
+            assert item.title == clean_text(item.title) and text == clean_text(text)
             assert item.title in haystack
-            assert item.abstract in haystack
+            assert text in haystack
         else:
             assert item.reason and len(item.raw) <= RAW_LIMIT + 40
 

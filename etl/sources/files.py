@@ -156,6 +156,7 @@ def _open_listing(file: Path, source: str | None) -> SourceListing:
         parsed.date_text,
         parsed.date,
     )
+    listing.kind, listing.page = parsed.kind, parsed.page
     if detected == hf_api.SOURCE:
         _date_from_name(listing, file)
     return listing

@@ -32,16 +32,18 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from etl.identity import normalize_arxiv_id
+from etl.identity import normalize_arxiv_id, title_key
 from etl.normalize import clean_text, parse_int
 from etl.records import Item, Listing, Paper, Reject, cut
+from etl.sources.markup import Fact, has_markup, strip_markup
 
 SOURCE = "hf-text"
 
 # --- line classification ---------------------------------------------------------------------------
 
-BLANK, CHROME, DATE, VOTE, COUNT, AUTHORS, SUBMITTED, PAPER_URL, HEADING, TEXT = (
+BLANK, CHROME, DATE, VOTE, COUNT, AUTHORS, SUBMITTED, PAPER_URL, HEADING, TEXT, FACTS, URL = (
     "blank", "chrome", "date", "vote", "count", "authors", "submitted", "paper_url", "heading", "text",
+    "facts", "url",
 )
 
 # The page's own words, compared without case, spaces or punctuation ("byAK and the research community"
@@ -53,7 +55,15 @@ _CHROME_PHRASES = (
     "byAK and the research community", "by", "AK", "and the research community",
     "Daily Papers", "Daily Papers - Hugging Face", "Hugging Face", "Daily", "Weekly", "Monthly",
     "Models", "Datasets", "Spaces", "Posts", "Docs", "Enterprise", "Pricing", "Log In", "Sign Up",
-    "Search models, datasets, users...",
+    "Search models, datasets, users...", "Trending Papers", "Upvote", "by and the research community",
+    "Trending Papers - Hugging Face", "Extracted Text", "Paper page",
+)
+# Header lines of capture tools ("**URL:** https://...", "- Source URL: ...", "Page Title: ..."): the
+# page's address and title, never a card.
+_HEADER_FIELD = re.compile(
+    r"(?i)\s*(?:[-*]\s+)?(?:\*\*)?(?P<key>url|source url|page url|page title|title|retrieved|captured|fetched"
+    r"|saved|source html|source sha256|generated from|extraction|command|status ?code|transport"
+    r"|completeness)(?:\*\*)?\s*:(?:\*\*)?\s+(?P<value>\S.*)"
 )
 
 
@@ -113,8 +123,10 @@ _SHORT_LINE = 250
 # matched against all the patterns above, which keeps classification cheap on hard-wrapped text.
 _META_MAX = 64
 # Lines that markdown captures repeat on every card, classified without the pattern chain.
-_FIXED_LINES = {"[": BLANK, "]": BLANK, "\u00b7": BLANK, "-": VOTE, "[-]": VOTE}
-_LONG_META_START = re.compile(r"(?i)<?(?:https?:|www\.|huggingface\.co|hf\.co|arxiv|submitted by)")
+_FIXED_LINES = {"[": BLANK, "]": BLANK, "\u00b7": BLANK, "-": BLANK, "[-]": VOTE}
+_LONG_META_START = re.compile(
+    r"(?i)<?(?:https?:|www\.|huggingface\.co|hf\.co|arxiv|submitted by)|\s*(?:[-*]\s+)?(?:\*\*)?[\w ]{2,20}(?:\*\*)?:")
+_BARE_URL = re.compile(r"<?https?://[^\s<>]+>?")
 _TITLE_MAX = 300  # longest paragraph taken for a title (real titles: up to ~250 characters)
 _ABSTRACT_MIN = 200  # a paragraph this long is an abstract whatever its punctuation
 
@@ -126,6 +138,8 @@ class _Line:
     text: str  # the line stripped (TEXT), or cleaned (other kinds)
     value: Any = None  # count, arXiv id, (level, content) of a heading, ISO date, ...
     raw: str = ""  # the line as in the file, for TEXT: paragraphs are cleaned from their raw lines
+    facts: list[Fact] | None = None  # what markup removed from the line said (markup.strip_markup)
+    hard_break: bool = False  # the line ended with a markdown hard break: its paragraph goes on
 
 
 def _arxiv_id_from_url(url: str) -> str | None:
@@ -174,6 +188,10 @@ def _classify_text(number: int, raw: str) -> _Line:
     text = clean_text(stripped)
     if not text:
         return _Line(number, BLANK, "")
+    if text[0] in "\u00b7\u2022|" and len(text) > 1:  # "· Published on Oct 4, 2026" after a removed link
+        text = text.lstrip("\u00b7\u2022| ")
+        if not text:
+            return _Line(number, BLANK, "")
     first = text[0]
     if first == "#":
         heading = _HEADING.fullmatch(text)
@@ -216,7 +234,12 @@ def _classify_text(number: int, raw: str) -> _Line:
     key = _chrome_key(text)
     if key in _CHROME_KEYS:
         return _Line(number, CHROME, text)
-    if not key and len(text) <= 10:
+    header = _HEADER_FIELD.fullmatch(text)
+    if header:
+        return _Line(number, CHROME, text, (header.group("key").lower(), header.group("value")))
+    if _BARE_URL.fullmatch(text):
+        return _Line(number, URL, text, text.strip("<>"))
+    if not key and (len(text) <= 10 or not any(char.isalnum() for char in text)):
         return _Line(number, BLANK, text)  # a rule or decoration such as "---" or "* * *"
     return _Line(number, TEXT, stripped)
 
@@ -263,6 +286,7 @@ class _Layout:
     width: int = 0  # wrap width measured on the file, for WRAPPED
     shape: str | None = None
     markdown: bool = False
+    card_level: int = 1  # the heading level of card titles; shallower headings are page sections
 
 
 def _measure(sample: list[_Line]) -> _Layout:
@@ -270,9 +294,11 @@ def _measure(sample: list[_Line]) -> _Layout:
     followed_by_text: list[tuple[int, int]] = []  # (line length, first word of the next line)
     text_then_text = text_then_other = 0
     headings = pagecopy_marks = 0
+    levels: dict[int, int] = {}
     for line, after in zip(sample, sample[1:] + [None]):
         if line.kind == HEADING:
             headings += 1
+            levels[line.value[0]] = levels.get(line.value[0], 0) + 1
         elif line.kind in (PAPER_URL, SUBMITTED) or (line.kind == VOTE and line.value is not None):
             pagecopy_marks += 1
         if line.kind != TEXT:
@@ -297,6 +323,9 @@ def _measure(sample: list[_Line]) -> _Layout:
     mode = WRAPPED if width else LINES if compact else BLOCKS
 
     markdown = headings > 0
+    # Card titles are the most frequent heading level (the deepest on a tie): "# Daily Papers" and
+    # "## Trending Papers" above "### Title" cards are page sections.
+    card_level = max(levels, key=lambda level: (levels[level], level)) if levels else 1
     if markdown:
         shape: str | None = "markdown"
     elif pagecopy_marks:
@@ -305,7 +334,7 @@ def _measure(sample: list[_Line]) -> _Layout:
         shape = None
     else:
         shape = "compact" if compact else "paste"
-    return _Layout(mode, width, shape, markdown)
+    return _Layout(mode, width, shape, markdown, card_level)
 
 
 def _wraps(length: int, next_word: int, width: int) -> bool:
@@ -333,12 +362,21 @@ class _Unit:
     value: Any = None  # as _Line.value; for HEADING the arXiv id of its link, if any
 
 
-def _units(lines: Iterable[_Line], layout: _Layout, link_ids: dict[str, str]) -> Iterator[_Unit]:
+def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
     paragraph: list[str] = []  # raw lines
     paragraph_end = ""  # the last line, stripped, for the wrap test
     paragraph_line = 0
+    paragraph_chars = 0
+    paragraph_goes_on = False  # its last line ended with a hard break
     heading: list[str] = []
     heading_line = heading_level = 0
+    facts: list[Fact] = []  # facts of the paragraph's or heading's lines, given after it
+    previous_kind = BLANK
+
+    def flush_facts() -> Iterator[_Unit]:
+        if facts:
+            yield _Unit(FACTS, paragraph_line or heading_line, "", "", list(facts))
+            facts.clear()
 
     def flush_paragraph() -> Iterator[_Unit]:
         raw = "\n".join(paragraph)
@@ -346,6 +384,7 @@ def _units(lines: Iterable[_Line], layout: _Layout, link_ids: dict[str, str]) ->
         text = clean_text(raw)
         if text:
             yield _Unit(TEXT, paragraph_line, text, raw)
+        yield from flush_facts()
 
     def flush_heading() -> Iterator[_Unit]:
         raw = "\n".join(heading)
@@ -356,47 +395,72 @@ def _units(lines: Iterable[_Line], layout: _Layout, link_ids: dict[str, str]) ->
             label = link.group("label")
             if link.group("url"):
                 arxiv_id = _arxiv_id_from_url(link.group("url"))
-            elif link.group("ref") is not None:
-                arxiv_id = link_ids.get(link.group("ref") or link.group("label"))
         title = clean_text(label)
         if title:
             yield _Unit(HEADING, heading_line, title, raw, arxiv_id)
-        else:
-            yield _Unit(TEXT, heading_line, clean_text(raw), raw)  # "### []": not placeable, reported
+        yield from flush_facts()
 
     for line in lines:
         kind = line.kind
+        if kind == BLANK and line.facts:
+            kind = FACTS
         # A short line that looks like metadata or a page word but continues a paragraph is text
         # (an abstract whose wrapped last line is a URL or a year, a title that wraps before "models").
-        if (paragraph and kind in (PAPER_URL, COUNT, DATE, AUTHORS, CHROME) and layout.mode != LINES
-                and not line.text.startswith("#") and _joins(layout, paragraph_end, line.text)):
+        if (paragraph and kind in (PAPER_URL, URL, COUNT, DATE, AUTHORS, CHROME) and layout.mode != LINES
+                and not line.text.startswith("#") and _joins(layout, paragraph_end, line.text)
+                and not (kind == AUTHORS and line.text[:1] in "-*+\u2022")
+                and (layout.mode == WRAPPED or kind in (COUNT, DATE, CHROME)
+                     or (kind != AUTHORS and paragraph_chars > 150))):
             kind = TEXT
-            line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw)
+            line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts)
+        # A title wrapped onto an indented line right under its heading ("### A long title\n  Models").
+        if (kind in (TEXT, CHROME, COUNT, DATE) and heading and previous_kind == HEADING and line.raw[:1] in " \t"
+                and len(line.raw.strip()) < _TITLE_MAX):
+            heading.append(line.raw.strip())
+            continue
+        previous_kind = kind
         if kind == TEXT:
             if heading:
                 yield from flush_heading()
-            if paragraph and not _joins(layout, paragraph_end, line.text):
+            if paragraph and not paragraph_goes_on and not _joins(layout, paragraph_end, line.text):
                 yield from flush_paragraph()
             if not paragraph:
-                paragraph_line = line.number
+                paragraph_line, paragraph_chars = line.number, 0
             paragraph.append(line.raw)
             paragraph_end = line.text
+            paragraph_goes_on = line.hard_break
+            paragraph_chars += len(line.text)
+            if line.facts:
+                facts.extend(line.facts)
             continue
         if paragraph:
             yield from flush_paragraph()
         if kind == HEADING:
             level, content = line.value
+            if level < layout.card_level:
+                previous_kind = CHROME
+                if heading:
+                    yield from flush_heading()
+                continue  # a page section ("# Daily Papers"), not a card
             if heading and level != heading_level:
                 yield from flush_heading()
             if not heading:
                 heading_line, heading_level = line.number, level
+                paragraph_line = 0
             heading.append(content)
+            if line.facts:
+                facts.extend(line.facts)
             continue
         if heading:
             yield from flush_heading()
         if kind in (BLANK, CHROME):
             continue
+        if kind == FACTS:
+            yield _Unit(FACTS, line.number, "", "", list(line.facts or ()))
+            continue
         yield _Unit(kind, line.number, line.text, line.text, line.value)
+        if line.facts:
+            yield _Unit(FACTS, line.number, "", "", list(line.facts))
     if paragraph:
         yield from flush_paragraph()
     if heading:
@@ -414,6 +478,39 @@ def _looks_like_abstract(text: str) -> bool:
     return len(text) >= _ABSTRACT_MIN or (text.endswith(".") and " " in text)
 
 
+# A card's text shorter than this is no abstract and no AI summary (the shortest summaries have ~90).
+_TEXT_MIN = 50
+# HF's AI summary is one sentence of at most ~360 characters; of 5,841 abstracts in the API archive,
+# 2 are one sentence of 400 characters or less.
+_SUMMARY_MAX = 400
+_SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]?\s+[A-Z]")
+_RUNNING_FIRST_WORD = re.compile(r"[a-z]+,?")
+_MID_SENTENCE_END = re.compile(
+    r"(?:[,;]|\b(?:the|of|and|or|a|an|to|in|for|with|on|by|from|that|which|is|are|we|our|as|at))$")
+_URL_TITLE = re.compile(r"(?i)(?:https?://|www\.)\S*|\S+\.(?:com|org|io|co)/\S*")
+
+
+def looks_like_summary(text: str) -> bool:
+    """HF's one-sentence AI summary rather than an abstract."""
+    return len(text) <= _SUMMARY_MAX and not _SENTENCE_BREAK.search(text)
+
+
+def junk_title(title: str, structural: bool) -> str | None:
+    """Why ``title`` cannot be a paper's title (running text, a URL, too long), or None."""
+    if len(title) > _TITLE_MAX:
+        return f"a title of {len(title)} characters is running text, not a title"
+    if _URL_TITLE.fullmatch(title):
+        return "the title is a URL"
+    first = title.split(maxsplit=1)[0]
+    if not structural and _RUNNING_FIRST_WORD.fullmatch(first) and " " in title:
+        return "the title starts in lower case like running text"
+    if _MID_SENTENCE_END.search(title) and not structural:
+        return "the title ends mid-sentence"
+    if title.endswith((",", ";")):
+        return "the title ends mid-sentence"
+    return None
+
+
 @dataclass(slots=True)
 class _Open:
     """The paper being read: its title, and what the capture showed around it so far."""
@@ -427,6 +524,12 @@ class _Open:
     upvotes: int | None = None
     author_count: int | None = None
     published: str | None = None
+    github_repo: str | None = None
+    github_stars: int | None = None
+    project_page: str | None = None
+    organization: str | None = None
+    comments_count: int | None = None
+    heading: bool = False
 
 
 @dataclass(slots=True)
@@ -442,13 +545,16 @@ _CONTENT = (TEXT, HEADING, VOTE, SUBMITTED)
 
 
 class _Assembler:
-    def __init__(self, units: Iterator[_Unit]) -> None:
+    def __init__(self, units: Iterator[_Unit], kind: str | None = None) -> None:
         self.units = units
+        self.kind = kind
         self.buffer: deque[_Unit] = deque()
         self.current: _Open | None = None
         self.pending = _Pending()
         self.position = 0
         self.deferred: deque[tuple[_Unit, str]] = deque()
+        self.seen: dict[str, str] = {}  # title key -> text of the cards already given (duplicates)
+        self.expect_submitter = False
 
     def _next(self) -> _Unit | None:
         if self.buffer:
@@ -469,28 +575,46 @@ class _Assembler:
     def _close(self) -> Iterator[Item]:
         paper, self.current = self.current, None
         if paper is not None:
-            self.position += 1
-            if paper.abstract is None:
-                yield Reject(
-                    reason=f"line {paper.line}: a title with no abstract after it: {cut(paper.title, 200)!r}",
-                    raw=cut(paper.raw), line=paper.line, position=self.position,
-                )
-            else:
-                yield Paper(
-                    title=paper.title, abstract=paper.abstract, arxiv_id=paper.arxiv_id,
-                    upvotes=paper.upvotes, author_count=paper.author_count, published=paper.published,
-                    line=paper.line, position=self.position,
-                )
+            yield from self._card(paper)
         # Paragraphs met while the paper was still open (its metadata may follow them) come after it.
         while self.deferred:
             unit, why = self.deferred.popleft()
             yield self._unplaced(unit, why)
+
+    def _card(self, paper: _Open) -> Iterator[Item]:
+        text = paper.abstract
+        key = title_key(paper.title)
+        if key and key in self.seen and (text is None or self.seen[key] in ("", text)):
+            return  # the same card shown again (trending pages show each card twice): one paper
+        self.position += 1
+        why = junk_title(paper.title, paper.heading)
+        if why is None and text is None:
+            why = "a title with no abstract after it"
+        if why is None and text is not None and len(text) < _TEXT_MIN:
+            why = f"its text has {len(text)} characters, too short for an abstract or a summary"
+        if why is not None:
+            yield Reject(
+                reason=f"line {paper.line}: {why}: {cut(paper.title, 200)!r}",
+                raw=cut(paper.raw), line=paper.line, position=self.position,
+            )
+            return
+        assert text is not None
+        self.seen[key] = text
+        summary = self.kind != "daily" and looks_like_summary(text)
+        yield Paper(
+            title=paper.title, abstract="" if summary else text, ai_summary=text if summary else None,
+            arxiv_id=paper.arxiv_id, upvotes=paper.upvotes, author_count=paper.author_count,
+            published=paper.published, github_repo=paper.github_repo, github_stars=paper.github_stars,
+            project_page=paper.project_page, organization=paper.organization,
+            comments_count=paper.comments_count, line=paper.line, position=self.position,
+        )
 
     def _open(self, unit: _Unit, structural: bool, arxiv_id: str | None = None) -> None:
         pending, self.pending = self.pending, _Pending()
         self.current = _Open(
             title=unit.text, line=unit.line, raw=unit.raw, structural=structural or arxiv_id is not None,
             arxiv_id=arxiv_id or pending.arxiv_id, upvotes=pending.upvotes, author_count=pending.author_count,
+            heading=unit.kind == HEADING,
         )
 
     def _unplaced(self, unit: _Unit, why: str) -> Reject:
@@ -510,11 +634,63 @@ class _Assembler:
         return (following is not None and following.kind == TEXT and _looks_like_abstract(following.text)
                 and len(following.text) > len(unit.text))
 
+    def _fact(self, fact: Fact) -> Iterator[Item]:
+        """What a removed link said, given to the card it belongs to."""
+        current = self.current
+        kind = fact.kind
+        if kind == "paper" and fact.paper:
+            thumbnail = fact.value == "thumbnail"
+            if current is not None and current.arxiv_id == fact.paper:
+                return
+            if current is not None and current.arxiv_id is None and not (thumbnail and current.abstract):
+                current.arxiv_id = fact.paper
+                if current.abstract is None:
+                    current.structural = True
+            else:
+                self.pending.arxiv_id = fact.paper
+        elif kind == "vote":
+            if fact.paper is not None:
+                if current is not None and current.arxiv_id == fact.paper:
+                    current.upvotes = fact.value
+                else:  # the button above the next card (search pages)
+                    self.pending.upvotes, self.pending.arxiv_id = fact.value, fact.paper
+            else:
+                yield from self._close()
+                self.pending = _Pending(upvotes=fact.value)
+        elif kind == "count":
+            if current is not None and current.upvotes is None:
+                current.upvotes = fact.value
+            else:
+                self.pending.upvotes = fact.value
+        elif kind == "authors":
+            if current is not None and current.author_count is None:
+                current.author_count = fact.value
+            else:
+                self.pending.author_count = fact.value
+        elif current is None:
+            return  # a GitHub button, comment count or organization with no card: page chrome
+        elif kind == "github" and current.github_repo is None:
+            current.github_repo, current.github_stars = fact.url, fact.value
+        elif kind == "project" and current.project_page is None:
+            current.project_page = fact.url
+        elif kind == "comments":
+            current.comments_count = fact.value
+        elif kind == "org" and current.organization is None and current.abstract is not None:
+            current.organization = fact.value
+
     def items(self) -> Iterator[Item]:
         while (unit := self._next()) is not None:
             kind = unit.kind
             current = self.current
-            if kind == TEXT:
+            if self.expect_submitter and kind != FACTS:
+                self.expect_submitter = False
+                # "Submitted by" on its own line, the submitter's name a few lines down.
+                if kind == TEXT and len(unit.text) <= 40 and len(unit.text.split()) <= 3:
+                    continue
+            if kind == FACTS:
+                for fact in unit.value:
+                    yield from self._fact(fact)
+            elif kind == TEXT:
                 if current is not None and current.abstract is None:
                     text = unit.text
                     if current.structural or _looks_like_abstract(text) or not _looks_like_title(text):
@@ -540,6 +716,7 @@ class _Assembler:
                 self.pending = _Pending(upvotes=unit.value)
             elif kind == SUBMITTED:
                 yield from self._close()
+                self.expect_submitter = not unit.value
             elif kind == PAPER_URL:
                 if current is not None and current.arxiv_id is None:
                     current.arxiv_id = unit.value
@@ -547,6 +724,12 @@ class _Assembler:
                         current.structural = True
                 else:
                     self.pending.arxiv_id = unit.value
+            elif kind == URL:
+                if current is not None:
+                    if re.match(r"(?i)https?://(?:www\.)?github\.com/[^/]+/[^/]+", unit.value):
+                        yield from self._fact(Fact("github", url=unit.value))
+                    else:
+                        yield from self._fact(Fact("project", url=unit.value))
             elif kind == AUTHORS:
                 if current is not None and current.author_count is None:
                     current.author_count = unit.value
@@ -583,31 +766,144 @@ def sniff(text: str) -> bool:
 
 
 def _link_definitions(text: str) -> dict[str, str]:
-    """Markdown reference definitions ("[3]: https://huggingface.co/papers/2503.10613") that name a paper."""
-    ids: dict[str, str] = {}
-    for match in _LINK_DEFINITION.finditer(text):
-        arxiv_id = _arxiv_id_from_url(match.group(2))
-        if arxiv_id:
-            ids[match.group(1)] = arxiv_id
-    return ids
+    """Markdown reference definitions ("[3]: https://huggingface.co/papers/2503.10613"): label to URL."""
+    return {match.group(1): match.group(2) for match in _LINK_DEFINITION.finditer(text)}
+
+
+# --- what page it was ------------------------------------------------------------------------------
+
+KINDS = ("daily", "weekly", "monthly", "trending", "search")
+_FRONT_MATTER = re.compile(r"---[ \t]*\n(?P<body>(?:[^\n]*\n){1,40}?)---[ \t]*(?:\n|$)")
+_FRONT_FIELD = re.compile(r"(?im)^(url|title|source|sourceurl|og:url)\s*:\s*(\S.*?)\s*$")
+_PAGE_URL = re.compile(r"(?i)https?://(?:www\.)?(?:huggingface\.co|hf\.co)/papers(?P<rest>[^\s)\]>\"']*)")
+
+
+def kind_of_url(url: str) -> tuple[str | None, str | None]:
+    """(page kind, ISO date) of a papers page address; (None, None) for any other address."""
+    match = _PAGE_URL.search(url)
+    if not match:
+        return None, None
+    rest = match.group("rest")
+    path, _, query = rest.partition("?")
+    path = path.rstrip("/")
+    if re.search(r"(?:^|&)q=", query) or path.startswith("/search"):
+        return "search", None
+    if path.startswith("/trending"):
+        return "trending", None
+    if path.startswith("/week"):
+        return "weekly", None
+    if path.startswith("/month"):
+        return "monthly", None
+    day = re.fullmatch(r"/date/(\d{4}-\d{2}-\d{2})", path) or re.search(r"(?:^|&)date=(\d{4}-\d{2}-\d{2})", query)
+    if day:
+        try:
+            return "daily", dt.date.fromisoformat(day.group(1)).isoformat()
+        except ValueError:
+            return "daily", None
+    if path == "":
+        return "daily", None
+    return None, None
+
+
+def kind_of_title(text: str) -> str | None:
+    """The page kind a page title or section heading names ("Trending Papers - Hugging Face")."""
+    key = _chrome_key(text)
+    if key.startswith("trendingpapers"):
+        return "trending"
+    if key.startswith("dailypapers"):
+        return "daily"
+    if key.startswith(("weeklypapers", "papersoftheweek")):
+        return "weekly"
+    if key.startswith(("monthlypapers", "papersofthemonth")):
+        return "monthly"
+    return None
+
+
+def _front_matter(text: str) -> tuple[str, list[str]]:
+    """YAML front matter blanked out (line count kept), and its url/title values."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return text, []
+    values = [value for _, value in _FRONT_FIELD.findall(match.group("body"))]
+    blanked = "\n" * match.group(0).count("\n")
+    return blanked + text[match.end():], values
+
+
+def _page_kind(sample: list[_Line], front: list[str]) -> tuple[str | None, str | None, str | None]:
+    """(kind, page address, ISO date) from the capture's header: its address first (front matter,
+    "URL:" lines), then its title and section headings, then the page words it shows."""
+    urls: list[str] = []
+    titles: list[str] = []
+    words: list[str] = []
+    dated = False
+    for value in front:
+        (urls if value.lower().startswith(("http", "www.", "huggingface")) else titles).append(value)
+    for line in sample[:400]:
+        if line.kind in (TEXT, VOTE, SUBMITTED) or (line.kind == HEADING and kind_of_title(line.value[1]) is None
+                                                     and titles + words):
+            break
+        if line.kind == CHROME and isinstance(line.value, tuple):
+            key, value = line.value
+            (urls if "url" in key else titles).append(value)
+        elif line.kind == HEADING:
+            titles.append(line.value[1])
+        elif line.kind == CHROME:
+            words.append(line.text)
+        elif line.kind == PAPER_URL:
+            urls.append(line.text)
+        elif line.kind == DATE:
+            dated = True
+    page = next((url for url in urls if _PAGE_URL.search(url)), urls[0] if urls else None)
+    for url in urls:
+        kind, date = kind_of_url(url)
+        if kind:
+            return kind, page, date
+    for text in titles + words:
+        kind = kind_of_title(text)
+        if kind:
+            return kind, page, None
+    # A day's date above the cards, and nothing saying otherwise: the daily page.
+    return ("daily" if dated else None), page, None
 
 
 def parse(text: str) -> Listing:
     """Parse a Daily Papers text capture.
 
-    ``items`` is a lazy iterator of ``Paper`` and ``Reject`` (iterate it once); ``shape`` and
-    ``date_text`` are read from the start of the file before it is returned.
+    ``items`` is a lazy iterator of ``Paper`` and ``Reject`` (iterate it once); ``shape``, ``kind``
+    and ``date_text`` are read from the start of the file before it is returned.
     """
     text = _prepare(text)
+    text, front = _front_matter(text)
+    facts: dict[int, list[Fact]] = {}
+    breaks: set[int] = set()
+    shape_hint = None
+    if has_markup(text[:_SAMPLE_CHARS]) or has_markup(text[-65536:]):
+        head = text[:65536]
+        shape_hint = "markdown" if head.count("][") > head.count("](") else "markdown-inline"
+        text, facts, breaks = strip_markup(text, _link_definitions(text) if "]:" in text else {})
+
+    def classified(limit: int | None = None) -> Iterator[_Line]:
+        for number, raw in _iter_lines(text):
+            line = _classify(number, raw)
+            if facts:
+                line.facts = facts.get(number)
+            if breaks and number in breaks:
+                line.hard_break = True
+            yield line
+
     sample: list[_Line] = []
     sampled_chars = 0
-    for number, raw in _iter_lines(text):
-        sample.append(_classify(number, raw))
-        sampled_chars += len(raw) + 1
+    for line in classified():
+        sample.append(line)
+        sampled_chars += len(line.raw) + 1
         if len(sample) >= _SAMPLE_LINES or sampled_chars >= _SAMPLE_CHARS:
             break
     layout = _measure(sample)
-    link_ids = _link_definitions(text) if layout.markdown and "]:" in text else {}
+    if layout.shape == "markdown":
+        layout.shape = shape_hint or "markdown-plain"
+    elif shape_hint and layout.shape is not None:
+        layout.shape = shape_hint
+    kind, page, page_date = _page_kind(sample, front)
 
     # The listing's date line comes before its first card or title, so within the sample: read it
     # now so that the Listing carries it before its items are consumed.
@@ -618,11 +914,11 @@ def parse(text: str) -> Listing:
         if line.kind == DATE:
             date_text, date = line.text, line.value  # an ISO date only when the line shows the year
             break
+    date = page_date or date
 
     def items() -> Iterator[Item]:
-        lines = (_classify(number, raw) for number, raw in _iter_lines(text))
         count = 0
-        for item in _Assembler(_units(lines, layout, link_ids)).items():
+        for item in _Assembler(_units(classified(), layout), kind).items():
             count += 1
             yield item
         if count == 0 and clean_text(text):
@@ -632,4 +928,5 @@ def parse(text: str) -> Listing:
                 f"lines 1-{last_line}: no paper in this capture, only page header lines", cut(text), 1, 1
             )
 
-    return Listing(source=SOURCE, items=items(), shape=layout.shape, date_text=date_text, date=date)
+    return Listing(source=SOURCE, items=items(), shape=layout.shape, date_text=date_text, date=date, kind=kind,
+                   page=page)

@@ -1,0 +1,253 @@
+"""Markup to text, keeping the URLs: what captures of a papers page wrap around the card's words.
+
+Captures made by markdown converters and text browsers wrap the same card in different markup:
+inline links ``[text](url)`` around a title *and* around a whole abstract, reference links
+``[text][32]`` whose text spans several lines, images ``![alt](src)`` and placeholders
+(``[图片：无替代文本]``), HTML anchors (``<a id="x"></a>``), backslash line ends (``\\\\``) and ``\\ ``
+escapes. ``strip_markup`` removes all of it and gives back the text line for line (the same number
+of lines, so that line numbers still point into the file), with the *facts* the removed markup
+carried, by line: the paper a link points to, an upvote button and its count, the GitHub button and
+its stars, a comment count, an organization, "N authors".
+
+A link is either kept as text (its words stay, its URL becomes a ``paper`` fact when it names a
+paper) or, when it is a button or a meta link (upvote, comments, GitHub, arXiv page, organization,
+author list, thumbnail), removed whole and turned into a fact.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote
+
+from etl.identity import normalize_arxiv_id
+from etl.normalize import parse_int
+
+
+@dataclass(slots=True)
+class Fact:
+    """What a removed piece of markup said about the card around it."""
+
+    kind: str  # paper, vote, count, comments, github, project, org, authors
+    value: Any = None  # count, stars, name, author number
+    url: str | None = None
+    paper: str | None = None  # the arXiv id the link names (a paper page, an upvote button's next=)
+
+
+# Tokens of link syntax. A backslash before a line end is a markdown hard break; "\ " and "\[" are
+# escapes (the escaped bracket is text, not syntax).
+_TOKEN = re.compile(
+    r"(?P<br>\\\\?(?=\r?\n|$))"
+    r"|(?P<esc>\\[\\\[\]()*_#!.`{}+\- ])"
+    r"|(?P<img>!\[)"
+    r"|(?P<open>\[)"
+    r"|(?P<close>\](?:\((?P<url>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"\n]*\")?\)"
+    r"|\[(?P<ref>[^\[\]\n]{0,40})\])?)"
+    r"|(?P<tag></?(?:a|span|div|br|img|sup|sub|p)\b[^<>\n]*>)",
+    re.IGNORECASE,
+)
+_LABEL_MAX = 20_000  # a bracket further back than this is not the link's opening one
+_PLACEHOLDER = re.compile(r"(?i)\s*(?:图片|圖片|image|img|picture|photo|avatar|thumbnail)\s*[:：].*")
+_IMAGE_IN_LABEL = re.compile(r"!\[[^\[\]]*\]\([^()]*\)|\[(?:图片|圖片|image|img)[:：][^\[\]]*\]", re.IGNORECASE)
+_LABEL_NOISE = re.compile(r"\\\\?|[*_`]")
+_LIST_MARK = re.compile(r"(?m)^\s*[-*+\u2022]\s*")
+_COUNT = r"\d+(?:[.,]\d+)*\s*[kKmM]?"
+_AUTHORS_LABEL = re.compile(r"(?i)(?:^|\s)(\d[\d,]*)\s+authors?\s*$")
+_VOTE_LABEL = re.compile(rf"(?i)(?:upvote|vote|\u25b2|\u2191)?\s*(?P<n>{_COUNT})?|-")
+_GITHUB_LABEL = re.compile(rf"(?i)(?:link:\s*)?(?:github|code|repo(?:sitory)?)(?:\s+(?P<n>{_COUNT}))?")
+_PAPER_LABEL = re.compile(r"(?i)(?:arxiv(?:\s+page)?|pdf|paper(?:\s+page)?|abstract|view\s+paper)")
+_PROJECT_LABEL = re.compile(r"(?i)(?:project\s+page|website|homepage|demo)")
+_CHROME_LABEL = re.compile(r"(?i)subscribe|log\s*in|sign\s*up|see all|view all|load more|trending papers")
+_HF_HOST = re.compile(r"(?i)^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)(?P<path>/[^?#]*)?(?P<rest>.*)$")
+_PROFILE_PATH = re.compile(r"/(?!papers$|models$|datasets$|spaces$|login$|docs$|blog$)[\w.-]+/?")
+_NEXT = re.compile(r"(?i)[?&]next=([^&#]+)")
+
+
+def paper_id_of(url: str) -> str | None:
+    """The arXiv id of a paper page (huggingface.co/papers/ID, hf.co/papers/ID, arxiv.org/abs/ID)."""
+    url = url.strip().strip("<>")
+    base = re.split(r"[?#]", url, maxsplit=1)[0].rstrip("/")
+    base = re.sub(r"(?i)^(?:https?://)?(?:www\.)?hf\.co/", "https://huggingface.co/", base)
+    if not re.match(r"(?i)https?://", base):
+        base = "https://" + base
+    if not re.search(r"(?i)//(?:www\.)?(?:huggingface\.co/papers|(?:export\.)?arxiv\.org/(?:abs|pdf))/", base):
+        return None
+    return normalize_arxiv_id(base)
+
+
+def _next_paper(url: str) -> str | None:
+    """The paper an upvote button's login link returns to (``/login?next=%2Fpapers%2FID``)."""
+    match = _NEXT.search(url)
+    if not match:
+        return None
+    target = unquote(match.group(1))
+    return paper_id_of("https://huggingface.co" + target) if target.startswith("/papers/") else None
+
+
+def _label_text(raw: str) -> str:
+    text = _IMAGE_IN_LABEL.sub(" ", raw)
+    text = _LABEL_NOISE.sub(" ", text)
+    text = _LIST_MARK.sub(" ", text)
+    return " ".join(text.split())
+
+
+def meta_fact(label: str, url: str | None) -> Fact | None | bool:
+    """What a link whose text is ``label`` and target ``url`` is: a ``Fact`` (a button or meta link,
+    removed from the text), ``True`` for page chrome (removed, nothing said), or ``None`` for a link
+    whose words are card text (a title, an abstract) and stay."""
+    text = _label_text(label)
+    target = (url or "").strip()
+    paper = paper_id_of(target) if target else None
+    hf = _HF_HOST.match(target) if target else None
+    if not text:
+        return Fact("paper", "thumbnail", url=target, paper=paper) if paper else True  # a thumbnail, an avatar
+    if "#community" in target and re.fullmatch(_COUNT, text):
+        return Fact("comments", parse_int(text), url=target, paper=paper)
+    if hf and (hf.group("path") or "").startswith("/login"):
+        if _CHROME_LABEL.fullmatch(text):
+            return True
+        vote = _VOTE_LABEL.fullmatch(text)
+        if vote:
+            count = vote.group("n")
+            return Fact("vote", parse_int(count) if count else None, url=target, paper=_next_paper(target))
+        return True
+    authors = _AUTHORS_LABEL.search(text)
+    if authors and len(text) <= 40:
+        return Fact("authors", parse_int(authors.group(1)), url=target, paper=paper)
+    if len(text) <= 40:
+        github = _GITHUB_LABEL.fullmatch(text)
+        if github and re.search(r"(?i)github\.com|gitlab\.com", target):
+            stars = github.group("n")
+            return Fact("github", parse_int(stars) if stars else None, url=target)
+        if paper and _PAPER_LABEL.fullmatch(text):
+            return Fact("paper", paper=paper, url=target)
+        if target and _PROJECT_LABEL.fullmatch(text):
+            return Fact("project", url=target)
+        if not target and text in ("-", "\u25b2", "\u2191"):
+            return Fact("vote")  # a text browser's upvote button, its count shown after the card
+        if not target and re.fullmatch(_COUNT, text):
+            return Fact("count", parse_int(text))
+        if _CHROME_LABEL.fullmatch(text):
+            return True
+        if hf and _PROFILE_PATH.fullmatch(hf.group("path") or ""):
+            return Fact("org", text, url=target)  # an organization's or a user's page
+    return None
+
+
+@dataclass(slots=True)
+class _Span:
+    start: int
+    end: int
+    replacement: str
+
+
+def has_markup(text: str) -> bool:
+    return "](" in text or "][" in text or "<a " in text or "\\\n" in text or "[" in text and "\u56fe\u7247" in text
+
+
+def strip_markup(
+    text: str, definitions: dict[str, str] | None = None
+) -> tuple[str, dict[int, list[Fact]], set[int]]:
+    """The text without link, image and escape markup, line for line; the facts by 1-based line; and
+    the lines that ended with a hard break (``\\``): the paragraph goes on on the next line."""
+    definitions = definitions or {}
+    edits: list[_Span] = []
+    facts: list[tuple[int, Fact]] = []  # (offset of the closing bracket, fact)
+    stack: list[tuple[int, int, bool]] = []  # (offset, token end, is an image)
+    breaks: list[int] = []
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        start, end = match.start(), match.end()
+        if kind == "br" or kind == "tag":
+            edits.append(_Span(start, end, ""))
+            if kind == "br":
+                breaks.append(start)
+        elif kind == "esc":
+            char = text[end - 1]
+            edits.append(_Span(start, end, " " if char == " " else char))
+        elif kind in ("img", "open"):
+            stack.append((start, end, kind == "img"))
+        else:  # a closing bracket, maybe with its target
+            while stack and start - stack[-1][0] > _LABEL_MAX:
+                stack.pop()
+            if not stack:
+                continue
+            open_start, open_end, image = stack.pop()
+            url = match.group("url")
+            ref = match.group("ref")
+            is_link = url is not None or ref is not None
+            if ref is not None:
+                url = definitions.get(ref or text[open_end:start].strip())
+            label = text[open_end:start]
+            if image:
+                if is_link:
+                    edits.append(_Span(open_start, end, ""))  # an image: its alt text is no card text
+                continue
+            if not is_link:
+                if _PLACEHOLDER.fullmatch(label) and "\n" not in label:
+                    edits.append(_Span(open_start, end, ""))
+                continue
+            fact = meta_fact(label, url)
+            if fact is None:  # card text: keep the words, drop the brackets
+                edits.append(_Span(open_start, open_end, ""))
+                edits.append(_Span(start, end, ""))
+                _continue_heading(text, open_start, open_end, start, edits)
+                if url:
+                    paper = paper_id_of(url)
+                    if paper:
+                        facts.append((start, Fact("paper", paper=paper, url=url)))
+            else:
+                edits.append(_Span(open_start, end, ""))
+                if isinstance(fact, Fact):
+                    facts.append((start, fact))
+    new_text = _apply(text, edits)
+    lines = _LineStarts(text)
+    by_line: dict[int, list[Fact]] = {}
+    for offset, fact in sorted(facts, key=lambda item: item[0]):
+        by_line.setdefault(lines.line_of(offset), []).append(fact)
+    return new_text, by_line, {lines.line_of(offset) for offset in breaks}
+
+
+def _continue_heading(text: str, open_start: int, open_end: int, close: int, edits: list[_Span]) -> None:
+    """A heading's link text wrapped onto plain lines: the lines get the heading's marks, so that the
+    title is read whole (``### [A long\\ntitle](url)``)."""
+    if "\n" not in text[open_end:close]:
+        return
+    line_start = text.rfind("\n", 0, open_start) + 1
+    marks = re.match(r"[ \t]*(#{1,6})[ \t]", text[line_start:open_start])
+    if not marks:
+        return
+    position = text.find("\n", open_end, close)
+    while position >= 0:
+        following = text[position + 1 : position + 8].lstrip(" \t")
+        if following and not following.startswith("#") and following[0] not in "\r\n":
+            edits.append(_Span(position + 1, position + 1, marks.group(1) + " "))
+        position = text.find("\n", position + 1, close)
+
+
+def _apply(text: str, edits: list[_Span]) -> str:
+    """Apply non-overlapping edits (an edit inside a removed span is dropped); removed spans keep
+    their line breaks so that every line stays where it was."""
+    # At one offset: an insertion first, then the longest removal (which covers the shorter ones).
+    edits.sort(key=lambda edit: (edit.start, edit.end > edit.start, -(edit.end - edit.start)))
+    pieces: list[str] = []
+    cursor = 0
+    for edit in edits:
+        if edit.start < cursor:
+            continue
+        pieces.append(text[cursor : edit.start])
+        removed = text[edit.start : edit.end]
+        pieces.append(edit.replacement + "\n" * removed.count("\n"))
+        cursor = edit.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
+class _LineStarts:
+    def __init__(self, text: str) -> None:
+        self._starts = [match.start() for match in re.finditer("\n", text)]
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_left(self._starts, offset) + 1
