@@ -79,6 +79,8 @@ class BuildReport:
         for counts in self.files:
             if counts.skipped:
                 lines.append(f"Skipped {counts.name}: already ingested (same sha256).")
+            elif counts.shape is not None or counts.kind is not None:
+                lines.append(capture_line(counts))
             for note in counts.notes:
                 lines.append(f"Note on {counts.name}: {note}")
         lines.append(
@@ -88,6 +90,19 @@ class BuildReport:
         if self.rejected:
             lines.append("Rejected records are in the rejects table (file, line, reason, raw text).")
         return "\n".join(lines)
+
+
+def capture_line(counts: ListingCounts) -> str:
+    """One line on how a page capture was read: its shape, the cards found, the rejects and why; a
+    capture whose candidate cards were mostly rejected is said not to be understood."""
+    shape = counts.shape or "unknown shape"
+    page = f" of a {counts.kind} page" if counts.kind else ""
+    cards = counts.loaded + counts.merged
+    first = f" (first: {counts.first_reject})" if counts.first_reject else ""
+    if counts.rejected and counts.rejected > cards:
+        return (f"{counts.name}: capture not understood (guessed shape: {shape}{page}): {counts.rejected} of"
+                f" {counts.read} candidate cards rejected{first}; {cards} papers kept.")
+    return f"{counts.name}: {shape} capture{page}: {cards} papers, {counts.rejected} rejected{first}."
 
 
 Progress = Callable[[str], None]

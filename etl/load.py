@@ -34,6 +34,9 @@ class ListingCounts:
     new_papers: set[str] = field(default_factory=set)
     filled: set[str] = field(default_factory=set)  # stored papers whose empty abstract this listing filled
     notes: list[str] = field(default_factory=list)  # what reading had to do to the file
+    shape: str | None = None  # the capture's shape as recognised (text captures)
+    kind: str | None = None  # the page it was (daily, weekly, monthly, trending, search)
+    first_reject: str | None = None  # the reason of its first rejected record
 
 
 # Fields where the first value seen stays (what the paper is), and fields where the latest
@@ -213,12 +216,12 @@ class Loader:
 
     def start_listing(
         self, *, name: str, path: str, sha256: str, source: str, shape: str | None,
-        date: str | None, date_text: str | None,
+        date: str | None, date_text: str | None, kind: str | None = None,
     ) -> int:
         cursor = self.conn.execute(
-            "insert into listings (name, path, source, shape, date, date_text, sha256, ingested_at)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?)",
-            (name, path, source, shape, date, date_text, sha256, now_iso()),
+            "insert into listings (name, path, source, shape, kind, date, date_text, sha256, ingested_at)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (name, path, source, shape, kind, date, date_text, sha256, now_iso()),
         )
         return int(cursor.lastrowid or 0)
 
@@ -261,10 +264,10 @@ class Loader:
         self, listing: Listing, *, name: str, path: str, sha256: str, date: str | None
     ) -> ListingCounts:
         """Write one parsed listing: its row, each paper merged by identity, each reject kept."""
-        counts = ListingCounts(name=name)
+        counts = ListingCounts(name=name, shape=listing.shape, kind=listing.kind)
         counts.listing_id = self.start_listing(
             name=name, path=path, sha256=sha256, source=listing.source, shape=listing.shape,
-            date=date, date_text=listing.date_text,
+            date=date, date_text=listing.date_text, kind=listing.kind,
         )
         shown: dict[str, int | None] = {}  # paper id -> line where this listing first showed it
         position = 0
@@ -277,6 +280,8 @@ class Loader:
             if isinstance(item, Reject):
                 self.add_reject(counts.listing_id, path, item)
                 counts.rejected += 1
+                if counts.first_reject is None:
+                    counts.first_reject = item.reason
                 continue
             key = title_key(item.title)
             found = self.find(item, key)

@@ -39,6 +39,7 @@ CREATE TABLE listings (
 	path TEXT NOT NULL, 
 	source TEXT NOT NULL, 
 	shape TEXT, 
+	kind TEXT, 
 	date TEXT, 
 	date_text TEXT, 
 	sha256 TEXT NOT NULL, 

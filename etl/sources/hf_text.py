@@ -486,7 +486,7 @@ _SUMMARY_MAX = 400
 _SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]?\s+[A-Z]")
 _RUNNING_FIRST_WORD = re.compile(r"[a-z]+,?")
 _MID_SENTENCE_END = re.compile(
-    r"(?:[,;]|\b(?:the|of|and|or|a|an|to|in|for|with|on|by|from|that|which|is|are|we|our|as|at))$")
+    r"(?:[,;]|(?<![-\w])(?:the|of|and|or|a|an|to|in|for|with|on|by|from|that|which|is|are|we|our|as|at))$")
 _URL_TITLE = re.compile(r"(?i)(?:https?://|www\.)\S*|\S+\.(?:com|org|io|co)/\S*")
 
 
@@ -495,18 +495,16 @@ def looks_like_summary(text: str) -> bool:
     return len(text) <= _SUMMARY_MAX and not _SENTENCE_BREAK.search(text)
 
 
-def junk_title(title: str, structural: bool) -> str | None:
+def junk_title(title: str) -> str | None:
     """Why ``title`` cannot be a paper's title (running text, a URL, too long), or None."""
     if len(title) > _TITLE_MAX:
         return f"a title of {len(title)} characters is running text, not a title"
     if _URL_TITLE.fullmatch(title):
         return "the title is a URL"
     first = title.split(maxsplit=1)[0]
-    if not structural and _RUNNING_FIRST_WORD.fullmatch(first) and " " in title:
+    if _RUNNING_FIRST_WORD.fullmatch(first) and " " in title:
         return "the title starts in lower case like running text"
-    if _MID_SENTENCE_END.search(title) and not structural:
-        return "the title ends mid-sentence"
-    if title.endswith((",", ";")):
+    if _MID_SENTENCE_END.search(title):
         return "the title ends mid-sentence"
     return None
 
@@ -587,7 +585,7 @@ class _Assembler:
         if key and key in self.seen and (text is None or self.seen[key] in ("", text)):
             return  # the same card shown again (trending pages show each card twice): one paper
         self.position += 1
-        why = junk_title(paper.title, paper.heading)
+        why = junk_title(paper.title)
         if why is None and text is None:
             why = "a title with no abstract after it"
         if why is None and text is not None and len(text) < _TEXT_MIN:
@@ -866,6 +864,9 @@ def _page_kind(sample: list[_Line], front: list[str]) -> tuple[str | None, str |
     return ("daily" if dated else None), page, None
 
 
+_INLINE_HEADING = re.compile(r"(?m)^[ \t]*#{1,6}[ \t]+\[[^\n]*(?:\n[^\n#][^\n]*)?\]\(")
+
+
 def parse(text: str) -> Listing:
     """Parse a Daily Papers text capture.
 
@@ -879,7 +880,12 @@ def parse(text: str) -> Listing:
     shape_hint = None
     if has_markup(text[:_SAMPLE_CHARS]) or has_markup(text[-65536:]):
         head = text[:65536]
-        shape_hint = "markdown" if head.count("][") > head.count("](") else "markdown-inline"
+        # Which markdown: a text browser's reference links ("### [Title][3]"), a converter's inline
+        # links ("### [Title](https://huggingface.co/papers/ID)"), or plain "### Title" headings.
+        if head.count("][") > head.count("]("):
+            shape_hint = "markdown"
+        elif _INLINE_HEADING.search(head):
+            shape_hint = "markdown-inline"
         text, facts, breaks = strip_markup(text, _link_definitions(text) if "]:" in text else {})
 
     def classified(limit: int | None = None) -> Iterator[_Line]:
