@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from etl.records import Item, Listing, Reject
-from etl.sources import arxiv_atom, arxiv_jsonl, hf_api, hf_text
+from etl.sources import arxiv_atom, arxiv_jsonl, hf_api, hf_html, hf_text
 from etl.sources._common import iso_date
 from etl.sources.errors import SourceError
 
@@ -66,6 +66,7 @@ PARSERS: dict[str, Callable[[str], Listing]] = {
     arxiv_atom.SOURCE: arxiv_atom.parse,
     arxiv_jsonl.SOURCE: arxiv_jsonl.parse,
     hf_api.SOURCE: hf_api.parse,
+    hf_html.SOURCE: hf_html.parse,
     "hf-text": hf_text.parse,
 }
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -86,13 +87,16 @@ class SourceListing(Listing):
 
 
 def detect_source(text: str) -> str | None:
-    """The source a text is in, from its content: "arxiv-atom", "arxiv-jsonl", "hf-api", "hf-text"."""
+    """The source a text is in, from its content: "arxiv-atom", "arxiv-jsonl", "hf-api", "hf-html",
+    "hf-text"."""
     if arxiv_atom.sniff(text):
         return arxiv_atom.SOURCE
     if arxiv_jsonl.sniff(text):
         return arxiv_jsonl.SOURCE
     if hf_api.sniff(text):
         return hf_api.SOURCE
+    if hf_html.sniff(text):
+        return hf_html.SOURCE
     if hf_text.sniff(text):
         return "hf-text"
     return None
@@ -129,8 +133,8 @@ def _open_listing(file: Path, source: str | None) -> SourceListing:
         raise SourceError(
             file,
             1,
-            "not a listing papershelf knows (Daily Papers API JSON, arXiv Atom, arXiv JSON lines or a"
-            " Daily Papers text capture)",
+            "not a listing papershelf knows (Daily Papers API JSON, arXiv Atom, arXiv JSON lines, a"
+            " saved papers page or a Daily Papers text capture)",
         )
     listing = SourceListing(source=detected, items=[], file=str(file), encoding=label, compressed=compressed)
     listing.notes.extend(notes)
