@@ -56,7 +56,7 @@ _CHROME_PHRASES = (
     "Daily Papers", "Daily Papers - Hugging Face", "Hugging Face", "Daily", "Weekly", "Monthly",
     "Models", "Datasets", "Spaces", "Posts", "Docs", "Enterprise", "Pricing", "Log In", "Sign Up",
     "Search models, datasets, users...", "Trending Papers", "Upvote", "by and the research community",
-    "Trending Papers - Hugging Face", "Extracted Text", "Paper page",
+    "Trending Papers - Hugging Face", "Extracted Text", "Paper page", "References",
 )
 # Header lines of capture tools ("**URL:** https://...", "- Source URL: ...", "Page Title: ..."): the
 # page's address and title, never a card.
@@ -76,6 +76,8 @@ def _chrome_key(text: str) -> str:
 
 
 _CHROME_KEYS = frozenset(_chrome_key(phrase) for phrase in _CHROME_PHRASES)
+# A page's title with more words ("Hugging Face Daily Papers 2024-05-27", "Trending Papers - Hugging Face").
+_PAGE_TITLE_KEYS = ("dailypapers", "huggingfacedailypapers", "trendingpapers", "huggingfacetrendingpapers")
 
 _MONTH = (
     r"(?P<{0}>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
@@ -140,6 +142,7 @@ class _Line:
     raw: str = ""  # the line as in the file, for TEXT: paragraphs are cleaned from their raw lines
     facts: list[Fact] | None = None  # what markup removed from the line said (markup.strip_markup)
     hard_break: bool = False  # the line ended with a markdown hard break: its paragraph goes on
+    width: int = -1  # the line's length in the file, markup included (wrap tests), when it differs
 
 
 def _arxiv_id_from_url(url: str) -> str | None:
@@ -232,7 +235,7 @@ def _classify_text(number: int, raw: str) -> _Line:
     if _SEPARATOR.fullmatch(text):
         return _Line(number, BLANK, text)
     key = _chrome_key(text)
-    if key in _CHROME_KEYS:
+    if key in _CHROME_KEYS or (len(key) <= 60 and key.startswith(_PAGE_TITLE_KEYS)):
         return _Line(number, CHROME, text)
     header = _HEADER_FIELD.fullmatch(text)
     if header:
@@ -292,7 +295,7 @@ class _Layout:
 def _measure(sample: list[_Line]) -> _Layout:
     """Decide, from the first lines of the file, how its text lines make paragraphs, and its shape."""
     followed_by_text: list[tuple[int, int]] = []  # (line length, first word of the next line)
-    text_then_text = text_then_other = 0
+    text_then_text = text_then_other = text_then_meta = 0
     headings = pagecopy_marks = 0
     levels: dict[int, int] = {}
     for line, after in zip(sample, sample[1:] + [None]):
@@ -305,8 +308,11 @@ def _measure(sample: list[_Line]) -> _Layout:
             continue
         if after is not None and after.kind == TEXT:
             text_then_text += 1
-            if len(line.text) <= _SHORT_LINE:
-                followed_by_text.append((len(line.text), _first_word_length(after.text)))
+            length = line.width if line.width >= 0 else len(line.text)
+            if length <= _SHORT_LINE:
+                followed_by_text.append((length, _first_word_length(after.text)))
+        elif after is not None and after.kind not in (BLANK, CHROME, HEADING):
+            text_then_meta += 1  # a paper URL or "N authors" right under the line: fields one per line
         else:
             text_then_other += 1
 
@@ -319,7 +325,7 @@ def _measure(sample: list[_Line]) -> _Layout:
         if wraps < 0.6 * len(followed_by_text):
             width = wraps = 0
     # Paragraphs that end without a blank line after them: one line per paragraph (compact).
-    compact = text_then_text - wraps > text_then_other
+    compact = text_then_text - wraps + text_then_meta > text_then_other
     mode = WRAPPED if width else LINES if compact else BLOCKS
 
     markdown = headings > 0
@@ -329,7 +335,7 @@ def _measure(sample: list[_Line]) -> _Layout:
     if markdown:
         shape: str | None = "markdown"
     elif pagecopy_marks:
-        shape = "pagecopy"
+        shape = "notebook" if compact and not width else "pagecopy"  # fields one per line, URLs bare
     elif text_then_text + text_then_other == 0:
         shape = None
     else:
@@ -342,11 +348,12 @@ def _wraps(length: int, next_word: int, width: int) -> bool:
     return length >= width or length + 1 + next_word > width
 
 
-def _joins(layout: _Layout, previous: str, line: str) -> bool:
+def _joins(layout: _Layout, previous: int, line: str) -> bool:
+    """Whether ``line`` continues the paragraph whose last line was ``previous`` characters long."""
     if layout.mode == BLOCKS:
         return True
     if layout.mode == WRAPPED:
-        return len(previous) <= _SHORT_LINE and _wraps(len(previous), _first_word_length(line), layout.width)
+        return previous <= _SHORT_LINE and _wraps(previous, _first_word_length(line), layout.width)
     return False
 
 
@@ -364,7 +371,8 @@ class _Unit:
 
 def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
     paragraph: list[str] = []  # raw lines
-    paragraph_end = ""  # the last line, stripped, for the wrap test
+    paragraph_end = 0  # the length of its last line in the file, for the wrap test
+    paragraph_last = ""  # and that line
     paragraph_line = 0
     paragraph_chars = 0
     paragraph_goes_on = False  # its last line ended with a hard break
@@ -404,15 +412,30 @@ def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
         kind = line.kind
         if kind == BLANK and line.facts:
             kind = FACTS
+        # After a hard break, or inside one link's text, whatever the next line looks like it goes on.
+        if paragraph and paragraph_goes_on and kind not in (HEADING, FACTS) and line.raw.strip():
+            kind = TEXT
+            line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts,
+                         hard_break=line.hard_break, width=line.width)
         # A short line that looks like metadata or a page word but continues a paragraph is text
         # (an abstract whose wrapped last line is a URL or a year, a title that wraps before "models").
         if (paragraph and kind in (PAPER_URL, URL, COUNT, DATE, AUTHORS, CHROME) and layout.mode != LINES
                 and not line.text.startswith("#") and _joins(layout, paragraph_end, line.text)
                 and not (kind == AUTHORS and line.text[:1] in "-*+\u2022")
+                # a URL on its own line after a finished sentence is the card's link, not the text's
+                # (a wrapped abstract's last line is short: a notebook's one-line abstract is not wrapped)
+                and not (kind in (PAPER_URL, URL) and layout.mode == BLOCKS
+                         and (paragraph_last.endswith((".", "!", "?")) or paragraph_end > _SHORT_LINE))
                 and (layout.mode == WRAPPED or kind in (COUNT, DATE, CHROME)
                      or (kind != AUTHORS and paragraph_chars > 150))):
             kind = TEXT
-            line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts)
+            line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts, width=line.width)
+        # A heading line of a title that wraps before a page word ("### Models")
+        if kind == CHROME and heading and previous_kind == HEADING and line.text.startswith("#"):
+            marks = _HEADING.fullmatch(line.text)
+            if marks and len(marks.group("marks")) == heading_level and marks.group("content"):
+                heading.append(marks.group("content"))
+                continue
         # A title wrapped onto an indented line right under its heading ("### A long title\n  Models").
         if (kind in (TEXT, CHROME, COUNT, DATE) and heading and previous_kind == HEADING and line.raw[:1] in " \t"
                 and len(line.raw.strip()) < _TITLE_MAX):
@@ -427,12 +450,15 @@ def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
             if not paragraph:
                 paragraph_line, paragraph_chars = line.number, 0
             paragraph.append(line.raw)
-            paragraph_end = line.text
+            paragraph_end = line.width if line.width >= 0 else len(line.text)
+            paragraph_last = line.text
             paragraph_goes_on = line.hard_break
             paragraph_chars += len(line.text)
             if line.facts:
                 facts.extend(line.facts)
             continue
+        if kind == BLANK and paragraph and paragraph_goes_on:
+            continue  # a blank line inside one link's text, or after a hard break
         if paragraph:
             yield from flush_paragraph()
         if kind == HEADING:
@@ -488,6 +514,9 @@ _RUNNING_FIRST_WORD = re.compile(r"[a-z]+,?")
 _MID_SENTENCE_END = re.compile(
     r"(?:[,;]|(?<![-\w])(?:the|of|and|or|a|an|to|in|for|with|on|by|from|that|which|is|are|we|our|as|at))$")
 _URL_TITLE = re.compile(r"(?i)(?:https?://|www\.)\S*|\S+\.(?:com|org|io|co)/\S*")
+
+
+_ENUMERATOR = re.compile(r"^\d{1,3}[.)]\s+(?=\S)")  # "1. Title" in a numbered export
 
 
 def looks_like_summary(text: str) -> bool:
@@ -610,7 +639,8 @@ class _Assembler:
     def _open(self, unit: _Unit, structural: bool, arxiv_id: str | None = None) -> None:
         pending, self.pending = self.pending, _Pending()
         self.current = _Open(
-            title=unit.text, line=unit.line, raw=unit.raw, structural=structural or arxiv_id is not None,
+            title=_ENUMERATOR.sub("", unit.text), line=unit.line, raw=unit.raw,
+            structural=structural or arxiv_id is not None,
             arxiv_id=arxiv_id or pending.arxiv_id, upvotes=pending.upvotes, author_count=pending.author_count,
             heading=unit.kind == HEADING,
         )
@@ -805,7 +835,7 @@ def kind_of_url(url: str) -> tuple[str | None, str | None]:
 
 def kind_of_title(text: str) -> str | None:
     """The page kind a page title or section heading names ("Trending Papers - Hugging Face")."""
-    key = _chrome_key(text)
+    key = _chrome_key(text).removeprefix("huggingface")
     if key.startswith("trendingpapers"):
         return "trending"
     if key.startswith("dailypapers"):
@@ -875,6 +905,7 @@ def parse(text: str) -> Listing:
     """
     text = _prepare(text)
     text, front = _front_matter(text)
+    original = text
     facts: dict[int, list[Fact]] = {}
     breaks: set[int] = set()
     shape_hint = None
@@ -888,9 +919,14 @@ def parse(text: str) -> Listing:
             shape_hint = "markdown-inline"
         text, facts, breaks = strip_markup(text, _link_definitions(text) if "]:" in text else {})
 
-    def classified(limit: int | None = None) -> Iterator[_Line]:
+    def classified() -> Iterator[_Line]:
+        originals = _iter_lines(original) if original is not text else None
         for number, raw in _iter_lines(text):
             line = _classify(number, raw)
+            if originals is not None:
+                source = next(originals, (0, ""))[1].strip()
+                if len(source) != len(line.text):
+                    line.width = len(source)
             if facts:
                 line.facts = facts.get(number)
             if breaks and number in breaks:

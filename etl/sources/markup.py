@@ -144,7 +144,9 @@ class _Span:
 
 
 def has_markup(text: str) -> bool:
-    return "](" in text or "][" in text or "<a " in text or "\\\n" in text or "[" in text and "\u56fe\u7247" in text
+    """True when ``text`` has link, image or escape markup, or is markdown (its escapes are markup)."""
+    return ("](" in text or "][" in text or "<a " in text or "\\\n" in text or "[" in text and "\u56fe\u7247" in text
+            or _HEADING_LINE.search(text) is not None)
 
 
 def strip_markup(
@@ -193,6 +195,11 @@ def strip_markup(
             if fact is None:  # card text: keep the words, drop the brackets
                 edits.append(_Span(open_start, open_end, ""))
                 edits.append(_Span(start, end, ""))
+                # Text wrapped inside one link is one paragraph, blank lines included.
+                position = text.find("\n", open_end, start)
+                while position >= 0:
+                    breaks.append(position)
+                    position = text.find("\n", position + 1, start)
                 _continue_heading(text, open_start, open_end, start, edits)
                 if url:
                     paper = paper_id_of(url)
@@ -208,6 +215,9 @@ def strip_markup(
     for offset, fact in sorted(facts, key=lambda item: item[0]):
         by_line.setdefault(lines.line_of(offset), []).append(fact)
     return new_text, by_line, {lines.line_of(offset) for offset in breaks}
+
+
+_HEADING_LINE = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+\S")
 
 
 def _continue_heading(text: str, open_start: int, open_end: int, close: int, edits: list[_Span]) -> None:
