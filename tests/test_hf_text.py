@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from etl.normalize import clean_text
 from etl.records import RAW_LIMIT, Listing, Paper, Reject
 from etl.sources.hf_text import parse, sniff
+from etl.sources.markup import strip_markup
 
 from .conftest import LISTINGS, SEED, api_files
 
@@ -421,7 +422,8 @@ def _searchable(text: str) -> str:
 def _check_invariants(text: str) -> None:
     listing = parse(text)
     items = list(listing.items)
-    haystack = _searchable(text)
+    # Markup (links, escapes) is not text: what is read must be in the text or in the text without it.
+    haystack = _searchable(text) + "\n" + _searchable(strip_markup(text)[0])
     line_count = len(re.split(r"\r\n|\r|\n", text))
     assert all(item.position is not None for item in items)
     positions = [item.position or 0 for item in items]

@@ -142,7 +142,11 @@ class _Line:
     raw: str = ""  # the line as in the file, for TEXT: paragraphs are cleaned from their raw lines
     facts: list[Fact] | None = None  # what markup removed from the line said (markup.strip_markup)
     hard_break: bool = False  # the line ended with a markdown hard break: its paragraph goes on
-    width: int = -1  # the line's length in the file, markup included (wrap tests), when it differs
+    source: str | None = None  # the line as in the file, markup included (wrap tests), when it differs
+
+    @property
+    def measured(self) -> str:
+        return self.text if self.source is None else self.source
 
 
 def _arxiv_id_from_url(url: str) -> str | None:
@@ -308,9 +312,9 @@ def _measure(sample: list[_Line]) -> _Layout:
             continue
         if after is not None and after.kind == TEXT:
             text_then_text += 1
-            length = line.width if line.width >= 0 else len(line.text)
+            length = len(line.measured)
             if length <= _SHORT_LINE:
-                followed_by_text.append((length, _first_word_length(after.text)))
+                followed_by_text.append((length, _first_word_length(after.measured)))
         elif after is not None and after.kind not in (BLANK, CHROME, HEADING):
             text_then_meta += 1  # a paper URL or "N authors" right under the line: fields one per line
         else:
@@ -416,20 +420,20 @@ def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
         if paragraph and paragraph_goes_on and kind not in (HEADING, FACTS) and line.raw.strip():
             kind = TEXT
             line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts,
-                         hard_break=line.hard_break, width=line.width)
+                         hard_break=line.hard_break, source=line.source)
         # A short line that looks like metadata or a page word but continues a paragraph is text
         # (an abstract whose wrapped last line is a URL or a year, a title that wraps before "models").
         if (paragraph and kind in (PAPER_URL, URL, COUNT, DATE, AUTHORS, CHROME) and layout.mode != LINES
-                and not line.text.startswith("#") and _joins(layout, paragraph_end, line.text)
+                and not line.text.startswith("#") and _joins(layout, paragraph_end, line.measured)
                 and not (kind == AUTHORS and line.text[:1] in "-*+\u2022")
                 # a URL on its own line after a finished sentence is the card's link, not the text's
                 # (a wrapped abstract's last line is short: a notebook's one-line abstract is not wrapped)
                 and not (kind in (PAPER_URL, URL) and layout.mode == BLOCKS
                          and (paragraph_last.endswith((".", "!", "?")) or paragraph_end > _SHORT_LINE))
                 and (layout.mode == WRAPPED or kind in (COUNT, DATE, CHROME)
-                     or (kind != AUTHORS and paragraph_chars > 150))):
+                     or (kind != AUTHORS and paragraph_chars > _TITLE_MAX))):
             kind = TEXT
-            line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts, width=line.width)
+            line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts, source=line.source)
         # A heading line of a title that wraps before a page word ("### Models")
         if kind == CHROME and heading and previous_kind == HEADING and line.text.startswith("#"):
             marks = _HEADING.fullmatch(line.text)
@@ -445,12 +449,12 @@ def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
         if kind == TEXT:
             if heading:
                 yield from flush_heading()
-            if paragraph and not paragraph_goes_on and not _joins(layout, paragraph_end, line.text):
+            if paragraph and not paragraph_goes_on and not _joins(layout, paragraph_end, line.measured):
                 yield from flush_paragraph()
             if not paragraph:
                 paragraph_line, paragraph_chars = line.number, 0
             paragraph.append(line.raw)
-            paragraph_end = line.width if line.width >= 0 else len(line.text)
+            paragraph_end = len(line.measured)
             paragraph_last = line.text
             paragraph_goes_on = line.hard_break
             paragraph_chars += len(line.text)
@@ -458,7 +462,8 @@ def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
                 facts.extend(line.facts)
             continue
         if kind == BLANK and paragraph and paragraph_goes_on:
-            continue  # a blank line inside one link's text, or after a hard break
+            paragraph_goes_on = line.hard_break  # the link's closing line ends it
+            continue  # a blank line inside one link's text
         if paragraph:
             yield from flush_paragraph()
         if kind == HEADING:
@@ -512,7 +517,7 @@ _SUMMARY_MAX = 400
 _SENTENCE_BREAK = re.compile(r"[.!?][\"')\]]?\s+[A-Z]")
 _RUNNING_FIRST_WORD = re.compile(r"[a-z]+,?")
 _MID_SENTENCE_END = re.compile(
-    r"(?:[,;]|(?<![-\w])(?:the|of|and|or|a|an|to|in|for|with|on|by|from|that|which|is|are|we|our|as|at))$")
+    r"(?:[,;]|(?<![-\w])(?:the|of|and|or|a|an|to|in|for|with|on|by|from|as|at))$")
 _URL_TITLE = re.compile(r"(?i)(?:https?://|www\.)\S*|\S+\.(?:com|org|io|co)/\S*")
 
 
@@ -925,8 +930,8 @@ def parse(text: str) -> Listing:
             line = _classify(number, raw)
             if originals is not None:
                 source = next(originals, (0, ""))[1].strip()
-                if len(source) != len(line.text):
-                    line.width = len(source)
+                if source != line.text:
+                    line.source = source
             if facts:
                 line.facts = facts.get(number)
             if breaks and number in breaks:

@@ -45,7 +45,9 @@ _TOKEN = re.compile(
     r"|(?P<open>\[)"
     r"|(?P<close>\](?:\((?P<url>[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)(?:\s+\"[^\"\n]*\")?\)"
     r"|\[(?P<ref>[^\[\]\n]{0,40})\])?)"
-    r"|(?P<tag></?(?:a|span|div|br|img|sup|sub|p)\b[^<>\n]*>)",
+    # An HTML anchor with no text (a converter's section marker), a line break tag. A link tag
+    # with text stays: the abstract shows it so (the API's own abstracts hold a few).
+    r"|(?P<tag><a\s+(?:id|name)=[^<>\n]*>\s*</a>|<br\s*/?>)",
     re.IGNORECASE,
 )
 _LABEL_MAX = 20_000  # a bracket further back than this is not the link's opening one
