@@ -7,21 +7,25 @@ commands that only write rows, such as `papershelf add`, start without importing
 from __future__ import annotations
 
 FTS_TABLE = "papers_fts"
-FTS_COLUMNS = ("title", "abstract")
+# ai_summary too: a paper known only from a trending page has its AI summary and no abstract yet.
+FTS_COLUMNS = ("title", "abstract", "ai_summary")
 # content="papers" in double quotes: Datasette 0.65 only detects the FTS table that way.
 FTS_DDL = f"""CREATE VIRTUAL TABLE "{FTS_TABLE}" USING fts5(
     {", ".join(FTS_COLUMNS)}, content="papers", content_rowid="rowid", tokenize='porter unicode61'
 )"""
+# A merge names ai_summary in every update (the latest summary wins): the update trigger re-indexes
+# only when an indexed value changed.
 FTS_TRIGGERS = f"""
 CREATE TRIGGER "papers_ai" AFTER INSERT ON "papers" BEGIN
-  INSERT INTO "{FTS_TABLE}"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);
+  INSERT INTO "{FTS_TABLE}"(rowid, title, abstract, ai_summary) VALUES (new.rowid, new.title, new.abstract, new.ai_summary);
 END;
 CREATE TRIGGER "papers_ad" AFTER DELETE ON "papers" BEGIN
-  INSERT INTO "{FTS_TABLE}"("{FTS_TABLE}", rowid, title, abstract) VALUES('delete', old.rowid, old.title, old.abstract);
+  INSERT INTO "{FTS_TABLE}"("{FTS_TABLE}", rowid, title, abstract, ai_summary) VALUES('delete', old.rowid, old.title, old.abstract, old.ai_summary);
 END;
-CREATE TRIGGER "papers_au" AFTER UPDATE OF title, abstract ON "papers" BEGIN
-  INSERT INTO "{FTS_TABLE}"("{FTS_TABLE}", rowid, title, abstract) VALUES('delete', old.rowid, old.title, old.abstract);
-  INSERT INTO "{FTS_TABLE}"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);
+CREATE TRIGGER "papers_au" AFTER UPDATE OF title, abstract, ai_summary ON "papers"
+WHEN old.title IS NOT new.title OR old.abstract IS NOT new.abstract OR old.ai_summary IS NOT new.ai_summary BEGIN
+  INSERT INTO "{FTS_TABLE}"("{FTS_TABLE}", rowid, title, abstract, ai_summary) VALUES('delete', old.rowid, old.title, old.abstract, old.ai_summary);
+  INSERT INTO "{FTS_TABLE}"(rowid, title, abstract, ai_summary) VALUES (new.rowid, new.title, new.abstract, new.ai_summary);
 END;
 """
 

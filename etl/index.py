@@ -115,7 +115,8 @@ def papers_indexed_at_the_end(conn: sqlite3.Connection) -> Iterator[None]:
     conn.execute('drop trigger if exists "papers_ai"')
     yield
     conn.execute(
-        f"insert into {FTS_TABLE}(rowid, title, abstract) select rowid, title, abstract from papers"
+        f"insert into {FTS_TABLE}(rowid, title, abstract, ai_summary) select rowid, title, abstract, ai_summary"
+        " from papers"
         " where rowid > ? order by rowid", (before,)
     )
     index_titles(conn, before)

@@ -191,18 +191,19 @@ CREATE TABLE rejects (
 );
 
 CREATE VIRTUAL TABLE "papers_fts" USING fts5(
-    title, abstract, content="papers", content_rowid="rowid", tokenize='porter unicode61'
+    title, abstract, ai_summary, content="papers", content_rowid="rowid", tokenize='porter unicode61'
 );
 
 CREATE TRIGGER "papers_ai" AFTER INSERT ON "papers" BEGIN
-  INSERT INTO "papers_fts"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);
+  INSERT INTO "papers_fts"(rowid, title, abstract, ai_summary) VALUES (new.rowid, new.title, new.abstract, new.ai_summary);
 END;
 CREATE TRIGGER "papers_ad" AFTER DELETE ON "papers" BEGIN
-  INSERT INTO "papers_fts"("papers_fts", rowid, title, abstract) VALUES('delete', old.rowid, old.title, old.abstract);
+  INSERT INTO "papers_fts"("papers_fts", rowid, title, abstract, ai_summary) VALUES('delete', old.rowid, old.title, old.abstract, old.ai_summary);
 END;
-CREATE TRIGGER "papers_au" AFTER UPDATE OF title, abstract ON "papers" BEGIN
-  INSERT INTO "papers_fts"("papers_fts", rowid, title, abstract) VALUES('delete', old.rowid, old.title, old.abstract);
-  INSERT INTO "papers_fts"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);
+CREATE TRIGGER "papers_au" AFTER UPDATE OF title, abstract, ai_summary ON "papers"
+WHEN old.title IS NOT new.title OR old.abstract IS NOT new.abstract OR old.ai_summary IS NOT new.ai_summary BEGIN
+  INSERT INTO "papers_fts"("papers_fts", rowid, title, abstract, ai_summary) VALUES('delete', old.rowid, old.title, old.abstract, old.ai_summary);
+  INSERT INTO "papers_fts"(rowid, title, abstract, ai_summary) VALUES (new.rowid, new.title, new.abstract, new.ai_summary);
 END;
 
 CREATE VIEW "keyword_papers" AS select

@@ -144,3 +144,27 @@ def test_the_build_summary_names_each_capture_its_shape_and_rejects(tmp_path: Pa
     line = next(line for line in summary.splitlines() if line.startswith("junk.txt"))
     assert line.startswith("junk.txt: capture not understood (guessed shape: markdown-plain")
     assert "2 of 3 candidate cards rejected (first: line 1: the title" in line
+
+
+def test_search_finds_a_paper_by_its_ai_summary(capture_db: Path) -> None:
+    from etl.search import search
+
+    conn = sqlite3.connect(capture_db)
+    # "hierarchical RL algorithm" is in Agent Lightning's AI summary only (the capture shows no abstract).
+    hits = search(conn, "hierarchical decoupling execution")
+    assert [hit.title for hit in hits] == ["Agent Lightning: Train ANY AI Agents with Reinforcement Learning"]
+
+
+@pytest.mark.asyncio
+async def test_the_paper_page_says_it_shows_the_ai_summary(capture_db: Path) -> None:
+    from .test_site import get_html, site
+
+    conn = sqlite3.connect(capture_db)
+    paper_id, summary = conn.execute(
+        "select id, ai_summary from papers where title like 'Agent Lightning%'").fetchone()
+    html = await get_html(site(capture_db), f"/papershelf/papers/{paper_id}")
+    assert "<h2>AI summary</h2>" in html and "not the authors' abstract" in html
+    assert summary.split(",")[0] in html and "<h2>Abstract</h2>" not in html
+    paper_id, = conn.execute("select id from papers where arxiv_id = '2610.05608'").fetchone()
+    html = await get_html(site(capture_db), f"/papershelf/papers/{paper_id.replace('.', '~2E')}")
+    assert "<h2>Abstract</h2>" in html and "<h2>AI summary</h2>" not in html
