@@ -194,6 +194,12 @@ def strip_markup(
                     edits.append(_Span(open_start, end, ""))
                 continue
             fact = meta_fact(label, url)
+            if fact is None and url and paper_id_of(url) is None and not _HF_HOST.match(url):
+                # A link inside the text to elsewhere ("code at [link](https://github.com/...)"): kept as
+                # written, as the API's own abstracts keep it, so that its URL stays with the text.
+                if ref is not None:
+                    edits.append(_Span(start, end, f"]({url})"))
+                continue
             if fact is None:  # card text: keep the words, drop the brackets
                 edits.append(_Span(open_start, open_end, ""))
                 edits.append(_Span(start, end, ""))
