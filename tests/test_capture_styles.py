@@ -97,3 +97,24 @@ def test_renders_look_like_their_styles() -> None:
     trending = STYLES["trending-twice"][0](items, "2025-03-14")
     assert trending.count(f"### {items[0]['title'][:30]}") == 2
     assert "&quot;dailyPapers&quot;" in STYLES["saved-html"][0](items, "2025-03-14")
+
+
+def test_every_shape_read_is_in_the_readme() -> None:
+    """The README's "Listings it reads" names every shape the readers report, with its examples."""
+    from .conftest import CAPTURES, LISTINGS, ROOT
+    from .test_hf_html import api_items, saved_page
+
+    items, _ = day_items(next(path for path in api_files() if path.name.startswith("2025-03-14")))
+    shapes = {PARSERS[detect_source(render(items, "2025-03-14")) or "hf-text"](render(items, "2025-03-14")).shape
+              for render, _, _ in STYLES.values()}
+    for path in [*LISTINGS.glob("*.txt"), *CAPTURES.glob("*.txt")]:
+        shapes.add(PARSERS["hf-text"](path.read_text(encoding="utf-8")).shape)
+    shapes.add(PARSERS["hf-html"](saved_page(api_items("2025-03-14"), url="https://huggingface.co/papers",
+                                             blob=False)).shape)
+    assert shapes == {"paste", "compact", "pagecopy", "markdown", "markdown-inline", "markdown-plain", "notebook",
+                      "html", "html-text"}
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### Listings it reads"):readme.index("## The database")]
+    for shape in shapes:
+        assert f"| `{shape}`" in section, shape
+    assert "capture not understood" in section
