@@ -112,7 +112,8 @@ def trending_twice(items: list[Item], day: str) -> str:
         if paper.get("authors"):
             card.append(f"- {len(paper['authors'])} authors")
         if paper.get("githubRepo"):
-            card.append(f"[LINK: GitHub {_stars(paper.get('githubStars') or 0)}]({paper['githubRepo'].strip()})")
+            repo = "".join(paper["githubRepo"].split())  # the page's link, whatever white space the field has
+            card.append(f"[LINK: GitHub {_stars(paper.get('githubStars') or 0)}]({repo})")
         out += card + [""] + card + [""]
     return "\n".join(out) + "\n"
 
@@ -126,7 +127,7 @@ def notebook(items: list[Item], day: str) -> str:
         out += [f"{number}. {_one_line(item['title'])}", f"https://huggingface.co/papers/{paper['id']}",
                 _one_line(paper["summary"])]
         if paper.get("githubRepo"):
-            out.append(paper["githubRepo"].strip())
+            out.append("".join(paper["githubRepo"].split()))
         out.append("")
     return "\n".join(out) + "\n"
 

@@ -103,7 +103,8 @@ _VOTE = re.compile(
 )
 _COUNT = re.compile(_NUMBER)
 _AUTHORS = re.compile(r"(?:[*+\u2022\u00b7-]\s*)?(?P<n>\d[\d,]*)\s+authors?", re.IGNORECASE)
-_SUBMITTED = re.compile(r"submitted by\b\s*(?P<name>.*)", re.IGNORECASE)
+# Capitalised: "submitted by professionals" in a wrapped abstract is text.
+_SUBMITTED = re.compile(r"(?:Submitted|SUBMITTED) (?:by|By|BY)\b\s*(?P<name>.*)")
 _SEPARATOR = re.compile(r"[\u00b7\u2022|]+")
 _URL = re.compile(
     r"<?(?P<url>(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co|arxiv\.org|export\.arxiv\.org)/\S+?)>?"
@@ -414,13 +415,13 @@ def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
 
     for line in lines:
         kind = line.kind
-        if kind == BLANK and line.facts:
-            kind = FACTS
         # After a hard break, or inside one link's text, whatever the next line looks like it goes on.
-        if paragraph and paragraph_goes_on and kind not in (HEADING, FACTS) and line.raw.strip():
+        if paragraph and paragraph_goes_on and kind != HEADING and line.raw.strip():
             kind = TEXT
             line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts,
                          hard_break=line.hard_break, source=line.source)
+        if kind == BLANK and line.facts:
+            kind = FACTS
         # A short line that looks like metadata or a page word but continues a paragraph is text
         # (an abstract whose wrapped last line is a URL or a year, a title that wraps before "models").
         if (paragraph and kind in (PAPER_URL, URL, COUNT, DATE, AUTHORS, CHROME) and layout.mode != LINES

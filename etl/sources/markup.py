@@ -194,6 +194,8 @@ def strip_markup(
                     edits.append(_Span(open_start, end, ""))
                 continue
             fact = meta_fact(label, url)
+            if isinstance(fact, Fact) and fact.kind in ("github", "project", "paper") and not _alone(text, open_start, end):
+                fact = None  # "code at [GitHub](https://github.com/...)." is text with a link, not a button
             if fact is None and url and paper_id_of(url) is None and not _HF_HOST.match(url):
                 # A link inside the text to elsewhere ("code at [link](https://github.com/...)"): kept as
                 # written, as the API's own abstracts keep it, so that its URL stays with the text.
@@ -226,6 +228,18 @@ def strip_markup(
 
 
 _HEADING_LINE = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+\S")
+
+
+_LINK_SPAN = re.compile(r"!?\[[^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*\](?:\([^()\s]*\)|\[[^\[\]\n]*\])")
+
+
+def _alone(text: str, start: int, end: int) -> bool:
+    """Whether the link at ``text[start:end]`` stands on its line with nothing but other links, list
+    marks and separators around it (a button), rather than inside a sentence."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    around = text[line_start:start] + " " + text[end : len(text) if line_end < 0 else line_end]
+    return not any(char.isalnum() for char in _LINK_SPAN.sub(" ", around))
 
 
 def _continue_heading(text: str, open_start: int, open_end: int, close: int, edits: list[_Span]) -> None:
