@@ -140,8 +140,16 @@ def test_a_title_without_an_abstract_is_a_reject_naming_its_line(tmp_path: Path)
 def test_the_same_paper_twice_in_one_listing(tmp_path: Path) -> None:
     first = PASTE.index("CoSTAast")
     card_end = PASTE.index("World Modeling")
+    # The same card shown again (trending pages show every card twice): one paper, one sighting.
     path = write(tmp_path, "2025-03-14.txt", PASTE.rstrip("\n") + "\n\n" + PASTE[first:card_end])
     db = tmp_path / "p.db"
+    report = build([path], db)
+    assert (report.loaded, report.rejected) == (26, 0)
+    assert query(db, "select count(*) from listing_papers") == [(26,)]
+    # The same title again with another text is not the same card: kept as a reject, never lost.
+    again = PASTE[first:card_end].replace("Text-to-image models", "Image generators", 1)
+    path = write(tmp_path, "2025-03-15.txt", PASTE.rstrip("\n") + "\n\n" + again)
+    db = tmp_path / "q.db"
     report = build([path], db)
     assert (report.loaded, report.rejected) == (26, 1)
     [(_, line, _, reason)] = rejects(db)
