@@ -132,6 +132,21 @@ def notebook(items: list[Item], day: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def notebook_fields(items: list[Item], day: str) -> str:
+    """A notebook's markdown output with labelled fields: "**Title:** ...", "**URL:** ...", the
+    upvotes, the abstract on one line, the repository; a rule between papers."""
+    out = [f"# Daily Papers {day}", ""]
+    for number, item in enumerate(items, 1):
+        paper = _paper(item)
+        out += [f"## Paper {number}", f"**Title:** {_one_line(item['title'])}",
+                f"**URL:** https://huggingface.co/papers/{paper['id']}",
+                f"**Upvotes:** {paper.get('upvotes') or 0}", f"**Abstract:** {_one_line(paper['summary'])}"]
+        if paper.get("githubRepo"):
+            out.append(f"**GitHub:** {''.join(paper['githubRepo'].split())}")
+        out += ["", "---", ""]
+    return "\n".join(out) + "\n"
+
+
 def saved_html(items: list[Item], day: str) -> str:
     """The page saved by a browser: the DailyPapers blob, its JSON escaped into the attribute."""
     props = html.escape(json.dumps({"dailyPapers": items}, ensure_ascii=False), quote=True)
@@ -141,12 +156,13 @@ def saved_html(items: list[Item], day: str) -> str:
             '</body></html>')
 
 
-# style name -> (render, shows arXiv ids, shows summaries where the paper has one)
-STYLES: dict[str, tuple[Callable[[list[Item], str], str], bool, bool]] = {
-    "markdown-inline": (markdown_inline, True, False),
-    "text-browser": (text_browser, True, False),
-    "text-browser-glued": (lambda items, day: text_browser(items, day, glued=True), True, False),
-    "trending-twice": (trending_twice, False, True),
-    "notebook": (notebook, True, False),
-    "saved-html": (saved_html, True, False),
+# style name -> (render, shows arXiv ids, shows summaries where the paper has one, shows the repository)
+STYLES: dict[str, tuple[Callable[[list[Item], str], str], bool, bool, bool]] = {
+    "markdown-inline": (markdown_inline, True, False, False),
+    "text-browser": (text_browser, True, False, False),
+    "text-browser-glued": (lambda items, day: text_browser(items, day, glued=True), True, False, False),
+    "trending-twice": (trending_twice, False, True, True),
+    "notebook": (notebook, True, False, True),
+    "notebook-fields": (notebook_fields, True, False, True),
+    "saved-html": (saved_html, True, False, True),
 }

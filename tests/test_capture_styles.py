@@ -55,7 +55,7 @@ def check(path: Path, style: str) -> None:
     items, want = day_items(path)
     if not items:
         return
-    render, shows_ids, shows_summaries = STYLES[style]
+    render, shows_ids, shows_summaries, shows_repo = STYLES[style]
     text = render(items, path.name[:10])
     listing = PARSERS[detect_source(text) or "hf-text"](text)
     got = list(listing.items)
@@ -66,6 +66,9 @@ def check(path: Path, style: str) -> None:
     texts = [(w.ai_summary if shows_summaries and w.ai_summary else w.abstract) for w in want]
     assert [_same(p.abstract or p.ai_summary or "") for p in papers] == [_same(t) for t in texts]
     assert [p.arxiv_id for p in papers] == [w.arxiv_id if shows_ids else None for w in want]
+    if shows_repo:  # the GitHub button or URL line is the paper's code repository
+        assert ["".join((p.github_repo or "").split()) for p in papers] == [
+            "".join((w.github_repo or "").split()) for w in want]
     if shows_summaries:  # a summary is kept as a summary, never as the abstract
         assert [bool(p.ai_summary) for p in papers] == [bool(w.ai_summary) for w in want]
 
@@ -106,7 +109,7 @@ def test_every_shape_read_is_in_the_readme() -> None:
 
     items, _ = day_items(next(path for path in api_files() if path.name.startswith("2025-03-14")))
     shapes = {PARSERS[detect_source(render(items, "2025-03-14")) or "hf-text"](render(items, "2025-03-14")).shape
-              for render, _, _ in STYLES.values()}
+              for render, *_ in STYLES.values()}
     for path in [*LISTINGS.glob("*.txt"), *CAPTURES.glob("*.txt")]:
         shapes.add(PARSERS["hf-text"](path.read_text(encoding="utf-8")).shape)
     shapes.add(PARSERS["hf-html"](saved_page(api_items("2025-03-14"), url="https://huggingface.co/papers",

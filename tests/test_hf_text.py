@@ -423,7 +423,8 @@ def _check_invariants(text: str) -> None:
     listing = parse(text)
     items = list(listing.items)
     # Markup (links, escapes) is not text: what is read must be in the text or in the text without it.
-    haystack = _searchable(text) + "\n" + _searchable(strip_markup(text)[0])
+    unmarked = strip_markup(text.replace("\r\n", "\n").replace("\r", "\n"))[0]  # as parse reads it
+    haystack = _searchable(text) + "\n" + _searchable(unmarked)
     line_count = len(re.split(r"\r\n|\r|\n", text))
     assert all(item.position is not None for item in items)
     positions = [item.position or 0 for item in items]

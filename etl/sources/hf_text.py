@@ -61,7 +61,7 @@ _CHROME_PHRASES = (
 # Header lines of capture tools ("**URL:** https://...", "- Source URL: ...", "Page Title: ..."): the
 # page's address and title, never a card.
 _HEADER_FIELD = re.compile(
-    r"(?i)\s*(?:[-*]\s+)?(?:\*\*)?(?P<key>url|source url|page url|page title|title|retrieved|captured|fetched"
+    r"(?i)\s*(?:[-*]\s+)?(?:\*\*)?(?P<key>source url|page url|page title|retrieved|captured|fetched"
     r"|saved|source html|source sha256|generated from|extraction|command|status ?code|transport"
     r"|completeness)(?:\*\*)?\s*:(?:\*\*)?\s+(?P<value>\S.*)"
 )
@@ -144,6 +144,7 @@ class _Line:
     facts: list[Fact] | None = None  # what markup removed from the line said (markup.strip_markup)
     hard_break: bool = False  # the line ended with a markdown hard break: its paragraph goes on
     source: str | None = None  # the line as in the file, markup included (wrap tests), when it differs
+    field: bool = False  # a labelled field ("Code: https://...")
 
     @property
     def measured(self) -> str:
@@ -178,8 +179,51 @@ def _iso_date(match: re.Match[str]) -> str | None:
 
 def _classify(number: int, raw: str) -> _Line:
     line = _classify_text(number, raw)
-    line.raw = raw
+    if not line.raw:  # a labelled field ("Abstract: ...") keeps its value as its raw text
+        line.raw = raw
     return line
+
+
+# A card's fields written with their names, one a line, as notebooks and scripts print them
+# ("Title: ...", "**Abstract:** ...", "- URL: https://huggingface.co/papers/...").
+_FIELD = re.compile(
+    r"(?i)\s*(?:[-*]\s+)?(?:\*\*)?(?P<key>title|paper title|abstract|summary|ai summary|tl;?dr|authors?"
+    r"|published(?: on)?|date|upvotes?|likes|url|link|paper|paper url|arxiv|pdf|code|github|repo(?:sitory)?"
+    r"|project(?: page)?)(?:\*\*)?\s*:(?:\*\*)?\s*(?P<value>\S.*)"
+)
+
+
+def _field(number: int, key: str, value: str) -> _Line | None:
+    """A labelled field as the line kind it names; None when the value is not what the label says
+    (a title such as "Code: ..." is not a code field)."""
+    value = value.strip()
+    text = clean_text(value)
+    if key in ("title", "paper title"):
+        if kind_of_title(text):
+            return _Line(number, CHROME, text, ("page title", text))  # the page's title
+        return _Line(number, HEADING, "### " + text, (7, value), raw=value)
+    if key in ("abstract", "summary", "ai summary", "tldr", "tl;dr"):
+        return _Line(number, TEXT, value, raw=value)
+    if key in ("author", "authors"):
+        count = _AUTHORS.fullmatch(text)
+        if count:
+            return _Line(number, AUTHORS, text, parse_int(count.group("n")))
+        return _Line(number, CHROME, text) if "," in text else None  # the names
+    if key in ("upvote", "upvotes", "likes"):
+        upvotes = parse_int(text)
+        return _Line(number, COUNT, text, upvotes) if upvotes is not None else None
+    if key in ("published", "published on", "date"):
+        date = _DATE.fullmatch(text)
+        return _Line(number, DATE, text, _iso_date(date)) if date else None
+    url = _BARE_URL.fullmatch(text)
+    if url is None:
+        return None
+    arxiv_id = _arxiv_id_from_url(text.strip("<>"))
+    if arxiv_id and re.search(r"(?i)(?:huggingface\.co|hf\.co)/papers/|arxiv\.org/", text):
+        return _Line(number, PAPER_URL, text, arxiv_id)
+    if kind_of_url(text)[0] is not None:
+        return _Line(number, CHROME, text, ("url", text.strip("<>")))  # the page's own address
+    return _Line(number, URL, text, text.strip("<>"))
 
 
 def _classify_text(number: int, raw: str) -> _Line:
@@ -242,6 +286,14 @@ def _classify_text(number: int, raw: str) -> _Line:
     key = _chrome_key(text)
     if key in _CHROME_KEYS or (len(key) <= 60 and key.startswith(_PAGE_TITLE_KEYS)):
         return _Line(number, CHROME, text)
+    field = _FIELD.fullmatch(text) if ":" in text[:24] else None
+    # Labels are written "Title" or "title", never "CODE" or "RePo" (those start titles).
+    label = field.group("key") if field else ""
+    if field and (label in (label.lower(), label.capitalize()) or label in ("URL", "PDF", "arXiv", "GitHub")):
+        line = _field(number, re.sub(r"\s+", " ", field.group("key").lower()), field.group("value"))
+        if line is not None:
+            line.field = True
+            return line
     header = _HEADER_FIELD.fullmatch(text)
     if header:
         return _Line(number, CHROME, text, (header.group("key").lower(), header.group("value")))
@@ -424,6 +476,11 @@ def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
             kind = FACTS
         # A short line that looks like metadata or a page word but continues a paragraph is text
         # (an abstract whose wrapped last line is a URL or a year, a title that wraps before "models").
+        # A labelled link ("Code: https://...") at the end of a wrapped abstract is the abstract's.
+        if (paragraph and line.field and kind in (URL, PAPER_URL) and layout.mode != LINES
+                and paragraph_end <= _SHORT_LINE):
+            kind = TEXT
+            line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts, source=line.source)
         if (paragraph and kind in (PAPER_URL, URL, COUNT, DATE, AUTHORS, CHROME) and layout.mode != LINES
                 and not line.text.startswith("#") and _joins(layout, paragraph_end, line.measured)
                 and not (kind == AUTHORS and line.text[:1] in "-*+\u2022")
@@ -883,8 +940,8 @@ def _page_kind(sample: list[_Line], front: list[str]) -> tuple[str | None, str |
             titles.append(line.value[1])
         elif line.kind == CHROME:
             words.append(line.text)
-        elif line.kind == PAPER_URL:
-            urls.append(line.text)
+        elif line.kind in (PAPER_URL, URL):
+            urls.append(line.value if line.kind == URL else line.text)
         elif line.kind == DATE:
             dated = True
     page = next((url for url in urls if _PAGE_URL.search(url)), urls[0] if urls else None)
