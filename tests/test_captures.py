@@ -168,3 +168,41 @@ async def test_the_paper_page_says_it_shows_the_ai_summary(capture_db: Path) -> 
     paper_id, = conn.execute("select id from papers where arxiv_id = '2610.05608'").fetchone()
     html = await get_html(site(capture_db), f"/papershelf/papers/{paper_id.replace('.', '~2E')}")
     assert "<h2>Abstract</h2>" in html and "<h2>AI summary</h2>" not in html
+
+
+def test_junk_candidates_are_rejects_with_a_reason_and_chrome_is_skipped() -> None:
+    abstract = ("We study how captures of paper pages break parsers, and we show that reading cards by"
+                " their parts keeps every real paper while rejecting the fragments around them.")
+    text = "\n\n".join([
+        "Daily Papers", "Log In", "Sign Up", "Oct 2",
+        "### and the results show that the model", abstract,             # running text as a title
+        "### https://huggingface.co/papers/trending", abstract,          # a URL as a title
+        "### " + "Long Title Words " * 25, abstract,                     # longer than any title
+        "### A Study of Generalization in the", abstract,                # ends mid-sentence
+        "### A Real Paper About Card Readers", "Too short.",             # text too short
+        "### Card Readers for Paper Pages", abstract,
+    ])
+    listing = parse(text)
+    items = list(listing.items)
+    papers = [i for i in items if isinstance(i, Paper)]
+    rejects = [i for i in items if isinstance(i, Reject)]
+    assert [p.title for p in papers] == ["Card Readers for Paper Pages"]
+    reasons = [r.reason.split(": ", 2)[1] for r in rejects]
+    assert reasons == [
+        "the title starts in lower case like running text", "the title is a URL",
+        "a title of 424 characters is running text, not a title", "the title ends mid-sentence",
+        "its text has 10 characters, too short for an abstract or a summary"]
+    assert all(r.line is not None and "### " in text.split("\n")[r.line - 1] for r in rejects)
+
+
+def test_upvotes_and_stars_are_sightings_of_the_capture(capture_db: Path) -> None:
+    conn = sqlite3.connect(capture_db)
+    shown = conn.execute(
+        "select p.arxiv_id, lp.upvotes, lp.github_stars, lp.comments_count from listing_papers lp"
+        " join papers p on p.id = lp.paper_id join listings l on l.id = lp.listing_id"
+        " where l.name = ? order by lp.position limit 3", ("firecrawl-markdown-search.txt",)).fetchall()
+    assert shown == [("2606.00683", 101, None, 6), ("2609.11115", 173, None, 9), ("2502.20581", None, None, None)]
+    stars = conn.execute(
+        "select lp.github_stars from listing_papers lp join listings l on l.id = lp.listing_id"
+        " where l.name = 'trending-markdown.txt' order by lp.position limit 3").fetchall()
+    assert stars == [(11300,), (1320,), (4510,)]
