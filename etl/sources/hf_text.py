@@ -1,26 +1,32 @@
-"""Daily Papers text captures: what people copy from https://huggingface.co/papers, in any of its shapes.
+"""Captures of huggingface.co/papers pages as text, in any shape: a reader of paper cards.
 
-One parser reads every shape without being told which one it has:
+Every papers page (daily, weekly, monthly, trending, search) shows the same card: an optional upvote
+count, the title (often a link to ``/papers/ARXIV_ID``), the abstract or, on trending pages, HF's
+one-sentence AI summary, then meta lines (authors or "N authors", organization, a date, "Submitted
+by", a comment count, GitHub/arXiv buttons). Captures differ in markup only, so reading goes:
 
-- ``paste``: header lines, a date line, then title and abstract paragraphs separated by blank lines;
-- ``compact``: the same with one line per paragraph and no blank lines;
-- ``pagecopy``: the whole page copied, with upvote lines (`` [-] 19``), "Submitted by X", the paper URL
-  (which carries the arXiv id), "N authors", "·" and date lines around each title and abstract;
-- ``markdown``: a text-browser capture: ``### [Title][3]`` headings (wrapped onto several ``###``
-  lines), abstracts hard-wrapped at a fixed width inside ``[`` / ``][4]`` link lines, "* N authors",
-  the paper's date and its upvote count in a link block after each abstract.
+1. ``markup.strip_markup`` removes links, reference links, images, HTML anchors, ``\\`` line ends
+   and ``\ `` escapes, line for line, keeping the card's words; a button or meta link becomes a
+   *fact* of its line (the paper it names, upvotes, GitHub stars, comments, organization).
+2. Every line is classified on its own (blank, page chrome, date, upvote button, count, "N authors",
+   "Submitted by", paper URL, bare URL, labelled field, heading, facts, or text).
+3. Text lines are grouped into paragraphs: joined when the capture is hard-wrapped (a greedy-wrap
+   test at the width measured on the file), kept one per line in compact captures and notebook
+   exports, grouped between blank lines otherwise; the lines of one link's text, or after a hard
+   break, always go together. A heading's wrapped continuation joins the heading.
+4. A state machine pairs titles with texts by structure: a heading is a title; after a paper URL
+   comes a text; otherwise a paragraph is a title when it is short and does not end like a
+   sentence. Facts go to the card they belong to (by the arXiv id they name, else by position).
+5. Each card is checked: a title that reads as running text, a URL, or is too long, or a text too
+   short for an abstract, is a ``Reject`` with its reason; a card shown again identically is one
+   paper; a one-sentence text of at most 400 characters on a page that is not a daily page is the
+   AI summary (``ai_summary``), never the abstract.
 
-Every line is first classified on its own (blank, page chrome, date, upvote button, count, "N authors",
-"Submitted by", paper URL, markdown heading, link markup, or text). Text lines are grouped into
-paragraphs: joined when the capture is hard-wrapped (a greedy-wrap test at the width measured on the
-file), kept one per line in compact captures, and grouped between blank lines otherwise. A small state
-machine then pairs titles with abstracts by structure: a heading is always a title; after a paper URL
-comes an abstract; otherwise a paragraph is a title when it is short and does not end like a sentence,
-and an abstract when it is long or ends with a period. Anything that cannot be placed becomes a
-``Reject`` with its line, never an exception.
-
-The listing's date line ("Mar 14") is kept as text; its year is never guessed, so ``Listing.date`` is
-None: the loader takes the date from ``--date`` or the file name.
+Shapes reported (``Listing.shape``): paste, compact, pagecopy, notebook, markdown (text browser,
+reference links), markdown-inline (converters, inline links), markdown-plain. ``Listing.kind`` is the
+page kind, from the capture's address, title or headings. The listing's date line ("Mar 14") is kept
+as text; its year is never guessed, so ``Listing.date`` is None unless the capture shows a year or
+its address names the day: the loader takes the date from ``--date`` or the file name.
 """
 
 from __future__ import annotations
