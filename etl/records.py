@@ -64,7 +64,7 @@ Item = Union[Paper, Reject]
 class Listing:
     """What a source made of one file: its own metadata and its items (possibly a lazy iterator)."""
 
-    source: str  # "hf-text", "hf-api", "arxiv-atom", "arxiv-jsonl"
+    source: str  # "hf-text", "hf-html", "hf-api", "arxiv-atom", "arxiv-jsonl"
     items: Iterable[Item]
     shape: str | None = None  # for hf-text: "paste", "compact", "pagecopy", "markdown", ... (README)
     date_text: str | None = None  # the listing's own date line, as shown ("Mar 14")

@@ -33,7 +33,7 @@ listings = Table(
     Column("id", Integer, primary_key=True, comment="Sequence number of the ingested file"),
     Column("name", Text, nullable=False, comment="File name as given"),
     Column("path", Text, nullable=False, comment="Path the file was read from"),
-    Column("source", Text, nullable=False, comment="Source format: hf-text, hf-api, arxiv-atom, arxiv-jsonl"),
+    Column("source", Text, nullable=False, comment="Source format: hf-text, hf-html, hf-api, arxiv-atom, arxiv-jsonl"),
     Column("shape", Text, comment="For text captures: the shape recognised (paste, compact, pagecopy, markdown, ...)"),
     Column("kind", Text, comment="The page a capture was: daily, weekly, monthly, trending or search"),
     Column("date", Text, comment="ISO date of the listing, when known (--date, file name or the listing)"),

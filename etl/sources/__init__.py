@@ -1,7 +1,8 @@
 """Read stage: listing files in, ``records.Listing`` out; no database here.
 
 Sources, recognised from content: ``hf_api`` (Daily Papers API JSON), ``arxiv_atom`` (arXiv API
-Atom), ``arxiv_jsonl`` (arXiv metadata snapshot, streamed), ``hf_text`` (Daily Papers text captures).
+Atom), ``arxiv_jsonl`` (arXiv metadata snapshot, streamed), ``hf_html`` (saved papers pages),
+``hf_text`` (captures of papers pages as text, any shape; ``markup`` strips their markup).
 """
 
 from etl.sources.errors import SourceError
