@@ -134,13 +134,14 @@ def notebook(items: list[Item], day: str) -> str:
 
 def notebook_fields(items: list[Item], day: str) -> str:
     """A notebook's markdown output with labelled fields: "**Title:** ...", "**URL:** ...", the
-    upvotes, the abstract on one line, the repository; a rule between papers."""
+    upvotes, the abstract on one line (markdown-escaped), the repository; a rule between papers."""
     out = [f"# Daily Papers {day}", ""]
     for number, item in enumerate(items, 1):
         paper = _paper(item)
-        out += [f"## Paper {number}", f"**Title:** {_one_line(item['title'])}",
+        out += [f"## Paper {number}", f"**Title:** {_escape_md(_one_line(item['title']))}",
                 f"**URL:** https://huggingface.co/papers/{paper['id']}",
-                f"**Upvotes:** {paper.get('upvotes') or 0}", f"**Abstract:** {_one_line(paper['summary'])}"]
+                f"**Upvotes:** {paper.get('upvotes') or 0}",
+                f"**Abstract:** {_escape_md(_one_line(paper['summary']))}"]
         if paper.get("githubRepo"):
             out.append(f"**GitHub:** {''.join(paper['githubRepo'].split())}")
         out += ["", "---", ""]

@@ -1,4 +1,4 @@
-"""Captures of huggingface.co/papers pages as text, in any shape: a reader of paper cards.
+r"""Captures of huggingface.co/papers pages as text, in any shape: a reader of paper cards.
 
 Every papers page (daily, weekly, monthly, trending, search) shows the same card: an optional upvote
 count, the title (often a link to ``/papers/ARXIV_ID``), the abstract or, on trending pages, HF's
