@@ -108,6 +108,19 @@ def test_a_build_stores_the_papers_and_nothing_else(capture_db: Path) -> None:
         " join listing_papers lp on lp.paper_id = p.id join listings s on s.id = lp.listing_id"
         " where p.arxiv_id = '2610.05608' and l.kind = 'code'").fetchall()
     assert code == [("https://github.com/kandinskylab/kandinsky-6", 131)]
+    # Every URL in a card's text, and every GitHub button, is a link of its paper.
+    from etl.links import canonicalize
+
+    for w in want:
+        stored_links = {url for (url,) in conn.execute(
+            "select l.url from links l join papers p on p.id = l.paper_id where p.title = ?", (w["title"],))}
+        for url in w["links"]:
+            assert canonicalize(url) in stored_links, (w["title"], url)
+        if w["github_repo"]:
+            kinds = dict(conn.execute(
+                "select l.repo, l.kind from links l join papers p on p.id = l.paper_id where p.title = ?"
+                " and l.kind = 'code'", (w["title"],)))
+            assert kinds, w["title"]
     sightings = conn.execute(
         "select count(*) from listing_papers lp join listings s on s.id = lp.listing_id"
         " where s.name = 'trending-structured-html.txt'").fetchone()[0]
