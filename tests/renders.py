@@ -132,6 +132,32 @@ def notebook(items: list[Item], day: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def lynx(items: list[Item], day: str) -> str:
+    """``lynx -dump``: numbered links ("[12]Title") with the list of their URLs under "References"
+    at the end, text indented by three spaces and wrapped at 76 columns."""
+    refs: list[str] = []
+
+    def ref(url: str) -> str:
+        refs.append(url)
+        return f"[{len(refs)}]"
+
+    out = [f"   {ref('https://huggingface.co/')}Hugging Face", "", "Daily Papers", "",
+           f"   by {ref('https://huggingface.co/akhaliq')}AK and the research community", "", "   Mar 13", ""]
+    for item in items:
+        paper = _paper(item)
+        pid = paper["id"]
+        out += [f"   {ref(f'https://huggingface.co/login?next=%2Fpapers%2F{pid}')}{paper.get('upvotes') or 0}",
+                "   Submitted by", f"   {ref('https://huggingface.co/someone')}someone", ""]
+        title = f"{ref(f'https://huggingface.co/papers/{pid}')}{_one_line(item['title'])}"
+        out += textwrap.wrap(title, 76, break_on_hyphens=False, break_long_words=False) + [""]
+        abstract = f"{ref(f'https://huggingface.co/papers/{pid}')}{_one_line(paper['summary'])}"
+        out += ["   " + line for line in textwrap.wrap(abstract, 73, break_on_hyphens=False,
+                                                       break_long_words=False)]
+        out += ["", f"     * {len(paper.get('authors') or []) or 1} authors", "   ·", "   Mar 13", ""]
+    out += ["References", ""] + [f"  {n:3d}. {url}" for n, url in enumerate(refs, 1)]
+    return "\n".join(out) + "\n"
+
+
 def notebook_fields(items: list[Item], day: str) -> str:
     """A notebook's markdown output with labelled fields: "**Title:** ...", "**URL:** ...", the
     upvotes, the abstract on one line (markdown-escaped), the repository; a rule between papers."""
@@ -164,6 +190,7 @@ STYLES: dict[str, tuple[Callable[[list[Item], str], str], bool, bool, bool]] = {
     "text-browser-glued": (lambda items, day: text_browser(items, day, glued=True), True, False, False),
     "trending-twice": (trending_twice, False, True, True),
     "notebook": (notebook, True, False, True),
+    "lynx": (lynx, True, False, False),
     "notebook-fields": (notebook_fields, True, False, True),
     "saved-html": (saved_html, True, False, True),
 }

@@ -58,6 +58,9 @@ REPR_LIMIT = 1_000_000
 
 _DECODER = json.JSONDecoder()
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
+# How a JSON array starts; "[1]Hugging Face", a text browser's numbered link, is not one.
+JSON_ARRAY_START = re.compile(
+    r'\[\s*(?:[{\["\]]|-?\d+(?:\.\d+)?\s*(?:,|\](?=\s*(?:$|[,\]}])))|true\b|false\b|null\b)')
 # An arXiv metadata line also starts with "{"; an API object is recognised by its keys.
 _API_OBJECT_KEY = re.compile(r'"(?:data|paper)"\s*:')
 
@@ -66,7 +69,7 @@ def sniff(text: str) -> bool:
     """True when ``text`` looks like a Daily Papers API response (a JSON array or its envelope)."""
     head = text[:65536].lstrip("\ufeff \t\r\n")
     if head.startswith("["):
-        return True
+        return JSON_ARRAY_START.match(head.replace("\x00", "")) is not None
     return head.startswith("{") and _API_OBJECT_KEY.search(head) is not None
 
 

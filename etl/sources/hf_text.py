@@ -41,7 +41,8 @@ from typing import Any
 from etl.identity import normalize_arxiv_id, title_key
 from etl.normalize import clean_text, parse_int
 from etl.records import Item, Listing, Paper, Reject, cut
-from etl.sources.markup import Fact, has_markup, strip_markup
+from etl.sources.hf_api import JSON_ARRAY_START
+from etl.sources.markup import Fact, has_markup, numbered_references, strip_markup
 
 SOURCE = "hf-text"
 
@@ -62,7 +63,8 @@ _CHROME_PHRASES = (
     "Daily Papers", "Daily Papers - Hugging Face", "Hugging Face", "Daily", "Weekly", "Monthly",
     "Models", "Datasets", "Spaces", "Posts", "Docs", "Enterprise", "Pricing", "Log In", "Sign Up",
     "Search models, datasets, users...", "Trending Papers", "Upvote", "by and the research community",
-    "Trending Papers - Hugging Face", "Extracted Text", "Paper page", "References",
+    "Trending Papers - Hugging Face", "Extracted Text", "Paper page", "References", "Visible links",
+    "Hidden links",
 )
 # Header lines of capture tools ("**URL:** https://...", "- Source URL: ...", "Page Title: ..."): the
 # page's address and title, never a card.
@@ -136,6 +138,7 @@ _FIXED_LINES = {"[": BLANK, "]": BLANK, "\u00b7": BLANK, "-": BLANK, "[-]": VOTE
 _LONG_META_START = re.compile(
     r"(?i)<?(?:https?:|www\.|huggingface\.co|hf\.co|arxiv|submitted by)|\s*(?:[-*]\s+)?(?:\*\*)?[\w ]{2,20}(?:\*\*)?:")
 _BARE_URL = re.compile(r"<?https?://[^\s<>]+>?")
+_REFERENCE_LINE = re.compile(r"\d{1,5}\.\s+https?://\S+")
 _TITLE_MAX = 300  # longest paragraph taken for a title (real titles: up to ~250 characters)
 _ABSTRACT_MIN = 200  # a paragraph this long is an abstract whatever its punctuation
 
@@ -154,7 +157,8 @@ class _Line:
 
     @property
     def measured(self) -> str:
-        return self.text if self.source is None else self.source
+        """The line as a wrap test sees it: as in the file, indentation included."""
+        return (self.raw if self.source is None else self.source).rstrip()
 
 
 def _arxiv_id_from_url(url: str) -> str | None:
@@ -305,6 +309,8 @@ def _classify_text(number: int, raw: str) -> _Line:
         return _Line(number, CHROME, text, (header.group("key").lower(), header.group("value")))
     if _BARE_URL.fullmatch(text):
         return _Line(number, URL, text, text.strip("<>"))
+    if _REFERENCE_LINE.fullmatch(text):
+        return _Line(number, BLANK, text)  # "12. https://..." in a text browser's list of links
     if not key and (len(text) <= 10 or not any(char.isalnum() for char in text)):
         return _Line(number, BLANK, text)  # a rule or decoration such as "---" or "* * *"
     return _Line(number, TEXT, stripped)
@@ -335,6 +341,7 @@ def _iter_lines(text: str) -> Iterator[tuple[int, str]]:
 
 
 def _first_word_length(line: str) -> int:
+    line = line.lstrip()
     space = line.find(" ")
     return len(line) if space < 0 else space
 
@@ -785,6 +792,9 @@ class _Assembler:
                 if kind == TEXT and len(unit.text) <= 40 and len(unit.text.split()) <= 3:
                     continue
             if kind == FACTS:
+                if self.expect_submitter and any(fact.kind == "org" for fact in unit.value):
+                    self.expect_submitter = False  # the submitter's name was a link to their profile
+                    continue
                 for fact in unit.value:
                     yield from self._fact(fact)
             elif kind == TEXT:
@@ -847,7 +857,6 @@ class _Assembler:
 
 # --- public API --------------------------------------------------------------------------------------
 
-_JSON_START = re.compile(r'\[\s*(?:[{\["\]]|-?\d+(?:\.\d+)?\s*[,\]]|true\b|false\b|null\b)')
 
 
 def sniff(text: str) -> bool:
@@ -855,7 +864,7 @@ def sniff(text: str) -> bool:
     head = text[:65536].lstrip("\ufeff \t\r\n\u00a0")
     if not head:
         return False
-    if head[0] in "{<" or (head[0] == "[" and _JSON_START.match(head)):
+    if head[0] in "{<" or (head[0] == "[" and JSON_ARRAY_START.match(head)):
         return False
     probe = head[:4096]
     unreadable = sum(1 for char in probe if (char < " " and char not in "\t\r\n") or char == "\ufffd")
@@ -986,15 +995,18 @@ def parse(text: str) -> Listing:
             shape_hint = "markdown"
         elif _INLINE_HEADING.search(head):
             shape_hint = "markdown-inline"
-        text, facts, breaks = strip_markup(text, _link_definitions(text) if "]:" in text else {})
+        elif numbered_references(text[-65536:] if len(text) > 65536 else text):
+            shape_hint = "lynx"
+        text, facts, breaks = strip_markup(text, _link_definitions(text) if "]:" in text else {},
+                                           escapes=shape_hint != "lynx")
 
     def classified() -> Iterator[_Line]:
         originals = _iter_lines(original) if original is not text else None
         for number, raw in _iter_lines(text):
             line = _classify(number, raw)
             if originals is not None:
-                source = next(originals, (0, ""))[1].strip()
-                if source != line.text:
+                source = next(originals, (0, ""))[1]
+                if source != raw:
                     line.source = source
             if facts:
                 line.facts = facts.get(number)

@@ -147,16 +147,18 @@ class _Span:
 
 def has_markup(text: str) -> bool:
     """True when ``text`` has link, image or escape markup, or is markdown (its escapes are markup)."""
-    return ("](" in text or "][" in text or "<a " in text or "\\\n" in text or "[" in text and "\u56fe\u7247" in text
+    return (_REFERENCES.search(text) is not None or "](" in text or "][" in text or "<a " in text or "\\\n" in text or "[" in text and "\u56fe\u7247" in text
             or _HEADING_LINE.search(text) is not None)
 
 
 def strip_markup(
-    text: str, definitions: dict[str, str] | None = None
+    text: str, definitions: dict[str, str] | None = None, *, escapes: bool = True
 ) -> tuple[str, dict[int, list[Fact]], set[int]]:
     """The text without link, image and escape markup, line for line; the facts by 1-based line; and
-    the lines that ended with a hard break (``\\``): the paragraph goes on on the next line."""
+    the lines that ended with a hard break (``\\``): the paragraph goes on on the next line.
+    ``escapes``: whether backslashes are markdown's (not in a text browser's plain dump)."""
     definitions = definitions or {}
+    numbered = numbered_references(text)
     edits: list[_Span] = []
     facts: list[tuple[int, Fact]] = []  # (offset of the closing bracket, fact)
     stack: list[tuple[int, int, bool]] = []  # (offset, token end, is an image)
@@ -164,6 +166,8 @@ def strip_markup(
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup
         start, end = match.start(), match.end()
+        if not escapes and kind in ("br", "esc"):
+            continue
         if kind == "br" or kind == "tag":
             edits.append(_Span(start, end, ""))
             if kind == "br":
@@ -192,6 +196,9 @@ def strip_markup(
             if not is_link:
                 if _PLACEHOLDER.fullmatch(label) and "\n" not in label:
                     edits.append(_Span(open_start, end, ""))
+                elif (label.isdigit() and label in numbered and text[end : end + 1].strip()
+                      and text[end] not in ",.;:)]}"):  # "[12]Title", not a citation "[12],"
+                    _numbered_link(text, open_start, end, numbered[label], edits, facts)
                 continue
             fact = meta_fact(label, url)
             if isinstance(fact, Fact) and fact.kind in ("github", "project", "paper") and not _alone(text, open_start, end):
@@ -233,13 +240,52 @@ _HEADING_LINE = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t]+\S")
 _LINK_SPAN = re.compile(r"!?\[[^\[\]\n]*(?:\[[^\[\]\n]*\][^\[\]\n]*)*\](?:\([^()\s]*\)|\[[^\[\]\n]*\])")
 
 
+_SEPARATORS = "-*+\u00b7\u2022|"
+
+
 def _alone(text: str, start: int, end: int) -> bool:
     """Whether the link at ``text[start:end]`` stands on its line with nothing but other links, list
     marks and separators around it (a button), rather than inside a sentence."""
     line_start = text.rfind("\n", 0, start) + 1
     line_end = text.find("\n", end)
     around = text[line_start:start] + " " + text[end : len(text) if line_end < 0 else line_end]
-    return not any(char.isalnum() for char in _LINK_SPAN.sub(" ", around))
+    return all(char.isspace() or char in _SEPARATORS for char in _LINK_SPAN.sub(" ", around))
+
+
+# A text browser's numbered links (lynx, w3m): "[12]Title" in the text, "12. https://..." under
+# "References" at the end.
+_REFERENCES = re.compile(r"(?m)^[ \t]*(?:References|Visible links:?)[ \t]*$")
+_NUMBERED = re.compile(r"(?m)^[ \t]*(\d{1,5})\.[ \t]+(https?://\S+)[ \t]*$")
+
+
+def numbered_references(text: str) -> dict[str, str]:
+    """The numbered reference list of a text browser's dump, number to URL (empty without one)."""
+    heading = None
+    for heading in _REFERENCES.finditer(text):
+        pass  # the last "References" line: the list follows it
+    if heading is None:
+        return {}
+    return {number: url for number, url in _NUMBERED.findall(text, heading.end())}
+
+
+def _numbered_link(text: str, start: int, end: int, url: str, edits: list[_Span],
+                   facts: list[tuple[int, Fact]]) -> None:
+    """ "[12]" before a link's text, which runs to the end of its line at least: a button (removed,
+    its fact kept) or card text (the number removed, the paper it names kept)."""
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    fact = meta_fact(text[end:line_end], url)
+    if isinstance(fact, Fact) and fact.kind in ("github", "project", "paper") and not _alone(text, start, line_end):
+        fact = None
+    if fact is None:
+        edits.append(_Span(start, end, ""))
+        paper = paper_id_of(url)
+        if paper:
+            facts.append((start, Fact("paper", paper=paper, url=url)))
+    else:
+        edits.append(_Span(start, line_end, ""))
+        if isinstance(fact, Fact):
+            facts.append((start, fact))
 
 
 def _continue_heading(text: str, open_start: int, open_end: int, close: int, edits: list[_Span]) -> None:
