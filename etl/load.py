@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 from .identity import slugify, title_key
@@ -499,22 +498,3 @@ _MERGE_PAPER = "update papers set " + ", ".join(
 _MERGE_FILLING_ABSTRACT = _MERGE_PAPER.replace(
     " where rowid", f", abstract = ?{4 + len(_VALUE_COLUMNS)} where rowid"
 )
-
-
-def dumps_sources(sources: list[str]) -> str:
-    return json.dumps(sources, ensure_ascii=False)
-
-
-def listing_date(path: Path, listing: Listing, override: str | None) -> str | None:
-    """The listing's ISO date: --date, else an ISO date in the file name, else what the listing states."""
-    import re
-
-    if override:
-        return override
-    match = re.search(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)", path.name)
-    if match:
-        try:
-            return dt.date(*map(int, match.groups())).isoformat()
-        except ValueError:
-            pass
-    return listing.date
