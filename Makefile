@@ -39,8 +39,10 @@ test: install-test
 	$(BIN)/python -m pytest
 
 # Regenerate the committed files that derive from etl/schema.py (tests fail when they drift).
+# etl/ddl.py is written through a temporary file: the command itself imports it.
 schema: install
 	$(BIN)/papershelf schema > schema/papershelf.sql
+	$(BIN)/papershelf schema --python > etl/ddl.py.tmp && mv etl/ddl.py.tmp etl/ddl.py
 	$(BIN)/papershelf metadata > metadata.yml
 
 # The figures of the README's Performance section (minutes; the 1M run takes about half an hour).

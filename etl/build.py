@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import enrich, index, memory, parallel
+from .ddl import DATABASE
 from .load import ListingCounts, Loader
 from .records import Reject
 from .sources import SourceError, date_in_name, expand_inputs, open_listing, sha256_file
 
-DEFAULT_DB = Path("db/papershelf.db")
+DEFAULT_DB = Path("db") / f"{DATABASE}.db"
 # A build of fewer bytes than this runs in-process: worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 64 * 2**20
 CACHE_KIB = 131_072  # SQLite page cache of a build (KiB)

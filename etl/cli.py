@@ -12,21 +12,12 @@ from pathlib import Path
 import click
 
 from . import build as build_module
+from .cli_options import db_option, existing_db
 from .search import HIGHLIGHT_END, HIGHLIGHT_START, search as run_search
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_LISTINGS = PROJECT_ROOT / "listings"
 METADATA = PROJECT_ROOT / "metadata.yml"
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(file_okay=True, dir_okay=False, path_type=Path),
-    default=build_module.DEFAULT_DB,
-    show_default=True,
-    help="SQLite database file",
-)
-
 
 def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
@@ -105,9 +96,7 @@ def add(listings: tuple[Path, ...], db_path: Path, date: str | None, strict: boo
 @click.option("--limit", default=10, show_default=True, help="Number of results")
 def search(query: str, db_path: Path, limit: int) -> None:
     """Ranked full-text search of titles and abstracts, best match first."""
-    if not db_path.exists():
-        raise click.ClickException(f"{db_path} does not exist: run `papershelf build` first")
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{existing_db(db_path)}?mode=ro", uri=True)
     hits = run_search(conn, query, limit)
     if not hits:
         click.echo(f"No papers match {query!r}.")
@@ -190,11 +179,12 @@ def fetch_arxiv(query: str, max_results: int, out: Path, base_url: str | None, d
 
 
 @cli.command()
-def schema() -> None:
-    """Print the database schema (the DDL of schema/papershelf.sql)."""
-    from .schema import schema_sql  # SQLAlchemy: imported by the commands that need it only
+@click.option("--python", "as_python", is_flag=True, help="The same DDL as the Python module etl/ddl.py")
+def schema(as_python: bool) -> None:
+    """Print the database schema (the DDL of schema/papershelf.sql), declared in etl/schema.py."""
+    from .schema import ddl_module, schema_sql  # SQLAlchemy: imported by the commands that need it only
 
-    click.echo(schema_sql(), nl=False)
+    click.echo(ddl_module() if as_python else schema_sql(), nl=False)
 
 
 @cli.command()

@@ -22,12 +22,10 @@ from datasette.utils import escape_fts, escape_sqlite
 from datasette.utils.asgi import Response
 
 from .. import search as search_module
-from ..schema import FTS_TABLE
-from ..schema import papers as papers_schema
+from ..ddl import COLUMNS, DATABASE, FTS_TABLE
 
-DATABASE = "papershelf"
 TABLE = "papers"
-PAPER_COLUMNS = [str(column.name) for column in papers_schema.columns]
+PAPER_COLUMNS = list(COLUMNS[TABLE])
 # Query-string arguments this view understands; any other _argument means "Datasette's table view".
 OWN_ARGUMENTS = {"_search", "_searchmode", "_size", "_next", "_shape", "_sort", "_sort_desc"}
 SHAPES = ("arrays", "objects", "array", "object")
