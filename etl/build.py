@@ -375,10 +375,6 @@ def next_id(conn: sqlite3.Connection, table: str) -> int:
     return int(conn.execute(f"select coalesce(max(id), 0) + 1 from {table}").fetchone()[0])
 
 
-def _tables(statements: list[str]) -> set[str]:
-    return {index._index_table(statement) for statement in statements}
-
-
 def _enrich_all(conn: sqlite3.Connection, report: BuildReport) -> None:
     """Links and keywords of every paper, in-process."""
     with report.timed("links"):

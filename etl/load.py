@@ -316,20 +316,13 @@ class Loader:
 
     # ---- identity ---------------------------------------------------------------------------
 
-    def resolve(self, paper: Paper) -> tuple[str, bool]:
-        """The id of the paper this record is (existing or new) and whether it is new.
+    def find(self, paper: Paper, key: str) -> Found | None:
+        """The stored paper this record is, or None; ``key`` is its title key.
 
         An arXiv id decides; else the normalized title matches a paper whose arXiv id is unknown or
         equal. An existing paper's id never changes: a title-only paper that later shows its arXiv
         id keeps its slug and gains ``arxiv_id``.
         """
-        found = self.find(paper, title_key(paper.title))
-        if found is not None:
-            return found.id, False
-        return self.new_id(paper), True
-
-    def find(self, paper: Paper, key: str) -> Found | None:
-        """The stored paper this record is (see ``resolve``), or None; ``key`` is its title key."""
         # One query for both ways a paper is recognised: its arXiv id first, then its title.
         for *row, arxiv_id, same_id in self.conn.execute(
             "select rowid, id, abstract = '', github_repo, project_page, arxiv_id, coalesce(arxiv_id = ?1, 0) as same_id"

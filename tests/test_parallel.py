@@ -14,8 +14,7 @@ from etl import enrich, load, memory, parallel
 from etl.build import build
 from etl.sources import SourceError
 
-from .conftest import LISTINGS, SEED, api_day, api_sample_files
-from .test_reliability import contents
+from .conftest import LISTINGS, SEED, api_day, api_sample_files, contents
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
