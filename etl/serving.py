@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 STAMP = "papershelf_stamp"  # extra keys in the database's entry: Datasette ignores them
-VIEWS = "papershelf_views"  # the views' counts, given to Datasette by the plugin (``add_view_counts``)
+VIEWS = "papershelf_views"  # the views' counts, given to Datasette by the plugin (``internals.add_view_counts``)
 
 
 def inspect_path(db_path: Path) -> Path:
@@ -68,18 +68,6 @@ def inspect_data(db_path: Path) -> dict[str, Any]:
             STAMP: _stamp(db_path),
         }
     }
-
-
-def add_view_counts(datasette: Any) -> None:
-    """Give Datasette the views' counts of the inspect data, so that a view's page does not count a
-    join of millions of rows: its table view takes an unfiltered count from the inspect data's
-    "tables". The database page's counts are taken first, from the tables alone (a view among
-    them is a server error there)."""
-    for name, data in (datasette.inspect_data or {}).items():
-        if not data.get(VIEWS) or name not in datasette.databases:
-            continue
-        datasette.databases[name].cached_table_counts  # noqa: B018 - made now, from the tables only
-        data["tables"] = {**data["tables"], **data[VIEWS]}
 
 
 def ensure_inspect_file(db_path: Path) -> Path:
