@@ -15,6 +15,9 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import sqlite_utils
+import sqlite_utils.db
+
 STAMP = "papershelf_stamp"  # extra keys in the database's entry: Datasette ignores them
 VIEWS = "papershelf_views"  # the views' counts, given to Datasette by the plugin (``internals.add_view_counts``)
 
@@ -42,22 +45,18 @@ def inspect_data(db_path: Path) -> dict[str, Any]:
     with db_path.open("rb") as handle:
         while chunk := handle.read(1 << 22):
             digest.update(chunk)
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    # sqlite-utils' introspection: `papershelf serve` imports Datasette anyway, and it runs once a file.
+    db = sqlite_utils.Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))
     try:
-        counts: dict[str, dict[str, dict[str, int]]] = {"table": {}, "view": {}}
         # Tables under "tables", as `datasette inspect` writes them: Datasette's database page looks
         # every name there up among its tables (a view there is a server error). The views' counts
         # (a join of ten million rows at a million papers) go under VIEWS, for the plugin.
-        for kind, name in conn.execute(
-            "select type, name from sqlite_master where type in ('table', 'view') order by name"
-        ):
-            try:
-                count = conn.execute(f'select count(*) from "{name}"').fetchone()[0]
-            except sqlite3.OperationalError:  # a contentless FTS table cannot be counted
-                count = 0
-            counts[kind][name] = {"count": count}
+        counts = {
+            "table": {name: {"count": _count(db.table(name))} for name in sorted(db.table_names())},
+            "view": {name: {"count": _count(db.view(name))} for name in sorted(db.view_names())},
+        }
     finally:
-        conn.close()
+        db.close()
     return {
         db_path.stem: {
             "hash": digest.hexdigest(),
@@ -68,6 +67,13 @@ def inspect_data(db_path: Path) -> dict[str, Any]:
             STAMP: _stamp(db_path),
         }
     }
+
+
+def _count(table: sqlite_utils.db.Queryable) -> int:
+    try:
+        return table.count
+    except sqlite3.OperationalError:  # an FTS table that cannot be counted
+        return 0
 
 
 def ensure_inspect_file(db_path: Path) -> Path:
