@@ -45,7 +45,7 @@ schema: install
 	$(BIN)/papershelf schema --python > etl/ddl.py.tmp && mv etl/ddl.py.tmp etl/ddl.py
 	$(BIN)/papershelf metadata > metadata.yml
 
-# The figures of the README's Performance section (minutes; the 1M run takes about half an hour).
+# The figures of docs/performance.md (minutes; the 1M run takes about half an hour).
 bench: $(VENV)/.installed-bench
 	$(BIN)/python -m benchmarks.run --papers 100000 --check-add
 	POLARS_MAX_THREADS=1 $(BIN)/python benchmarks/keywords_bench.py
