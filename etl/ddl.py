@@ -40,102 +40,37 @@ TABLES = [
     'CREATE TABLE rejects (\n\tid INTEGER NOT NULL, \n\tlisting_id INTEGER, \n\tfile TEXT NOT NULL, \n\tline INTEGER, \n\tposition INTEGER, \n\treason TEXT NOT NULL, \n\traw TEXT NOT NULL, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(listing_id) REFERENCES listings (id)\n)',
 ]
 
-COLUMNS = {'authors': ('id', 'name'),
- 'build_info': ('key', 'value'),
- 'keyword_df': ('key', 'df'),
- 'keywords': ('id', 'key', 'display', 'source', 'paper_count'),
- 'listings': ('id',
-              'name',
-              'path',
-              'source',
-              'shape',
-              'date',
-              'date_text',
-              'sha256',
-              'encoding',
-              'notes',
-              'ingested_at',
-              'records_read',
-              'papers_loaded',
-              'papers_merged',
-              'rejected'),
- 'papers': ('id',
-            'arxiv_id',
-            'title',
-            'abstract',
-            'title_key',
-            'published',
-            'updated',
-            'arxiv_version',
-            'primary_category',
-            'doi',
-            'journal_ref',
-            'arxiv_comment',
-            'github_repo',
-            'project_page',
-            'ai_summary',
-            'organization',
-            'author_count',
-            'upvotes',
-            'github_stars',
-            'comments_count',
-            'has_code',
-            'first_seen',
-            'last_seen',
-            'listing_count'),
- 'keyword_aliases': ('keyword_id', 'alias'),
- 'links': ('id', 'paper_id', 'url', 'raw', 'host', 'kind', 'repo', 'source'),
- 'listing_papers': ('listing_id',
-                    'paper_id',
-                    'position',
-                    'line',
-                    'listing_date',
-                    'upvotes',
-                    'github_stars',
-                    'comments_count'),
- 'paper_authors': ('paper_id', 'position', 'author_id'),
- 'paper_categories': ('paper_id', 'category', 'is_primary'),
- 'paper_keywords': ('paper_id', 'keyword_id', 'source', 'rank', 'score'),
- 'rejects': ('id', 'listing_id', 'file', 'line', 'position', 'reason', 'raw')}
+COLUMNS = {
+    'authors': ('id', 'name'),
+    'build_info': ('key', 'value'),
+    'keyword_df': ('key', 'df'),
+    'keywords': ('id', 'key', 'display', 'source', 'paper_count'),
+    'listings': ('id', 'name', 'path', 'source', 'shape', 'date', 'date_text', 'sha256', 'encoding', 'notes', 'ingested_at', 'records_read', 'papers_loaded', 'papers_merged', 'rejected'),
+    'papers': ('id', 'arxiv_id', 'title', 'abstract', 'title_key', 'published', 'updated', 'arxiv_version', 'primary_category', 'doi', 'journal_ref', 'arxiv_comment', 'github_repo', 'project_page', 'ai_summary', 'organization', 'author_count', 'upvotes', 'github_stars', 'comments_count', 'has_code', 'first_seen', 'last_seen', 'listing_count'),
+    'keyword_aliases': ('keyword_id', 'alias'),
+    'links': ('id', 'paper_id', 'url', 'raw', 'host', 'kind', 'repo', 'source'),
+    'listing_papers': ('listing_id', 'paper_id', 'position', 'line', 'listing_date', 'upvotes', 'github_stars', 'comments_count'),
+    'paper_authors': ('paper_id', 'position', 'author_id'),
+    'paper_categories': ('paper_id', 'category', 'is_primary'),
+    'paper_keywords': ('paper_id', 'keyword_id', 'source', 'rank', 'score'),
+    'rejects': ('id', 'listing_id', 'file', 'line', 'position', 'reason', 'raw'),
+}
 
 FTS_TABLE = 'papers_fts'
 
 FTS_COLUMNS = ('title', 'abstract')
 
-FTS_DDL = """CREATE VIRTUAL TABLE "papers_fts" USING fts5(
-    title, abstract, content="papers", content_rowid="rowid", tokenize='porter unicode61'
-)"""
+FTS_DDL = 'CREATE VIRTUAL TABLE "papers_fts" USING fts5(\n    title, abstract, content="papers", content_rowid="rowid", tokenize=\'porter unicode61\'\n)'
 
 FTS_RANK_SQL = 'INSERT INTO "papers_fts"("papers_fts", rank) VALUES (\'rank\', \'bm25(10.0, 1.0)\')'
 
-FTS_TRIGGERS = """
-CREATE TRIGGER "papers_ai" AFTER INSERT ON "papers" BEGIN
-  INSERT INTO "papers_fts"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);
-END;
-CREATE TRIGGER "papers_ad" AFTER DELETE ON "papers" BEGIN
-  INSERT INTO "papers_fts"("papers_fts", rowid, title, abstract) VALUES('delete', old.rowid, old.title, old.abstract);
-END;
-CREATE TRIGGER "papers_au" AFTER UPDATE OF title, abstract ON "papers" BEGIN
-  INSERT INTO "papers_fts"("papers_fts", rowid, title, abstract) VALUES('delete', old.rowid, old.title, old.abstract);
-  INSERT INTO "papers_fts"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);
-END;
-"""
+FTS_TRIGGERS = '\nCREATE TRIGGER "papers_ai" AFTER INSERT ON "papers" BEGIN\n  INSERT INTO "papers_fts"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);\nEND;\nCREATE TRIGGER "papers_ad" AFTER DELETE ON "papers" BEGIN\n  INSERT INTO "papers_fts"("papers_fts", rowid, title, abstract) VALUES(\'delete\', old.rowid, old.title, old.abstract);\nEND;\nCREATE TRIGGER "papers_au" AFTER UPDATE OF title, abstract ON "papers" BEGIN\n  INSERT INTO "papers_fts"("papers_fts", rowid, title, abstract) VALUES(\'delete\', old.rowid, old.title, old.abstract);\n  INSERT INTO "papers_fts"(rowid, title, abstract) VALUES (new.rowid, new.title, new.abstract);\nEND;\n'
 
 TITLE_FTS_TABLE = 'papers_fts_title'
 
-TITLE_FTS_DDL = """CREATE VIRTUAL TABLE "papers_fts_title" USING fts5(
-    title, content='', tokenize='porter unicode61'
-)"""
+TITLE_FTS_DDL = 'CREATE VIRTUAL TABLE "papers_fts_title" USING fts5(\n    title, content=\'\', tokenize=\'porter unicode61\'\n)'
 
-TITLE_FTS_TRIGGERS = """
-CREATE TRIGGER "papers_title_ad" AFTER DELETE ON "papers" BEGIN
-  INSERT INTO "papers_fts_title"("papers_fts_title", rowid, title) VALUES('delete', (min(length(old.title) - length(replace(old.title, ' ', '')) + 1, 255) << 32) | (4294967295 - old.rowid), old.title);
-END;
-CREATE TRIGGER "papers_title_au" AFTER UPDATE OF title ON "papers" BEGIN
-  INSERT INTO "papers_fts_title"("papers_fts_title", rowid, title) VALUES('delete', (min(length(old.title) - length(replace(old.title, ' ', '')) + 1, 255) << 32) | (4294967295 - old.rowid), old.title);
-  INSERT INTO "papers_fts_title"(rowid, title) VALUES ((min(length(new.title) - length(replace(new.title, ' ', '')) + 1, 255) << 32) | (4294967295 - new.rowid), new.title);
-END;
-"""
+TITLE_FTS_TRIGGERS = '\nCREATE TRIGGER "papers_title_ad" AFTER DELETE ON "papers" BEGIN\n  INSERT INTO "papers_fts_title"("papers_fts_title", rowid, title) VALUES(\'delete\', (min(length(old.title) - length(replace(old.title, \' \', \'\')) + 1, 255) << 32) | (4294967295 - old.rowid), old.title);\nEND;\nCREATE TRIGGER "papers_title_au" AFTER UPDATE OF title ON "papers" BEGIN\n  INSERT INTO "papers_fts_title"("papers_fts_title", rowid, title) VALUES(\'delete\', (min(length(old.title) - length(replace(old.title, \' \', \'\')) + 1, 255) << 32) | (4294967295 - old.rowid), old.title);\n  INSERT INTO "papers_fts_title"(rowid, title) VALUES ((min(length(new.title) - length(replace(new.title, \' \', \'\')) + 1, 255) << 32) | (4294967295 - new.rowid), new.title);\nEND;\n'
 
 TITLE_FTS_TRIGGER_NAMES = ('papers_title_ai', 'papers_title_ad', 'papers_title_au')
 
@@ -144,37 +79,6 @@ TITLE_FTS_FILL = 'INSERT INTO "papers_fts_title"(rowid, title) SELECT (min(lengt
 PAPER_ROWID_BITS = 4294967295
 
 VIEWS = {
-    'keyword_papers': """CREATE VIEW "keyword_papers" as select
-  p.title as title,
-  k.display as keyword,
-  pk.source as source,
-  p.last_seen as last_seen,
-  p.upvotes as upvotes,
-  p.has_code as has_code,
-  substr(p.first_seen, 1, 7) as month,
-  p.first_seen as first_seen,
-  pk.rank as rank,
-  p.id as paper_id,
-  k.key as keyword_key,
-  k.id as keyword_id
-from paper_keywords pk
-join keywords k on k.id = pk.keyword_id
-join papers p on p.id = pk.paper_id""",
-    'paper_list': """CREATE VIEW "paper_list" as select
-  p.title as title,
-  p.last_seen as last_seen,
-  substr(p.first_seen, 1, 7) as month,
-  p.upvotes as upvotes,
-  p.has_code as has_code,
-  (select json_group_array(display) from (
-    select distinct k.display from paper_keywords pk join keywords k on k.id = pk.keyword_id
-    where pk.paper_id = p.id order by pk.source, pk.rank)) as keywords,
-  (select json_group_array(kind) from (
-    select distinct kind from links where links.paper_id = p.id order by kind)) as link_kinds,
-  (select json_group_array(host) from (
-    select distinct host from links where links.paper_id = p.id order by host)) as link_hosts,
-  p.organization as organization,
-  p.first_seen as first_seen,
-  p.id as paper_id
-from papers p""",
+    'keyword_papers': 'CREATE VIEW "keyword_papers" as select\n  p.title as title,\n  k.display as keyword,\n  pk.source as source,\n  p.last_seen as last_seen,\n  p.upvotes as upvotes,\n  p.has_code as has_code,\n  substr(p.first_seen, 1, 7) as month,\n  p.first_seen as first_seen,\n  pk.rank as rank,\n  p.id as paper_id,\n  k.key as keyword_key,\n  k.id as keyword_id\nfrom paper_keywords pk\njoin keywords k on k.id = pk.keyword_id\njoin papers p on p.id = pk.paper_id',
+    'paper_list': 'CREATE VIEW "paper_list" as select\n  p.title as title,\n  p.last_seen as last_seen,\n  substr(p.first_seen, 1, 7) as month,\n  p.upvotes as upvotes,\n  p.has_code as has_code,\n  (select json_group_array(display) from (\n    select distinct k.display from paper_keywords pk join keywords k on k.id = pk.keyword_id\n    where pk.paper_id = p.id order by pk.source, pk.rank)) as keywords,\n  (select json_group_array(kind) from (\n    select distinct kind from links where links.paper_id = p.id order by kind)) as link_kinds,\n  (select json_group_array(host) from (\n    select distinct host from links where links.paper_id = p.id order by host)) as link_hosts,\n  p.organization as organization,\n  p.first_seen as first_seen,\n  p.id as paper_id\nfrom papers p',
 }

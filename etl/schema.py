@@ -10,8 +10,6 @@ need none of it.
 
 from __future__ import annotations
 
-import pprint
-
 from sqlalchemy import (
     Column,
     Float,
@@ -395,15 +393,13 @@ def ddl_values() -> dict[str, object]:
 
 
 def _python(value: object) -> str:
-    """``value`` as Python source; SQL of several lines as a triple-quoted string, as written here."""
-    if isinstance(value, str) and "\n" in value and not any(part in value for part in ('"""', "\\", " \n", "\t")) \
-            and not value.endswith('"'):
-        return '"""' + value + '"""'
+    """``value`` as Python source, a list item or dict entry a line (strings on one line: the readable
+    rendering is schema/papershelf.sql)."""
     if isinstance(value, list):
-        return "[\n" + "".join(f"    {_python(item)},\n" for item in value) + "]"
-    if isinstance(value, dict) and any(isinstance(item, str) and "\n" in item for item in value.values()):
-        return "{\n" + "".join(f"    {key!r}: {_python(item)},\n" for key, item in value.items()) + "}"
-    return repr(value) if isinstance(value, str) else pprint.pformat(value, width=110, sort_dicts=False)
+        return "[\n" + "".join(f"    {item!r},\n" for item in value) + "]"
+    if isinstance(value, dict):
+        return "{\n" + "".join(f"    {key!r}: {item!r},\n" for key, item in value.items()) + "}"
+    return repr(value)
 
 
 def ddl_module() -> str:
