@@ -47,7 +47,8 @@ build(sys.argv[4:], Path(sys.argv[2]), workers=int(sys.argv[3]))
 
 def checkout(revision: str, folder: Path) -> Path:
     """The source tree of ``revision`` (``git archive``) in ``folder``."""
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], check=True, capture_output=True).stdout
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", revision], check=True,
+                             capture_output=True).stdout
     subprocess.run(["tar", "-x", "-C", str(folder)], input=archive, check=True)
     return folder
 
@@ -64,7 +65,8 @@ def table_digests(db: Path) -> dict[str, tuple[int, str]]:
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         out = {}
-        schema = conn.execute("select type, name, tbl_name, sql from sqlite_master order by type, name").fetchall()
+        schema = conn.execute(
+            "select type, name, tbl_name, sql from sqlite_master order by type, name").fetchall()
         out["sqlite_master"] = (len(schema), hashlib.sha256(repr(schema).encode()).hexdigest())
         tables = [name for (name,) in conn.execute(
             "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name")]
@@ -103,8 +105,10 @@ def compare(base: dict[str, tuple[int, str]], other: dict[str, tuple[int, str]])
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--base", default="main", help="git revision of the base code (default: main)")
-    parser.add_argument("--other", type=Path, default=ROOT, help="source tree of the other code (default: here)")
-    parser.add_argument("--only", action="append", choices=sorted(BUILDS), help="builds to compare (default: all)")
+    parser.add_argument("--other", type=Path, default=ROOT,
+                        help="source tree of the other code (default: here)")
+    parser.add_argument("--only", action="append", choices=sorted(BUILDS),
+                        help="builds to compare (default: all)")
     parser.add_argument("--keep", type=Path, help="keep the databases in this folder")
     args = parser.parse_args(argv)
     differ = 0

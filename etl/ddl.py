@@ -3,6 +3,7 @@
 """
 
 # fmt: off
+# ruff: noqa: E501
 
 DATABASE = 'papershelf'
 

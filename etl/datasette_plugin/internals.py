@@ -2,9 +2,9 @@
 
 The rest of the plugin uses what Datasette documents: the hooks (``register_routes``, ``startup``,
 ``render_cell``, ...), ``Response``, ``datasette.urls``, ``render_template``, ``ensure_permissions``,
-``setting``, ``metadata``, ``get_database`` and ``db.execute``, ``tilde_encode``. What is here reaches into its internals, so
-that moving to Datasette 1.0 starts in this module; tests/test_datasette_internals.py fails loudly,
-naming the name, when an upgrade moves or changes one of them.
+``setting``, ``metadata``, ``get_database`` and ``db.execute``, ``tilde_encode``. What is here reaches
+into its internals, so that moving to Datasette 1.0 starts in this module;
+tests/test_datasette_internals.py fails loudly, naming the name, when an upgrade moves or changes one.
 
 - ``table_view``: Datasette's own table view. The ranked search takes over the papers table's route
   (``register_routes``) and hands every request it does not rank back to this view.
