@@ -179,12 +179,11 @@ def fetch_arxiv(query: str, max_results: int, out: Path, base_url: str | None, d
 
 
 @cli.command()
-@click.option("--python", "as_python", is_flag=True, help="The same DDL as the Python module etl/ddl.py")
-def schema(as_python: bool) -> None:
+def schema() -> None:
     """Print the database schema (the DDL of schema/papershelf.sql), declared in etl/schema.py."""
-    from .schema import ddl_module, schema_sql  # SQLAlchemy: imported by the commands that need it only
+    from .schema import schema_sql  # SQLAlchemy: imported by the commands that need it only
 
-    click.echo(ddl_module() if as_python else schema_sql(), nl=False)
+    click.echo(schema_sql(), nl=False)
 
 
 @cli.command()
