@@ -10,16 +10,23 @@ Daily Papers API archive, also through the parallel build) in a child process wh
 is that tree, and the databases are compared table by table: every row of every table (FTS shadow
 tables included), in primary-key order, with ``listings.ingested_at`` (the clock) left out; and the
 schema (``sqlite_master``). Prints one line per table and exits 1 when a table differs.
+
+``--add-time N``: also the wall time of a whole ``python -m etl add`` command (the archive's last day
+added to a build of the other days), N runs of each version taken in turn, and their medians.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import os
+import shutil
+import statistics
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -57,6 +64,25 @@ def build_with(tree: Path, db: Path, inputs: list[str], workers: int) -> None:
     args = [str(ROOT / pattern) for pattern in inputs]
     subprocess.run([sys.executable, "-c", _BUILD, str(tree), str(db), str(workers), *args], check=True,
                    env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}, cwd=tree)
+
+
+def add_times(trees: dict[str, Path], work: Path, runs: int) -> dict[str, list[float]]:
+    """Seconds of ``python -m etl add`` of the archive's last day onto a build of the others, per tree."""
+    days = sorted((ROOT / "listings" / "hf-daily-api").glob("*.json.gz"))
+    built = work / "add-base.db"
+    build_with(trees["other"], built, [str(day.relative_to(ROOT)) for day in days[:-1]], 0)
+    times: dict[str, list[float]] = {label: [] for label in trees}
+    for _ in range(runs):
+        for label, tree in trees.items():
+            copy = work / "add-copy.db"
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{copy}{suffix}").unlink(missing_ok=True)
+            shutil.copy(built, copy)
+            started = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "etl", "add", str(days[-1]), "--db", str(copy), "--silent"],
+                           check=True, capture_output=True, cwd=work, env={**os.environ, "PYTHONPATH": str(tree)})
+            times[label].append(time.perf_counter() - started)
+    return times
 
 
 def table_digests(db: Path) -> dict[str, tuple[int, str]]:
@@ -110,6 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", action="append", choices=sorted(BUILDS),
                         help="builds to compare (default: all)")
     parser.add_argument("--keep", type=Path, help="keep the databases in this folder")
+    parser.add_argument("--add-time", type=int, default=0, metavar="N",
+                        help="also time a whole `add` command N times with each version")
     args = parser.parse_args(argv)
     differ = 0
     with tempfile.TemporaryDirectory(prefix="papershelf-compare-") as temp:
@@ -132,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name} ({' '.join(inputs)}, workers={workers}): "
                   f"{'the same tables' if not changed else f'{changed} table(s) differ'}")
             print("\n".join(lines))
+        if args.add_time:
+            trees = {"base": base_tree, "other": args.other.resolve()}
+            for label, times in add_times(trees, work, args.add_time).items():
+                print(f"add of the archive's last day, {label}: median {statistics.median(times):.3f} s"
+                      f" ({', '.join(f'{t:.2f}' for t in times)})")
     return 1 if differ else 0
 
 
