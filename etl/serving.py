@@ -15,9 +15,6 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import sqlite_utils
-import sqlite_utils.db
-
 STAMP = "papershelf_stamp"  # extra keys in the database's entry: Datasette ignores them
 VIEWS = "papershelf_views"  # the views' counts, given to Datasette by the plugin (``internals.add_view_counts``)
 
@@ -45,7 +42,10 @@ def inspect_data(db_path: Path) -> dict[str, Any]:
     with db_path.open("rb") as handle:
         while chunk := handle.read(1 << 22):
             digest.update(chunk)
-    # sqlite-utils' introspection: `papershelf serve` imports Datasette anyway, and it runs once a file.
+    # sqlite-utils' introspection, imported here: it takes 0.3 s or more to import (numpy, pandas when
+    # installed), and only `papershelf serve --immutable` and the plugin's tests write inspect data.
+    import sqlite_utils
+
     db = sqlite_utils.Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))
     try:
         # Tables under "tables", as `datasette inspect` writes them: Datasette's database page looks
@@ -69,7 +69,8 @@ def inspect_data(db_path: Path) -> dict[str, Any]:
     }
 
 
-def _count(table: sqlite_utils.db.Queryable) -> int:
+def _count(table: Any) -> int:
+    """A table's or view's row count (sqlite-utils ``Queryable``)."""
     try:
         return table.count
     except sqlite3.OperationalError:  # an FTS table that cannot be counted

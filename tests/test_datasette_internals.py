@@ -11,9 +11,11 @@ import pytest
 from datasette import version as datasette_version
 from datasette.app import Datasette
 from datasette.database import Database
+from datasette.utils import escape_fts
 from datasette.views.table import TableView
 
 from etl.datasette_plugin import internals
+from etl.search import fts_query
 from etl.serving import inspect_data
 
 
@@ -37,7 +39,7 @@ def test_filters_read_datasette_s_column_filter_syntax() -> None:
 
 
 def test_escapes_and_row_keys() -> None:
-    assert internals.escape_fts('speculative "decoding') == '"speculative" "decoding"'
+    assert escape_fts('speculative "decoding') == '"speculative" "decoding"' == fts_query(' speculative "decoding')
     assert internals.escape_sqlite("last_seen") == "last_seen" and internals.escape_sqlite("order") == "[order]"
     assert internals.urlsafe_components("2506~2E08007") == ["2506.08007"]
     assert issubclass(internals.QueryInterrupted, Exception)

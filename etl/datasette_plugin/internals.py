@@ -9,8 +9,10 @@ tests/test_datasette_internals.py fails loudly, naming the name, when an upgrade
 - ``table_view``: Datasette's own table view. The ranked search takes over the papers table's route
   (``register_routes``) and hands every request it does not rank back to this view.
 - ``Filters`` (its column-filter syntax: ``has_code=1``, ``last_seen__gte=``), ``QueryInterrupted``
-  (a query cut by ``sql_time_limit_ms``), ``escape_fts``, ``escape_sqlite``, ``urlsafe_components``:
-  so that the ranked view reads filters, searches and row keys exactly as Datasette's views do.
+  (a query cut by ``sql_time_limit_ms``), ``escape_sqlite``, ``urlsafe_components``: so that the
+  ranked view reads filters and row keys exactly as Datasette's views do. (Searches are escaped by
+  ``etl.search.fts_query`` with Datasette's ``escape_fts``, which the canned queries call: imported
+  there from ``datasette.utils`` alone, as `papershelf search` does not load the plugin.)
 - ``add_view_counts``: the inspect data changed in place, so that a view's page takes its count from it.
 - ``register``: the plugin registered with Datasette's plugin manager when no entry point did.
 """
@@ -21,13 +23,12 @@ from typing import Any
 
 from datasette.database import QueryInterrupted
 from datasette.filters import Filters
-from datasette.utils import escape_fts, escape_sqlite, urlsafe_components
+from datasette.utils import escape_sqlite, urlsafe_components
 
 __all__ = [
     "Filters",
     "QueryInterrupted",
     "add_view_counts",
-    "escape_fts",
     "escape_sqlite",
     "register",
     "table_view",

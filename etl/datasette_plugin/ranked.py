@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 from datasette.utils.asgi import Response
 
 from .. import search as search_module
-from .internals import Filters, QueryInterrupted, escape_fts, escape_sqlite, table_view
+from .internals import Filters, QueryInterrupted, escape_sqlite, table_view
 from ..ddl import COLUMNS, DATABASE, FTS_TABLE
 
 TABLE = "papers"
@@ -64,7 +64,7 @@ class RankedSearch:
     descending: bool = False
 
     def match_expression(self) -> str:
-        return self.text if self.raw else escape_fts(self.text)
+        return self.text if self.raw else search_module.fts_query(self.text)
 
     def where(self) -> tuple[str, dict[str, Any]]:
         """The column filters as SQL over the subquery's columns (names validated, values bound)."""
