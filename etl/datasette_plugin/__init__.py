@@ -47,8 +47,9 @@ def ensure_registered() -> None:
 
 @hookimpl
 def startup(datasette: Any) -> None:
-    from ..serving import add_view_counts
+    from ..serving import add_view_counts, serve_as_papershelf
 
+    serve_as_papershelf(datasette)  # first: the inspect data's counts are for the name "papershelf"
     add_view_counts(datasette)
 
 

@@ -24,8 +24,8 @@ from datasette.utils.asgi import Response
 from .. import search as search_module
 from ..schema import FTS_TABLE
 from ..schema import papers as papers_schema
+from ..serving import DATABASE  # the one name the site is served under
 
-DATABASE = "papershelf"
 TABLE = "papers"
 PAPER_COLUMNS = [str(column.name) for column in papers_schema.columns]
 # Query-string arguments this view understands; any other _argument means "Datasette's table view".
