@@ -44,10 +44,16 @@ def test_every_package_of_etl_is_in_the_distribution() -> None:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import shutil
+
+    # pip builds in the source folder (build/, *.egg-info): a copy of the checkout keeps it clean.
+    source = tmp_path_factory.mktemp("source") / "papershelf"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", "db", "test-artifacts", "benchmarks", "export", "report"))
     target = tmp_path_factory.mktemp("site")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile", "--target", str(target),
-         str(ROOT)],
+         str(source)],
         capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
