@@ -701,6 +701,9 @@ class Enricher:
         until it is done (inside the caller's transaction)."""
         source = enrich.PAPERSHELF
         copied = 0
+        # The worker creates the file after it announced the statistics: wait for its first blob.
+        while self.keywords_end == 0 and self._result is None:
+            self._receive(block=True)
         with open(self.path("keywords"), "rb") as stream:
             while True:
                 while stream.tell() < self.keywords_end:
