@@ -84,6 +84,26 @@ def test_build_of_the_bundled_listings_by_default(tmp_path: Path, monkeypatch: p
     assert f"**{first} to {last}**" in readme
     assert f"{with_code:,} papers with code" in " ".join(readme.split())
     assert f"{keywords:,} keywords" in " ".join(readme.split())
+    # What `make serve` shows of it: the home page's figures and the canned queries, all with real rows.
+    import asyncio
+
+    import yaml
+    from datasette.app import Datasette
+
+    site = Datasette([str(db)], metadata=yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8")))
+
+    async def fetch(path: str):  # type: ignore[no-untyped-def]
+        response = await site.client.get(path)
+        assert response.status_code == 200, (path, response.text[:300])
+        return response
+
+    home = asyncio.run(fetch("/")).text
+    assert f"<strong>{papers:,}</strong> papers" in home and f"{first} – {last}" in home
+    upvoted = asyncio.run(fetch("/papershelf/top_upvoted.json?_shape=array")).json()
+    assert len(upvoted) >= 50 and upvoted[0]["upvotes"] > 100
+    assert len(asyncio.run(fetch("/papershelf/papers_with_code.json?_shape=array")).json()) >= 100
+    trend = asyncio.run(fetch("/papershelf/keyword_over_time.json?keyword=GRPO&_shape=array")).json()
+    assert len(trend) >= 19 and sum(month["papers_with_keyword"] for month in trend) > 10
 
 
 def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:
