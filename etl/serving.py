@@ -74,10 +74,11 @@ def inspect_data(db_path: Path) -> dict[str, Any]:
     }
 
 
-def has_papershelf_tables(db_path: str | Path) -> bool:
+def has_papershelf_tables(db_path: str | Path, immutable: bool = False) -> bool:
     """True when the file is a papershelf database (its papers, listings and rejects tables)."""
     try:
-        conn = sqlite3.connect(f"file:{Path(db_path).resolve()}?mode=ro", uri=True)
+        uri = Path(db_path).resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+        conn = sqlite3.connect(uri, uri=True)
     except sqlite3.Error:
         return False
     try:
@@ -96,7 +97,7 @@ def serve_as_papershelf(datasette: Any) -> str | None:
     if DATABASE in datasette.databases:
         return None
     found = [db for db in datasette.databases.values()
-             if db.path and not db.is_memory and has_papershelf_tables(db.path)]
+             if db.path and not db.is_memory and has_papershelf_tables(db.path, immutable=not db.is_mutable)]
     if len(found) != 1:
         return None
     db = found[0]

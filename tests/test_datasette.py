@@ -90,7 +90,8 @@ def mine_db(seed_db: Path, tmp_path: Path) -> Path:
     """The seed database under a file name Datasette would serve as /mine.v2 (a dot: every page a 404)."""
     import shutil
 
-    path = tmp_path / "mine.v2.db"
+    path = tmp_path / "my shelf" / "mine.v2.db"  # a space in the path, a dot in the stem
+    path.parent.mkdir()
     shutil.copyfile(seed_db, path)
     return path
 
