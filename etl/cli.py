@@ -16,7 +16,12 @@ from .cli_options import db_option, existing_db
 from .search import HIGHLIGHT_END, HIGHLIGHT_START, search as run_search
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_LISTINGS = PROJECT_ROOT / "listings"
+# The shipped listings (the seed and the Daily Papers API archive): the copy an installed package
+# carries as package data (etl/listings, see pyproject.toml), else listings/ of the clone.
+PACKAGED_LISTINGS = Path(__file__).resolve().parent / "listings"
+BUNDLED_LISTINGS = PACKAGED_LISTINGS if PACKAGED_LISTINGS.is_dir() else PROJECT_ROOT / "listings"
+# Downloads go beside the bundled listings in a clone, never into an installed package.
+FETCH_OUT = Path("listings") if BUNDLED_LISTINGS == PACKAGED_LISTINGS else BUNDLED_LISTINGS
 METADATA = PROJECT_ROOT / "metadata.yml"
 
 def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -73,6 +78,11 @@ def build(listings: tuple[Path, ...], db_path: Path, date: str | None, strict: b
 
     The new database replaces the old one only when the build succeeds.
     """
+    if not listings and not BUNDLED_LISTINGS.is_dir():
+        raise click.ClickException(
+            f"no listings given and no bundled listings at {BUNDLED_LISTINGS}: give files or folders, or use a"
+            " clone of the papershelf repository (its listings/ folder) or the installed package"
+        )
     _run(build_module.build, listings or (BUNDLED_LISTINGS,), db_path, date, strict, silent)
 
 
@@ -129,7 +139,7 @@ def _add_fetched(paths: list[Path], db_path: Path) -> None:
 
 
 fetch_out_option = click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=BUNDLED_LISTINGS, show_default=True,
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=FETCH_OUT, show_default=True,
     help="Folder that keeps the raw responses",
 )
 # Tests and mirrors point the fetcher elsewhere; users rarely need it.

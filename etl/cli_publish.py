@@ -36,9 +36,13 @@ def datasette_serve_args(db_path: Path, metadata: Path, port: int, host: str, im
 def serve(db_path: Path, port: int, host: str, immutable: bool) -> None:
     """Serve the database with Datasette: ranked search, paper and keyword pages, canned queries.
 
-    Read-only, with a time limit on every SQL query.
+    Read-only, with a time limit on every SQL query. Whatever its file is called, the database is
+    served as /papershelf (the name its pages and canned queries expect).
     """
     existing_db(db_path)
+    from .ddl import DATABASE
+
+    click.echo(f"Serving {db_path} as the database {DATABASE!r}: http://{host}:{port}/ and /{DATABASE}", err=True)
     import tempfile
 
     from datasette.cli import cli as datasette_cli

@@ -5,6 +5,9 @@ count from an inspect file instead of counting on each page (``select count(*)``
 table costs half a second and is not interrupted by the SQL time limit, STYLE.md pitfall 13).
 ``papershelf serve --immutable`` writes that file beside the database the first time
 (``<db>.inspect.json``) and reuses it until the database changes (size or modification time).
+
+Whatever its file is called, the database is served as ``papershelf`` (:func:`serve_as_papershelf`):
+the pages, canned queries and plugin expect that name, and Datasette names a database after its file.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import json
 import sqlite3
 from pathlib import Path
 from typing import Any
+
+from .ddl import DATABASE  # the name the site, its metadata and its canned queries expect
 
 STAMP = "papershelf_stamp"  # extra keys in the database's entry: Datasette ignores them
 VIEWS = "papershelf_views"  # the views' counts, given to Datasette by the plugin (``internals.add_view_counts``)
@@ -58,7 +63,7 @@ def inspect_data(db_path: Path) -> dict[str, Any]:
     finally:
         db.close()
     return {
-        db_path.stem: {
+        DATABASE: {
             "hash": digest.hexdigest(),
             "size": db_path.stat().st_size,
             "file": str(db_path),
@@ -77,12 +82,45 @@ def _count(table: Any) -> int:
         return 0
 
 
+def has_papershelf_tables(db_path: str | Path, immutable: bool = False) -> bool:
+    """True when the file is a papershelf database (its papers, listings and rejects tables)."""
+    try:
+        uri = Path(db_path).resolve().as_uri() + ("?mode=ro&immutable=1" if immutable else "?mode=ro")
+        conn = sqlite3.connect(uri, uri=True)
+    except sqlite3.Error:
+        return False
+    try:
+        names = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+    return {"papers", "listings", "rejects"} <= names
+
+
+def serve_as_papershelf(datasette: Any) -> str | None:
+    """Serve the papershelf database as ``papershelf`` whatever its file is called (``mine.db``,
+    ``papers.1m.db``: a dot in the name would make every page a 404). Done when no database has that
+    name yet and exactly one file served holds papershelf's tables; returns the name it had."""
+    if DATABASE in datasette.databases:
+        return None
+    found = [db for db in datasette.databases.values()
+             if db.path and not db.is_memory and has_papershelf_tables(db.path, immutable=not db.is_mutable)]
+    if len(found) != 1:
+        return None
+    db = found[0]
+    old_name = db.name
+    datasette.remove_database(old_name)
+    datasette.add_database(db, name=DATABASE)
+    return old_name
+
+
 def ensure_inspect_file(db_path: Path) -> Path:
     """The inspect file of ``db_path``, written or rewritten when the database changed since."""
     path = inspect_path(db_path)
     try:
         current = json.loads(path.read_text(encoding="utf-8"))
-        if current[db_path.stem][STAMP] == _stamp(db_path):
+        if current[DATABASE][STAMP] == _stamp(db_path):
             return path
     except (OSError, ValueError, KeyError, TypeError):
         pass

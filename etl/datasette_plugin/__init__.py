@@ -43,6 +43,9 @@ def ensure_registered() -> None:
 
 @hookimpl
 def startup(datasette: Any) -> None:
+    from ..serving import serve_as_papershelf
+
+    serve_as_papershelf(datasette)  # first: the inspect data's counts are for the name "papershelf"
     internals.add_view_counts(datasette)
 
 
