@@ -9,7 +9,6 @@ Both give the same tables; the database is written by this process only.
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -18,16 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import enrich, index, memory, parallel
-from .load import ListingCounts, Loader, listing_date
+from .ddl import DATABASE
+from .load import ListingCounts, Loader
 from .records import Reject
-from .sources import SourceError, expand_inputs, open_listing, sha256_file
+from .sources import SourceError, date_in_name, expand_inputs, open_listing, sha256_file
 
-DEFAULT_DB = Path("db/papershelf.db")
+DEFAULT_DB = Path("db") / f"{DATABASE}.db"
 # A build of fewer bytes than this runs in-process: worker processes cost more than they save.
 PARALLEL_MIN_BYTES = 64 * 2**20
 CACHE_KIB = 131_072  # SQLite page cache of a build (KiB)
 ADD_CACHE_KIB = 65_536  # and of an add
-DATE_IN_NAME = re.compile(r"(?<!\d)\d{4}-\d{2}-\d{2}(?!\d)")
 
 
 class BuildError(Exception):
@@ -129,8 +128,7 @@ def sort_inputs(paths: Iterable[Path]) -> list[Path]:
     with `add` in this order equals a full build of the same files."""
 
     def key(path: Path) -> tuple[str, str, str]:
-        match = DATE_IN_NAME.search(path.name)
-        return (match.group(0) if match else "", path.name, str(path))
+        return (date_in_name(path.name) or "", path.name, str(path))
 
     return sorted(set(paths), key=key)
 
@@ -155,7 +153,7 @@ def ingest_file(
     try:
         listing = parsed.listing() if parsed is not None else open_listing(path)
         counts = loader.load_listing(
-            listing, name=path.name, path=str(path), sha256=sha256, date=listing_date(path, listing, date)
+            listing, name=path.name, path=str(path), sha256=sha256, date=date or listing.date
         )
     except SourceError as error:
         if rollback_impossible(conn):
@@ -390,10 +388,6 @@ def _finish_keyword_tables(
 
 def next_id(conn: sqlite3.Connection, table: str) -> int:
     return int(conn.execute(f"select coalesce(max(id), 0) + 1 from {table}").fetchone()[0])
-
-
-def _tables(statements: list[str]) -> set[str]:
-    return {index._index_table(statement) for statement in statements}
 
 
 def _enrich_all(conn: sqlite3.Connection, report: BuildReport) -> None:

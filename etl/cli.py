@@ -12,21 +12,17 @@ from pathlib import Path
 import click
 
 from . import build as build_module
+from .cli_options import db_option, existing_db
 from .search import HIGHLIGHT_END, HIGHLIGHT_START, search as run_search
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-BUNDLED_LISTINGS = PROJECT_ROOT / "listings"
+# The shipped listings (the seed and the Daily Papers API archive): the copy an installed package
+# carries as package data (etl/listings, see pyproject.toml), else listings/ of the clone.
+PACKAGED_LISTINGS = Path(__file__).resolve().parent / "listings"
+BUNDLED_LISTINGS = PACKAGED_LISTINGS if PACKAGED_LISTINGS.is_dir() else PROJECT_ROOT / "listings"
+# Downloads go beside the bundled listings in a clone, never into an installed package.
+FETCH_OUT = Path("listings") if BUNDLED_LISTINGS == PACKAGED_LISTINGS else BUNDLED_LISTINGS
 METADATA = PROJECT_ROOT / "metadata.yml"
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(file_okay=True, dir_okay=False, path_type=Path),
-    default=build_module.DEFAULT_DB,
-    show_default=True,
-    help="SQLite database file",
-)
-
 
 def iso_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
     if value is None:
@@ -82,6 +78,11 @@ def build(listings: tuple[Path, ...], db_path: Path, date: str | None, strict: b
 
     The new database replaces the old one only when the build succeeds.
     """
+    if not listings and not BUNDLED_LISTINGS.is_dir():
+        raise click.ClickException(
+            f"no listings given and no bundled listings at {BUNDLED_LISTINGS}: give files or folders, or use a"
+            " clone of the papershelf repository (its listings/ folder) or the installed package"
+        )
     _run(build_module.build, listings or (BUNDLED_LISTINGS,), db_path, date, strict, silent)
 
 
@@ -105,9 +106,7 @@ def add(listings: tuple[Path, ...], db_path: Path, date: str | None, strict: boo
 @click.option("--limit", default=10, show_default=True, help="Number of results")
 def search(query: str, db_path: Path, limit: int) -> None:
     """Ranked full-text search of titles and abstracts, best match first."""
-    if not db_path.exists():
-        raise click.ClickException(f"{db_path} does not exist: run `papershelf build` first")
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn = sqlite3.connect(f"file:{existing_db(db_path)}?mode=ro", uri=True)
     hits = run_search(conn, query, limit)
     if not hits:
         click.echo(f"No papers match {query!r}.")
@@ -140,7 +139,7 @@ def _add_fetched(paths: list[Path], db_path: Path) -> None:
 
 
 fetch_out_option = click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), default=BUNDLED_LISTINGS, show_default=True,
+    "--out", type=click.Path(file_okay=False, path_type=Path), default=FETCH_OUT, show_default=True,
     help="Folder that keeps the raw responses",
 )
 # Tests and mirrors point the fetcher elsewhere; users rarely need it.
@@ -191,7 +190,7 @@ def fetch_arxiv(query: str, max_results: int, out: Path, base_url: str | None, d
 
 @cli.command()
 def schema() -> None:
-    """Print the database schema (the DDL of schema/papershelf.sql)."""
+    """Print the database schema (the DDL of schema/papershelf.sql), declared in etl/schema.py."""
     from .schema import schema_sql  # SQLAlchemy: imported by the commands that need it only
 
     click.echo(schema_sql(), nl=False)

@@ -7,22 +7,7 @@ from pathlib import Path
 
 import click
 
-from .build import DEFAULT_DB
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(file_okay=True, dir_okay=False, path_type=Path),
-    default=DEFAULT_DB,
-    show_default=True,
-    help="SQLite database file",
-)
-
-
-def _existing(db_path: Path) -> Path:
-    if not db_path.exists():
-        raise click.ClickException(f"{db_path} does not exist: run `papershelf build` first")
-    return db_path
+from .cli_options import db_option, existing_db
 
 
 def datasette_serve_args(db_path: Path, metadata: Path, port: int, host: str, immutable: bool,
@@ -51,9 +36,13 @@ def datasette_serve_args(db_path: Path, metadata: Path, port: int, host: str, im
 def serve(db_path: Path, port: int, host: str, immutable: bool) -> None:
     """Serve the database with Datasette: ranked search, paper and keyword pages, canned queries.
 
-    Read-only, with a time limit on every SQL query.
+    Read-only, with a time limit on every SQL query. Whatever its file is called, the database is
+    served as /papershelf (the name its pages and canned queries expect).
     """
-    _existing(db_path)
+    existing_db(db_path)
+    from .ddl import DATABASE
+
+    click.echo(f"Serving {db_path} as the database {DATABASE!r}: http://{host}:{port}/ and /{DATABASE}", err=True)
     import tempfile
 
     from datasette.cli import cli as datasette_cli
@@ -89,7 +78,7 @@ def export(db_path: Path, fmt: str, out: Path) -> None:
     """
     from .export import export as run_export
 
-    descriptor = run_export(_existing(db_path), out, fmt)  # type: ignore[arg-type]
+    descriptor = run_export(existing_db(db_path), out, fmt)  # type: ignore[arg-type]
     for resource in descriptor["resources"]:
         rows = resource["papershelf:rows"]
         click.echo(f"{out / resource['path']}: {rows:,} row{'' if rows == 1 else 's'}")
@@ -107,7 +96,7 @@ def report(db_path: Path, out: Path) -> None:
     """
     from .report import make_report
 
-    result = make_report(_existing(db_path), out)
+    result = make_report(existing_db(db_path), out)
     for chart in result.charts:
         click.echo(f"{chart.title}: {out / chart.file if chart.file else 'not drawn: ' + chart.missing}")
     click.echo(f"Open {result.index}")

@@ -1,9 +1,9 @@
 """Enrich stage: links and keywords derived from each paper's text, then the per-paper aggregates.
 
-Every ``refresh_*`` function takes the set of paper ids to refresh, or None for all papers (a full
-build). The per-paper work is in pure functions (``link_rows``, ``keyword_docs``) and in
-``KeywordWriter``, so that a full build can run it in a worker process (``etl.parallel``) and get
-the same rows as this module gives in-process.
+The ``refresh_links`` and ``refresh_keywords`` functions take the set of paper ids to refresh, or
+None for all papers (a full build). The per-paper work is in pure functions (``paper_link_rows``,
+``candidates``, ``rank_columns``) and in ``KeywordWriter``, so that a full build can run it in a
+worker process (``etl.parallel``) and get the same rows as this module gives in-process.
 
 Keywords extracted by papershelf (``etl.keywords``) are ranked against corpus statistics: the
 document frequencies of every word in ``keyword_df`` and the number of documents in ``build_info``
@@ -360,15 +360,10 @@ def mark_papers_with_code(conn: sqlite3.Connection) -> None:
     conn.execute("update papers set has_code = 1 where id in (select paper_id from links where kind = 'code')")
 
 
-def refresh_aggregates(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
-    """Per-paper figures derived from sightings and links (first and last seen, counts, has_code).
-
-    All papers (``None``) only in a new database, where no paper has code yet.
-    """
-    if paper_ids is None:
-        refresh_sighting_aggregates(conn)
-        mark_papers_with_code(conn)
-        return
+def refresh_aggregates(conn: sqlite3.Connection, paper_ids: set[str]) -> None:
+    """Per-paper figures derived from sightings and links (first and last seen, counts, has_code) of
+    the papers an add touched (a full build computes every paper's with ``refresh_sighting_aggregates``
+    and ``mark_papers_with_code``)."""
     for chunk in _chunks(sorted(paper_ids)):
         marks = ", ".join("?" * len(chunk))
         conn.execute(

@@ -171,8 +171,10 @@ def datapackage(files: dict[str, Path], fmt: Format, rows: dict[str, int]) -> di
         "version": _version(),
         "created": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         "keywords": ["machine learning", "papers", "arXiv", "Hugging Face Daily Papers"],
-        "licenses": [{"name": "Apache-2.0", "path": base.get("license_url"), "title": base.get("license")}],
-        "sources": [{"title": base.get("source"), "path": base.get("source_url")},
+        # Credits as in metadata.yml: the archive's licence, and where the papers come from.
+        "licenses": [{"name": "Apache-2.0", "path": base["license_url"], "title": base["license"]}],
+        "sources": [{"title": base["source"], "path": base["source_url"]},
+                    {"title": "Hugging Face Daily Papers API", "path": "https://huggingface.co/api/daily_papers"},
                     {"title": "arXiv", "path": "https://arxiv.org"}],
         "resources": resources,
     }

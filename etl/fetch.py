@@ -234,6 +234,16 @@ def fetch_hf_day(
     return _save(out_dir, f"hf-{iso}.json", response.content)
 
 
+def _existing_day(out_dir: Path, day: date) -> Path | None:
+    """The day's response already kept in ``out_dir``, as downloaded (``hf-YYYY-MM-DD.json``) or as
+    shipped (``YYYY-MM-DD.json.gz``), compressed or not."""
+    for name in (f"hf-{day.isoformat()}.json", f"{day.isoformat()}.json"):
+        for candidate in (out_dir / name, out_dir / f"{name}.gz"):
+            if candidate.is_file():
+                return candidate
+    return None
+
+
 def fetch_hf_range(
     start: str | date,
     end: str | date,
@@ -244,7 +254,7 @@ def fetch_hf_range(
     skip_existing: bool = False,
 ) -> list[Path]:
     """``fetch_hf_day`` for every day from ``start`` to ``end`` inclusive (weekends too: the API
-    answers ``[]`` for a day without papers). ``skip_existing`` keeps files already downloaded."""
+    answers ``[]`` for a day without papers). ``skip_existing`` keeps files already downloaded or shipped."""
     first, last = _iso_day(start), _iso_day(end)
     if last < first:
         raise ValueError(f"the range ends ({last}) before it starts ({first})")
@@ -254,8 +264,8 @@ def fetch_hf_range(
     try:
         day = first
         while day <= last:
-            existing = Path(out_dir) / f"hf-{day.isoformat()}.json"
-            if skip_existing and existing.is_file():
+            existing = _existing_day(Path(out_dir), day) if skip_existing else None
+            if existing is not None:
                 paths.append(existing)
             else:
                 paths.append(fetch_hf_day(day, out_dir, base_url, fetcher=fetcher))

@@ -1,4 +1,5 @@
-"""Index stage: table creation from the schema, the FTS5 index, its triggers, views and statistics."""
+"""Index stage: the tables, the FTS5 indexes, their triggers and the views of etl/schema.py created in a
+database (from its rendering etl/ddl.py), and the FTS indexes filled."""
 
 from __future__ import annotations
 
@@ -6,11 +7,19 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .ddl import FTS_DDL, FTS_TABLE, FTS_TRIGGERS, VIEWS
-from .search import TITLE_FTS_DDL, TITLE_FTS_FILL, TITLE_FTS_TABLE, TITLE_FTS_TRIGGER_NAMES, TITLE_FTS_TRIGGERS
-
-# Titles say more about a paper than any abstract sentence: bm25 weights title, abstract.
-RANK_FUNCTION = "bm25(10.0, 1.0)"
+from .ddl import (
+    FTS_DDL,
+    FTS_RANK_SQL,
+    FTS_TABLE,
+    FTS_TRIGGERS,
+    TABLES,
+    TITLE_FTS_DDL,
+    TITLE_FTS_FILL,
+    TITLE_FTS_TABLE,
+    TITLE_FTS_TRIGGER_NAMES,
+    TITLE_FTS_TRIGGERS,
+    VIEWS,
+)
 
 # Indexes the loader never reads while it loads: a full build creates them after the bulk load,
 # sorting each once instead of inserting millions of keys at random places.
@@ -30,10 +39,8 @@ def create_tables(conn: sqlite3.Connection, *, defer_indexes: bool = False) -> l
     With ``defer_indexes`` the secondary indexes the loader does not need are not created: they are
     returned, for ``create_indexes`` once the tables are loaded.
     """
-    from .schema import table_ddl  # SQLAlchemy: only a new database needs it
-
     deferred = []
-    for statement in table_ddl():
+    for statement in TABLES:
         if defer_indexes and statement.startswith("CREATE INDEX") and _index_name(statement) not in LOAD_INDEXES:
             deferred.append(statement)
             continue
@@ -72,7 +79,7 @@ def rebuild_fts(conn: sqlite3.Connection) -> None:
     """
     drop_fts(conn)
     conn.execute(FTS_DDL)
-    conn.execute(f"insert into {FTS_TABLE}({FTS_TABLE}, rank) values ('rank', '{RANK_FUNCTION}')")
+    conn.execute(FTS_RANK_SQL)
     _configure(conn, FTS_TABLE, BULK_FTS_SETTINGS)
     conn.execute(f"insert into {FTS_TABLE}({FTS_TABLE}) values ('rebuild')")
     # One segment: queries read one b-tree per word, and the first add after the build does not
@@ -158,10 +165,9 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
 
 def ensure_views(conn: sqlite3.Connection) -> None:
     """Create the views, or re-create those whose definition changed (a schema write costs a commit)."""
-    for name, sql in VIEWS.items():
-        statement = f'create view "{name}" as {sql}'
+    for name, statement in VIEWS.items():
         row = conn.execute("select sql from sqlite_master where type = 'view' and name = ?", (name,)).fetchone()
-        if row is not None and row[0] == f'CREATE VIEW "{name}" as {sql}':
+        if row is not None and row[0] == statement:
             continue
         conn.execute(f'drop view if exists "{name}"')
         conn.execute(statement)

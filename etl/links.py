@@ -1,7 +1,7 @@
 """Links of a paper: URLs found in abstracts and structured fields, repaired, canonicalized, classified.
 
-Pure functions over text; nothing here touches a database. The loader turns ``paper_links`` rows into
-the ``links`` table (``source`` stored as a JSON list).
+Pure functions over text; nothing here touches a database. ``etl.enrich`` (``paper_link_rows``) turns
+``paper_links`` rows into the ``links`` table (``source`` stored as a JSON list).
 
 Three layers:
 

@@ -12,7 +12,6 @@ import datetime as dt
 import json
 import sqlite3
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable
 
 from .identity import slugify, title_key
@@ -322,20 +321,13 @@ class Loader:
 
     # ---- identity ---------------------------------------------------------------------------
 
-    def resolve(self, paper: Paper) -> tuple[str, bool]:
-        """The id of the paper this record is (existing or new) and whether it is new.
+    def find(self, paper: Paper, key: str) -> Found | None:
+        """The stored paper this record is, or None; ``key`` is its title key.
 
         An arXiv id decides; else the normalized title matches a paper whose arXiv id is unknown or
         equal. An existing paper's id never changes: a title-only paper that later shows its arXiv
         id keeps its slug and gains ``arxiv_id``.
         """
-        found = self.find(paper, title_key(paper.title))
-        if found is not None:
-            return found.id, False
-        return self.new_id(paper), True
-
-    def find(self, paper: Paper, key: str) -> Found | None:
-        """The stored paper this record is (see ``resolve``), or None; ``key`` is its title key."""
         # One query for both ways a paper is recognised: its arXiv id first, then its title.
         for *row, arxiv_id, same_id in self.conn.execute(
             "select rowid, id, abstract = '', github_repo, project_page, arxiv_id, coalesce(arxiv_id = ?1, 0) as same_id"
@@ -504,22 +496,3 @@ _MERGE_PAPER = "update papers set " + ", ".join(
 _MERGE_FILLING_ABSTRACT = _MERGE_PAPER.replace(
     " where rowid", f", abstract = ?{4 + len(_VALUE_COLUMNS)} where rowid"
 )
-
-
-def dumps_sources(sources: list[str]) -> str:
-    return json.dumps(sources, ensure_ascii=False)
-
-
-def listing_date(path: Path, listing: Listing, override: str | None) -> str | None:
-    """The listing's ISO date: --date, else an ISO date in the file name, else what the listing states."""
-    import re
-
-    if override:
-        return override
-    match = re.search(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)", path.name)
-    if match:
-        try:
-            return dt.date(*map(int, match.groups())).isoformat()
-        except ValueError:
-            pass
-    return listing.date

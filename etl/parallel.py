@@ -702,6 +702,10 @@ class Enricher:
         until it is done (inside the caller's transaction)."""
         source = enrich.PAPERSHELF
         copied = 0
+        # The worker creates the file when it starts ranking, after it reported the statistics
+        # (``copy_stats``): wait for its first announcement, or the file may not be there yet.
+        while not self.keywords_end and self._result is None:
+            self._receive(block=True)
         with open(self.path("keywords"), "rb") as stream:
             while True:
                 while stream.tell() < self.keywords_end:

@@ -1,7 +1,11 @@
-"""The one truth about the database's shape: tables (SQLAlchemy Core), the FTS index and views.
+"""The one truth about the database's shape: every table (SQLAlchemy Core), the two FTS5 indexes,
+their triggers and the views.
 
-``schema/papershelf.sql`` is generated from this module (``papershelf schema``) and committed;
-a test fails when the two drift.
+Generated from this module by ``make schema`` and committed (tests fail when they drift):
+``schema/papershelf.sql`` (the whole DDL, ``papershelf schema``), ``metadata.yml`` (``etl.publish``)
+and ``etl/ddl.py``, the same DDL as Python constants, which the build, ``add`` and the search import
+instead of this module: SQLAlchemy takes 0.2 s to import, and the commands that only write rows
+need none of it.
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.schema import CreateIndex, CreateTable
 
-from .ddl import FTS_COLUMNS, FTS_DDL, FTS_TABLE, FTS_TRIGGERS, VIEWS  # noqa: F401 (re-exported)
+# The database's name: Datasette names a database after its file (db/papershelf.db), and the plugin,
+# the metadata and the canned queries address it by this name.
+DATABASE = "papershelf"
 
 metadata = MetaData()
 
@@ -223,6 +229,129 @@ build_info = Table(
     comment="Build facts: papershelf version, corpus size for keyword statistics",
 )
 
+# ---- full-text search: plain SQL (SQLAlchemy has no FTS5 construct) --------------------------------
+
+# Titles, abstracts and AI summaries (a paper known only from a trending page has its summary and
+# no abstract yet), external content: the rows are papers', joined on rowid (so papers keeps its
+# rowid). content="papers" in double quotes: Datasette 0.65 only detects the FTS table that way.
+FTS_TABLE = "papers_fts"
+FTS_COLUMNS = ("title", "abstract", "ai_summary")
+FTS_DDL = f"""CREATE VIRTUAL TABLE "{FTS_TABLE}" USING fts5(
+    {", ".join(FTS_COLUMNS)}, content="papers", content_rowid="rowid", tokenize='porter unicode61'
+)"""
+# Titles say more about a paper than any abstract sentence: bm25 weights title, abstract (and the
+# summary as much as the abstract).
+FTS_RANK = "bm25(10.0, 1.0)"
+# A merge names ai_summary in every update (the latest summary wins): the update trigger re-indexes
+# only when an indexed value changed.
+FTS_TRIGGERS = f"""
+CREATE TRIGGER "papers_ai" AFTER INSERT ON "papers" BEGIN
+  INSERT INTO "{FTS_TABLE}"(rowid, title, abstract, ai_summary) VALUES (new.rowid, new.title, new.abstract, new.ai_summary);
+END;
+CREATE TRIGGER "papers_ad" AFTER DELETE ON "papers" BEGIN
+  INSERT INTO "{FTS_TABLE}"("{FTS_TABLE}", rowid, title, abstract, ai_summary) VALUES('delete', old.rowid, old.title, old.abstract, old.ai_summary);
+END;
+CREATE TRIGGER "papers_au" AFTER UPDATE OF title, abstract, ai_summary ON "papers"
+WHEN old.title IS NOT new.title OR old.abstract IS NOT new.abstract OR old.ai_summary IS NOT new.ai_summary BEGIN
+  INSERT INTO "{FTS_TABLE}"("{FTS_TABLE}", rowid, title, abstract, ai_summary) VALUES('delete', old.rowid, old.title, old.abstract, old.ai_summary);
+  INSERT INTO "{FTS_TABLE}"(rowid, title, abstract, ai_summary) VALUES (new.rowid, new.title, new.abstract, new.ai_summary);
+END;
+"""
+
+# The title index of ranked search (etl.search). Contentless: the titles are in papers; this index
+# only orders them. rowid = words << 32 | (2^32 - 1 - the paper's rowid), so that FTS5's rowid order
+# is "fewest title words first, then newest".
+TITLE_FTS_TABLE = "papers_fts_title"
+TITLE_FTS_DDL = f"""CREATE VIRTUAL TABLE "{TITLE_FTS_TABLE}" USING fts5(
+    title, content='', tokenize='porter unicode61'
+)"""
+PAPER_ROWID_BITS = 0xFFFFFFFF
+
+
+def title_rowid(alias: str) -> str:
+    """SQL for the title index's rowid of the papers row ``alias`` (words counted by spaces, capped)."""
+    return (
+        f"(min(length({alias}.title) - length(replace({alias}.title, ' ', '')) + 1, 255) << 32)"
+        f" | ({PAPER_ROWID_BITS} - {alias}.rowid)"
+    )
+
+
+# Titles are indexed by the loader's callers (``etl.index.index_titles``) in batches sorted by the
+# index's rowid: FTS5 flushes its pending terms at every rowid lower than the one before, so one
+# insert trigger per paper (rowids all over the index) would write one segment per paper. Deletes
+# and title changes (neither happens in papershelf's own writes) are kept in sync by triggers.
+TITLE_FTS_TRIGGERS = f"""
+CREATE TRIGGER "papers_title_ad" AFTER DELETE ON "papers" BEGIN
+  INSERT INTO "{TITLE_FTS_TABLE}"("{TITLE_FTS_TABLE}", rowid, title) VALUES('delete', {title_rowid("old")}, old.title);
+END;
+CREATE TRIGGER "papers_title_au" AFTER UPDATE OF title ON "papers" BEGIN
+  INSERT INTO "{TITLE_FTS_TABLE}"("{TITLE_FTS_TABLE}", rowid, title) VALUES('delete', {title_rowid("old")}, old.title);
+  INSERT INTO "{TITLE_FTS_TABLE}"(rowid, title) VALUES ({title_rowid("new")}, new.title);
+END;
+"""
+# papers_title_ai existed in earlier databases: dropped with the others when the index is rebuilt.
+TITLE_FTS_TRIGGER_NAMES = ("papers_title_ai", "papers_title_ad", "papers_title_au")
+# Index the titles of the papers after rowid :since, in the index's rowid order.
+TITLE_FTS_FILL = (
+    f'INSERT INTO "{TITLE_FTS_TABLE}"(rowid, title)'
+    f" SELECT {title_rowid('p')} AS k, p.title FROM papers p WHERE p.rowid > :since ORDER BY k"
+)
+
+# ---- views -----------------------------------------------------------------------------------------
+
+# Views for browsing in Datasette, each made for faceting (their descriptions are in etl/metadata_base.yml).
+VIEWS: dict[str, str] = {
+    # One row per (paper, keyword): facet by keyword, source, month or has_code; the keyword links on a
+    # paper's page select this view's keyword facet.
+    "keyword_papers": """select
+  p.title as title,
+  k.display as keyword,
+  pk.source as source,
+  p.last_seen as last_seen,
+  p.upvotes as upvotes,
+  p.has_code as has_code,
+  substr(p.first_seen, 1, 7) as month,
+  p.first_seen as first_seen,
+  pk.rank as rank,
+  p.id as paper_id,
+  k.key as keyword_key,
+  k.id as keyword_id
+from paper_keywords pk
+join keywords k on k.id = pk.keyword_id
+join papers p on p.id = pk.paper_id""",
+    # One row per paper with its keywords, link kinds and hosts as JSON arrays (Datasette's array
+    # facets), the month of its first listing and has_code: the papers table made for faceting.
+    "paper_list": """select
+  p.title as title,
+  p.last_seen as last_seen,
+  substr(p.first_seen, 1, 7) as month,
+  p.upvotes as upvotes,
+  p.has_code as has_code,
+  (select json_group_array(display) from (
+    select distinct k.display from paper_keywords pk join keywords k on k.id = pk.keyword_id
+    where pk.paper_id = p.id order by pk.source, pk.rank)) as keywords,
+  (select json_group_array(kind) from (
+    select distinct kind from links where links.paper_id = p.id order by kind)) as link_kinds,
+  (select json_group_array(host) from (
+    select distinct host from links where links.paper_id = p.id order by host)) as link_hosts,
+  p.organization as organization,
+  p.first_seen as first_seen,
+  p.id as paper_id
+from papers p""",
+}
+
+
+FTS_RANK_SQL = f"""INSERT INTO "{FTS_TABLE}"("{FTS_TABLE}", rank) VALUES ('rank', '{FTS_RANK}')"""
+
+
+def view_ddl(name: str) -> str:
+    """The CREATE VIEW statement of ``VIEWS[name]``, as SQLite keeps it in sqlite_master."""
+    return f'CREATE VIEW "{name}" as {VIEWS[name]}'
+
+
+# ---- renderings -------------------------------------------------------------------------------------
+
+
 def table_ddl() -> list[str]:
     """CREATE TABLE and CREATE INDEX statements for the SQLite dialect, in dependency order."""
     statements: list[str] = []
@@ -239,9 +368,52 @@ def table_ddl() -> list[str]:
 
 
 def schema_sql() -> str:
-    """The whole DDL as one script: tables, indexes, the FTS index and its triggers, views."""
+    """The whole DDL as one script: tables, indexes, both FTS indexes (the rank function of the
+    first) and their triggers, views. Run on an empty file, it gives the schema a build gives."""
     parts = [statement + ";" for statement in table_ddl()]
-    parts.append(FTS_DDL + ";")
-    parts.append(FTS_TRIGGERS.strip())
-    parts.extend(f'CREATE VIEW "{name}" AS {sql};' for name, sql in VIEWS.items())
+    parts += [FTS_DDL + ";", FTS_RANK_SQL + ";", FTS_TRIGGERS.strip()]
+    parts += [TITLE_FTS_DDL + ";", TITLE_FTS_TRIGGERS.strip()]
+    parts += [view_ddl(name) + ";" for name in VIEWS]
     return "-- Generated from etl/schema.py by `papershelf schema`; do not edit.\n\n" + "\n\n".join(parts) + "\n"
+
+
+def ddl_values() -> dict[str, object]:
+    """What etl/ddl.py holds: the DDL of this module for the code that runs without SQLAlchemy."""
+    return {
+        "DATABASE": DATABASE,
+        "TABLES": table_ddl(),
+        "COLUMNS": {str(table.name): tuple(str(c.name) for c in table.columns) for table in metadata.sorted_tables},
+        "FTS_TABLE": FTS_TABLE,
+        "FTS_COLUMNS": FTS_COLUMNS,
+        "FTS_DDL": FTS_DDL,
+        "FTS_RANK_SQL": FTS_RANK_SQL,
+        "FTS_TRIGGERS": FTS_TRIGGERS,
+        "TITLE_FTS_TABLE": TITLE_FTS_TABLE,
+        "TITLE_FTS_DDL": TITLE_FTS_DDL,
+        "TITLE_FTS_TRIGGERS": TITLE_FTS_TRIGGERS,
+        "TITLE_FTS_TRIGGER_NAMES": TITLE_FTS_TRIGGER_NAMES,
+        "TITLE_FTS_FILL": TITLE_FTS_FILL,
+        "PAPER_ROWID_BITS": PAPER_ROWID_BITS,
+        "VIEWS": {name: view_ddl(name) for name in VIEWS},
+    }
+
+
+def _python(value: object) -> str:
+    """``value`` as Python source, a list item or dict entry a line (strings on one line: the readable
+    rendering is schema/papershelf.sql)."""
+    if isinstance(value, list):
+        return "[\n" + "".join(f"    {item!r},\n" for item in value) + "]"
+    if isinstance(value, dict):
+        return "{\n" + "".join(f"    {key!r}: {item!r},\n" for key, item in value.items()) + "}"
+    return repr(value)
+
+
+def ddl_module() -> str:
+    """The text of etl/ddl.py (``make schema`` writes it; a test fails when it drifts)."""
+    header = (
+        '"""The DDL of etl/schema.py as plain constants, for the commands that need no SQLAlchemy\n'
+        "(build, add, search, the Datasette plugin). Generated by `make schema`; do not edit.\n"
+        '"""\n\n'
+        "# fmt: off\n# ruff: noqa: E501\n"
+    )
+    return header + "".join(f"\n{name} = {_python(value)}\n" for name, value in ddl_values().items())

@@ -14,7 +14,8 @@ stops after one page:
 
 Both stop after ``limit`` rows, so a search costs about the same for "model" as for a rare word;
 ``snippet()`` marks the words in the page's rows only. The Datasette ``search`` canned query runs the
-same SQL (``etl/metadata_base.yml``; a test checks they agree).
+same SQL (``CANNED_SEARCH_SQL``, written into metadata.yml by ``etl.publish``). Both indexes are
+declared in ``etl.schema``.
 """
 
 from __future__ import annotations
@@ -22,48 +23,10 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from .ddl import FTS_TABLE
+from .ddl import FTS_TABLE, PAPER_ROWID_BITS, TITLE_FTS_TABLE
 
 # Markers that cannot occur in cleaned text; the caller turns them into ANSI bold, <mark>, etc.
 HIGHLIGHT_START, HIGHLIGHT_END = "\x02", "\x03"
-
-TITLE_FTS_TABLE = "papers_fts_title"
-# Contentless: the titles are in papers; this index only orders them. rowid = words << 32 | (2^32 - 1 -
-# the paper's rowid), so that FTS5's rowid order is "fewest title words first, then newest".
-TITLE_FTS_DDL = f"""CREATE VIRTUAL TABLE "{TITLE_FTS_TABLE}" USING fts5(
-    title, content='', tokenize='porter unicode61'
-)"""
-PAPER_ROWID_BITS = 0xFFFFFFFF
-
-
-def title_rowid(alias: str) -> str:
-    """SQL for the title index's rowid of the papers row ``alias`` (words counted by spaces, capped)."""
-    return (
-        f"(min(length({alias}.title) - length(replace({alias}.title, ' ', '')) + 1, 255) << 32)"
-        f" | ({PAPER_ROWID_BITS} - {alias}.rowid)"
-    )
-
-
-# Titles are indexed by the loader's callers (``etl.index.index_titles``) in batches sorted by the
-# index's rowid: FTS5 flushes its pending terms at every rowid lower than the one before, so one
-# insert trigger per paper (rowids all over the index) would write one segment per paper. Deletes
-# and title changes (neither happens in papershelf's own writes) are kept in sync by triggers.
-TITLE_FTS_TRIGGERS = f"""
-CREATE TRIGGER "papers_title_ad" AFTER DELETE ON "papers" BEGIN
-  INSERT INTO "{TITLE_FTS_TABLE}"("{TITLE_FTS_TABLE}", rowid, title) VALUES('delete', {title_rowid("old")}, old.title);
-END;
-CREATE TRIGGER "papers_title_au" AFTER UPDATE OF title ON "papers" BEGIN
-  INSERT INTO "{TITLE_FTS_TABLE}"("{TITLE_FTS_TABLE}", rowid, title) VALUES('delete', {title_rowid("old")}, old.title);
-  INSERT INTO "{TITLE_FTS_TABLE}"(rowid, title) VALUES ({title_rowid("new")}, new.title);
-END;
-"""
-TITLE_FTS_TRIGGER_NAMES = ("papers_title_ai", "papers_title_ad", "papers_title_au")
-# Index the titles of the papers after rowid :since, in the index's rowid order.
-TITLE_FTS_FILL = (
-    f'INSERT INTO "{TITLE_FTS_TABLE}"(rowid, title)'
-    f" SELECT {title_rowid('p')} AS k, p.title FROM papers p WHERE p.rowid > :since ORDER BY k"
-)
-
 
 RANKED_BY = (
     "relevance: papers with every word in the title first, shorter titles first (as bm25 weighs them),"
@@ -145,7 +108,9 @@ def fts_query(text: str) -> str:
     """User text to an FTS5 query that is never a syntax error: every word quoted, all required,
     "quoted phrases" kept. The same escape_fts() Datasette's canned queries call, so both rank alike.
     """
-    from datasette.utils import escape_fts  # Datasette takes 0.15 s to import: not at every command's start
+    # Datasette's own escape (undocumented: tests/test_datasette_internals.py checks it), imported here
+    # from datasette.utils alone: Datasette takes 0.15 s to import, its plugin package 0.8 s.
+    from datasette.utils import escape_fts
 
     return escape_fts(text.strip())
 

@@ -194,6 +194,8 @@ CREATE VIRTUAL TABLE "papers_fts" USING fts5(
     title, abstract, ai_summary, content="papers", content_rowid="rowid", tokenize='porter unicode61'
 );
 
+INSERT INTO "papers_fts"("papers_fts", rank) VALUES ('rank', 'bm25(10.0, 1.0)');
+
 CREATE TRIGGER "papers_ai" AFTER INSERT ON "papers" BEGIN
   INSERT INTO "papers_fts"(rowid, title, abstract, ai_summary) VALUES (new.rowid, new.title, new.abstract, new.ai_summary);
 END;
@@ -206,7 +208,19 @@ WHEN old.title IS NOT new.title OR old.abstract IS NOT new.abstract OR old.ai_su
   INSERT INTO "papers_fts"(rowid, title, abstract, ai_summary) VALUES (new.rowid, new.title, new.abstract, new.ai_summary);
 END;
 
-CREATE VIEW "keyword_papers" AS select
+CREATE VIRTUAL TABLE "papers_fts_title" USING fts5(
+    title, content='', tokenize='porter unicode61'
+);
+
+CREATE TRIGGER "papers_title_ad" AFTER DELETE ON "papers" BEGIN
+  INSERT INTO "papers_fts_title"("papers_fts_title", rowid, title) VALUES('delete', (min(length(old.title) - length(replace(old.title, ' ', '')) + 1, 255) << 32) | (4294967295 - old.rowid), old.title);
+END;
+CREATE TRIGGER "papers_title_au" AFTER UPDATE OF title ON "papers" BEGIN
+  INSERT INTO "papers_fts_title"("papers_fts_title", rowid, title) VALUES('delete', (min(length(old.title) - length(replace(old.title, ' ', '')) + 1, 255) << 32) | (4294967295 - old.rowid), old.title);
+  INSERT INTO "papers_fts_title"(rowid, title) VALUES ((min(length(new.title) - length(replace(new.title, ' ', '')) + 1, 255) << 32) | (4294967295 - new.rowid), new.title);
+END;
+
+CREATE VIEW "keyword_papers" as select
   p.title as title,
   k.display as keyword,
   pk.source as source,
@@ -223,7 +237,7 @@ from paper_keywords pk
 join keywords k on k.id = pk.keyword_id
 join papers p on p.id = pk.paper_id;
 
-CREATE VIEW "paper_list" AS select
+CREATE VIEW "paper_list" as select
   p.title as title,
   p.last_seen as last_seen,
   substr(p.first_seen, 1, 7) as month,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -46,6 +47,23 @@ def seed_paragraphs() -> list[str]:
     paragraphs = [p.strip() for p in text.split("\n\n") if p.strip()]
     date_index = paragraphs.index("Mar 14")
     return paragraphs[date_index + 1 :]
+
+
+def contents(db: Path) -> dict[str, list[tuple]]:
+    """Every table row by row, except the clock time of ingestion."""
+    conn = sqlite3.connect(db)
+    try:
+        tables = [r[0] for r in conn.execute(
+            "select name from sqlite_master where type = 'table' and name not like 'papers_fts%'"
+            " and name not like 'sqlite_%' order by name")]
+        result = {}
+        for table in tables:
+            columns = [r[1] for r in conn.execute(f"pragma table_info({table})") if r[1] != "ingested_at"]
+            result[table] = conn.execute(f"select {', '.join(columns)} from {table} order by 1, 2").fetchall()
+        result["papers_fts"] = conn.execute("select rowid, title from papers_fts order by rowid").fetchall()
+        return result
+    finally:
+        conn.close()
 
 
 @pytest.fixture(scope="session")

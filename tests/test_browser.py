@@ -1,7 +1,7 @@
 """The site in a real headless browser: Debian's chromium driven by Playwright.
 
 `papershelf serve` runs on a free local port over a build of the API archive sample plus a listing of
-hostile titles. The test opens the home page, searches, follows a paper, clicks a keyword, visits the
+hostile titles, in a file not called papershelf.db (`mine.v2.db`: it is served as /papershelf anyway). The test opens the home page, searches, follows a paper, clicks a keyword, visits the
 hostile pages, and checks that no dialog ever opens (text in the data is never markup). Screenshots
 go to test-artifacts/browser/ (git-ignored). `.ci/run` installs chromium; without it the test skips.
 """
@@ -46,9 +46,12 @@ def site_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("browser")
     hostile = folder / "2025-06-10-hostile.json"
     hostile.write_text(json.dumps(HOSTILE_PAPERS), encoding="utf-8")
-    path = folder / "papershelf.db"
+    path = folder / "mine.v2.db"  # any file name: served as /papershelf
     build([*api_sample_files(), hostile], path)
     return path
+
+
+server_logs: list[Path] = []
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +75,7 @@ def server(site_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
                 log.flush()
                 raise RuntimeError("papershelf serve did not start: " + Path(log.name).read_text()[-2000:])
             time.sleep(0.2)
+        server_logs.append(Path(log.name))
         yield base
     finally:
         process.terminate()
@@ -148,6 +152,24 @@ def test_home_search_paper_keyword(server: str, site_db: Path, browser_page) -> 
     page.goto(server + "/papershelf/keyword_over_time?keyword=" + keyword)
     assert page.locator("table.months tbody tr").count() > 0
     shot(page, "05-keyword-over-time")
+    assert page.dialogs == [] and page.errors == []
+
+
+def test_home_page_of_a_database_of_another_file_name(server: str, site_db: Path, browser_page) -> None:  # type: ignore[no-untyped-def]
+    page = browser_page
+    page.goto(server + "/")
+    conn = sqlite3.connect(site_db)
+    papers, keywords = conn.execute("select (select count(*) from papers), (select count(*) from keywords)").fetchone()
+    figures = page.locator("div.figures").inner_text()
+    assert f"{papers:,}" in figures and f"{keywords:,}" in figures
+    latest = conn.execute("select title from papers where last_seen = (select max(last_seen) from papers)").fetchall()
+    assert page.locator("div.home ol.results a.result-title").first.inner_text() in {title for (title,) in latest}
+    assert page.locator("ul.chips.keywords li").count() == min(15, keywords)
+    with page.expect_navigation():  # the home page's search box lands on results, not "Database not found"
+        page.locator("input[name=_search]").first.fill("diffusion")
+        page.locator("input[name=_search]").first.press("Enter")
+    assert page.locator("a.result-title").count() > 0
+    assert "Serving" in server_logs[-1].read_text() and f"{site_db} as the database 'papershelf'" in server_logs[-1].read_text()
     assert page.dialogs == [] and page.errors == []
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -12,7 +13,7 @@ from etl.build import BuildError, add, build
 from etl.normalize import clean_text
 from etl.search import search
 
-from .conftest import LISTINGS, SEED, seed_paragraphs
+from .conftest import LISTINGS, SEED, api_day, seed_paragraphs
 
 
 def rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
@@ -70,6 +71,25 @@ def test_listing_date_comes_from_the_file_name_or_the_date_option(tmp_path: Path
     assert rows(db, "select date from listings") == [("2025-03-13",)]
     build([renamed], db)
     assert rows(db, "select date, date_text from listings") == [(None, "Mar 13")]
+
+
+@pytest.mark.parametrize("workers", [0, 1])
+def test_an_api_file_whose_envelope_and_name_disagree_keeps_one_date_everywhere(tmp_path: Path,
+                                                                                 workers: int) -> None:
+    # The archive's one envelope response ({"date": "2025-01-10", "data": [...]}) saved under another
+    # day's name: the listing, its sightings and its note all keep the file name's day.
+    renamed = tmp_path / "2025-01-11.json.gz"
+    shutil.copy(api_day("2025-01-10"), renamed)
+    db = tmp_path / "p.db"
+    build([renamed], db, workers=workers)
+    notes = ["the listing says it is for 2025-01-10, the file name says 2025-01-11; kept 2025-01-11"]
+    assert rows(db, "select date, notes from listings") == [("2025-01-11", json.dumps(notes))]
+    assert rows(db, "select distinct listing_date from listing_papers") == [("2025-01-11",)]
+    assert rows(db, "select min(first_seen), max(last_seen) from papers") == [("2025-01-11", "2025-01-11")]
+    build([renamed], db, date="2025-01-12", workers=workers)  # --date overrides both
+    assert rows(db, "select date from listings union select listing_date from listing_papers") == [("2025-01-12",)]
+    build([api_day("2025-01-10")], db, workers=workers)  # envelope and name agree: no note
+    assert rows(db, "select date, notes from listings") == [("2025-01-10", None)]
 
 
 def test_same_paper_in_two_listings_is_one_paper_with_two_sightings(tmp_path: Path) -> None:

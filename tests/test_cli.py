@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ from click.testing import CliRunner
 
 from etl.cli import cli
 
-from .conftest import SEED
+from .conftest import SEED, api_files
 
 ROOT = Path(__file__).resolve().parents[1]
 COMMANDS = sorted(cli.commands)
@@ -64,7 +65,45 @@ def test_build_of_the_bundled_listings_by_default(tmp_path: Path, monkeypatch: p
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["build", "--silent"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "db" / "papershelf.db").exists()
+    db = tmp_path / "db" / "papershelf.db"
+    # The whole shipped dataset: the seed first (undated), then every gzipped API day in date order,
+    # each dated from its file name.
+    rows = sqlite3.connect(db).execute("select name, date, source from listings order by id").fetchall()
+    days = api_files()
+    assert len(days) == 415
+    assert [name for name, _, _ in rows] == [SEED.name, *(day.name for day in days)]
+    assert [date for _, date, _ in rows[1:]] == [day.name.removesuffix(".json.gz") for day in days]
+    assert {source for _, _, source in rows[1:]} == {"hf-api"}
+    # The README's first screen gives the figures of this build.
+    conn = sqlite3.connect(db)
+    papers, first, last, with_code, keywords = conn.execute(
+        "select count(*), min(last_seen), max(last_seen), sum(has_code), (select count(*) from keywords) from papers"
+    ).fetchone()
+    readme = "\n".join((ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:40])
+    assert f"**{papers:,} papers** from {len(rows)} listings" in " ".join(readme.split())
+    assert f"**{first} to {last}**" in readme
+    assert f"{with_code:,} papers with code" in " ".join(readme.split())
+    assert f"{keywords:,} keywords" in " ".join(readme.split())
+    # What `make serve` shows of it: the home page's figures and the canned queries, all with real rows.
+    import asyncio
+
+    import yaml
+    from datasette.app import Datasette
+
+    site = Datasette([str(db)], metadata=yaml.safe_load((ROOT / "metadata.yml").read_text(encoding="utf-8")))
+
+    async def fetch(path: str):  # type: ignore[no-untyped-def]
+        response = await site.client.get(path)
+        assert response.status_code == 200, (path, response.text[:300])
+        return response
+
+    home = asyncio.run(fetch("/")).text
+    assert f"<strong>{papers:,}</strong> papers" in home and f"{first} – {last}" in home
+    upvoted = asyncio.run(fetch("/papershelf/top_upvoted.json?_shape=array")).json()
+    assert len(upvoted) >= 50 and upvoted[0]["upvotes"] > 100
+    assert len(asyncio.run(fetch("/papershelf/papers_with_code.json?_shape=array")).json()) >= 100
+    trend = asyncio.run(fetch("/papershelf/keyword_over_time.json?keyword=GRPO&_shape=array")).json()
+    assert len(trend) >= 19 and sum(month["papers_with_keyword"] for month in trend) > 10
 
 
 def test_missing_database_is_a_clear_error(tmp_path: Path) -> None:

@@ -81,3 +81,67 @@ def test_installed_plugin_loads_with_datasette() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "True"
+
+
+# ---- any file name serves as /papershelf ----------------------------------------------------------
+
+@pytest.fixture
+def mine_db(seed_db: Path, tmp_path: Path) -> Path:
+    """The seed database under a file name Datasette would serve as /mine.v2 (a dot: every page a 404)."""
+    import shutil
+
+    path = tmp_path / "my shelf" / "mine.v2.db"  # a space in the path, a dot in the stem
+    path.parent.mkdir()
+    shutil.copyfile(seed_db, path)
+    return path
+
+
+@pytest.mark.asyncio
+async def test_a_database_of_any_file_name_is_served_as_papershelf(mine_db: Path) -> None:
+    datasette = Datasette([str(mine_db)], metadata=METADATA, immutables=[])
+    home = await datasette.client.get("/")
+    assert home.status_code == 200
+    assert "<strong>63</strong> papers" in home.text  # the home page's figures, from the plugin
+    assert "Latest listed" in home.text
+    assert [db["name"] for db in (await datasette.client.get("/-/databases.json")).json()] == ["papershelf"]
+    rows = (await datasette.client.get("/papershelf/papers.json?_search=diffusion&_shape=objects")).json()["rows"]
+    assert rows and all("diffusion" in (r["title"] + (r["abstract"] or "")).lower() for r in rows)
+    for name in sorted(METADATA["databases"]["papershelf"]["queries"]):  # canned queries come from the metadata
+        response = await datasette.client.get(f"/papershelf/{name}.json?q=diffusion&_shape=objects")
+        assert response.status_code == 200, (name, response.text[:300])
+    search = (await datasette.client.get("/papershelf/search.json?q=diffusion&_shape=array")).json()
+    assert search and "<mark>" in search[0]["snippet"]
+
+
+@pytest.mark.asyncio
+async def test_an_immutable_database_of_any_name_takes_its_counts_from_the_inspect_file(mine_db: Path) -> None:
+    import json
+
+    from etl.serving import ensure_inspect_file
+
+    inspect = json.loads(ensure_inspect_file(mine_db).read_text(encoding="utf-8"))
+    assert list(inspect) == ["papershelf"]
+    inspect["papershelf"]["tables"]["papers"]["count"] = 1234  # made up: shows the page read it
+    datasette = Datasette([], immutables=[str(mine_db)], inspect_data=inspect, metadata=METADATA)
+    data = (await datasette.client.get("/papershelf/papers.json?_size=1")).json()
+    assert data["filtered_table_rows_count"] == 1234
+
+
+@pytest.mark.asyncio
+async def test_only_a_lone_papershelf_database_is_renamed(mine_db: Path, tmp_path: Path) -> None:
+    import shutil
+    import sqlite3
+
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("create table papers (id text)").connection.commit()
+    alone = Datasette([str(other)])  # not papershelf's tables: keeps its name
+    assert (await alone.client.get("/other.json")).status_code == 200
+    assert "papershelf" not in alone.databases
+    beside = Datasette([str(other), str(mine_db)])  # the papershelf database among others: renamed
+    await beside.invoke_startup()
+    assert set(beside.databases) >= {"other", "papershelf"} and "mine.v2" not in beside.databases
+    twin = tmp_path / "twin.db"
+    shutil.copyfile(mine_db, twin)
+    both = Datasette([str(twin), str(mine_db)])  # two candidates: which one is meant is not guessed
+    await both.invoke_startup()
+    assert "papershelf" not in both.databases and {"twin", "mine.v2"} <= set(both.databases)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from pathlib import Path
@@ -9,12 +10,11 @@ from pathlib import Path
 import pytest
 
 from etl import build as build_module
-from etl import enrich, parallel
+from etl import enrich, load, memory, parallel
 from etl.build import build
 from etl.sources import SourceError
 
-from .conftest import LISTINGS, SEED, api_day, api_sample_files
-from .test_reliability import contents
+from .conftest import LISTINGS, SEED, api_day, api_sample_files, contents
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -58,7 +58,7 @@ def test_a_parallel_build_equals_the_in_process_build(tmp_path: Path, serial_db:
     # takes the keyword rows in batch by batch as they are announced.
     monkeypatch.setattr(enrich, "rank_columns", _slowly(enrich.rank_columns))
     monkeypatch.setattr(enrich, "KEYWORD_CHUNK", 16)  # several spooled batches, and late papers
-    monkeypatch.setattr(build_module.Loader, "__init__", _small_batches(build_module.Loader.__init__))
+    monkeypatch.setattr(load, "EVENT_BATCH", 5)
     path = tmp_path / "p.db"
     report = build(inputs(), path, workers=workers)
     assert report.read == report.loaded + report.merged + report.rejected
@@ -73,16 +73,6 @@ def _slowly(function):  # type: ignore[no-untyped-def]
         return function(*args, **kwargs)
 
     return slow
-
-
-def _small_batches(init):  # type: ignore[no-untyped-def]
-    import etl.load as load
-
-    def patched(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        load.EVENT_BATCH = 5
-        init(self, *args, **kwargs)
-
-    return patched
 
 
 def breaking(monkeypatch: pytest.MonkeyPatch, broken: Path, after: int) -> None:
@@ -103,6 +93,22 @@ def breaking(monkeypatch: pytest.MonkeyPatch, broken: Path, after: int) -> None:
 
     monkeypatch.setattr(parallel, "open_listing", open_listing)  # forked workers inherit it
     monkeypatch.setattr(build_module, "open_listing", open_listing)
+
+
+def test_the_loader_waits_for_the_enricher_s_keyword_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The enricher reports the statistics, frees memory, then creates the keyword file: a loader that
+    # copied the statistics meanwhile must wait for the file's first announcement, not open it (a
+    # FileNotFoundError seen on a loaded machine). The enricher is made slow at exactly that point.
+    loader, trim = os.getpid(), memory.trim
+
+    def trim_slowly_in_the_enricher() -> None:
+        if os.getpid() != loader:
+            time.sleep(0.5)
+        trim()
+
+    monkeypatch.setattr(memory, "trim", trim_slowly_in_the_enricher)
+    report = build([SEED], tmp_path / "p.db", workers=1)
+    assert report.papers == 63 and report.keywords > 0
 
 
 @pytest.mark.parametrize("workers", [0, 1])

@@ -15,7 +15,7 @@ from etl import build as build_module
 from etl.build import BuildError, add, build
 from etl.cli import cli
 
-from .conftest import LISTINGS, SEED, api_day, api_text
+from .conftest import LISTINGS, SEED, api_day, api_text, contents
 
 PASTE = (LISTINGS / "2025-03-14.paste.txt").read_text(encoding="utf-8-sig")
 
@@ -274,23 +274,6 @@ def test_an_add_interrupted_mid_file_rolls_back_that_file(tmp_path: Path, monkey
 
 
 # ---- determinism -------------------------------------------------------------------------------
-
-
-def contents(db: Path) -> dict[str, list[tuple]]:
-    """Every table row by row, except the clock time of ingestion."""
-    conn = sqlite3.connect(db)
-    try:
-        tables = [r[0] for r in conn.execute(
-            "select name from sqlite_master where type = 'table' and name not like 'papers_fts%'"
-            " and name not like 'sqlite_%' order by name")]
-        result = {}
-        for table in tables:
-            columns = [r[1] for r in conn.execute(f"pragma table_info({table})") if r[1] != "ingested_at"]
-            result[table] = conn.execute(f"select {', '.join(columns)} from {table} order by 1, 2").fetchall()
-        result["papers_fts"] = conn.execute("select rowid, title from papers_fts order by rowid").fetchall()
-        return result
-    finally:
-        conn.close()
 
 
 def test_the_same_inputs_in_any_order_give_the_same_tables(tmp_path: Path) -> None:

@@ -98,9 +98,9 @@ def test_date_from_the_file_name_for_api_responses(tmp_path: Path) -> None:
     mismatch = tmp_path / "2025-01-11.json"
     mismatch.write_bytes(api_bytes("2025-01-10.json"))
     listing = open_listing(mismatch)
-    assert listing.date == "2025-01-10"
+    assert listing.date == "2025-01-11"  # the file name's day, as for every source (etl.sources.listing_date)
     assert listing.notes == [
-        "the response says it is for 2025-01-10, the file name says 2025-01-11; kept 2025-01-10"
+        "the listing says it is for 2025-01-10, the file name says 2025-01-11; kept 2025-01-11"
     ]
 
 

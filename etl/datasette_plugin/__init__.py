@@ -14,9 +14,9 @@ from typing import Any
 
 import markupsafe
 from datasette import hookimpl
-from datasette.utils import tilde_encode, urlsafe_components
+from datasette.utils import tilde_encode
 
-from . import pages, ranked
+from . import internals, pages, ranked
 
 DATABASE = ranked.DATABASE
 
@@ -38,18 +38,15 @@ def ensure_registered() -> None:
     """Register this plugin with Datasette unless its entry point already did."""
     import sys
 
-    from datasette.plugins import pm
-
-    module = sys.modules[__name__]
-    if not pm.is_registered(module):
-        pm.register(module, name="papershelf")
+    internals.register(sys.modules[__name__], name="papershelf")
 
 
 @hookimpl
 def startup(datasette: Any) -> None:
-    from ..serving import add_view_counts
+    from ..serving import serve_as_papershelf
 
-    add_view_counts(datasette)
+    serve_as_papershelf(datasette)  # first: the inspect data's counts are for the name "papershelf"
+    internals.add_view_counts(datasette)
 
 
 @hookimpl
@@ -141,7 +138,7 @@ def extra_template_vars(template: str, database: str | None, table: str | None, 
         if view_name == "index":
             return {"papershelf_stats": await pages.site_stats(db)}
         if view_name == "row" and database == DATABASE and request is not None:
-            key = urlsafe_components(request.url_vars["pks"])[0]
+            key = internals.urlsafe_components(request.url_vars["pks"])[0]
             if table == "papers":
                 return {"paper": await pages.paper_details(db, key)}
             if table == "keywords" and key.isdigit():

@@ -84,7 +84,7 @@ async def paper_details(db: Any, paper_id: str) -> dict[str, Any] | None:
 
 async def _unless_slow(query: Any) -> list[dict[str, Any]]:
     """A page's optional part: left out (empty) when it runs past the SQL time limit."""
-    from datasette.database import QueryInterrupted
+    from .internals import QueryInterrupted
 
     try:
         return await query  # type: ignore[no-any-return]

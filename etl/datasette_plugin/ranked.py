@@ -16,18 +16,14 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from datasette.database import QueryInterrupted
-from datasette.filters import Filters
-from datasette.utils import escape_fts, escape_sqlite
 from datasette.utils.asgi import Response
 
 from .. import search as search_module
-from ..schema import FTS_TABLE
-from ..schema import papers as papers_schema
+from .internals import Filters, QueryInterrupted, escape_sqlite, table_view
+from ..ddl import COLUMNS, DATABASE, FTS_TABLE
 
-DATABASE = "papershelf"
 TABLE = "papers"
-PAPER_COLUMNS = [str(column.name) for column in papers_schema.columns]
+PAPER_COLUMNS = list(COLUMNS[TABLE])
 # Query-string arguments this view understands; any other _argument means "Datasette's table view".
 OWN_ARGUMENTS = {"_search", "_searchmode", "_size", "_next", "_shape", "_sort", "_sort_desc"}
 SHAPES = ("arrays", "objects", "array", "object")
@@ -68,7 +64,7 @@ class RankedSearch:
     descending: bool = False
 
     def match_expression(self) -> str:
-        return self.text if self.raw else escape_fts(self.text)
+        return self.text if self.raw else search_module.fts_query(self.text)
 
     def where(self) -> tuple[str, dict[str, Any]]:
         """The column filters as SQL over the subquery's columns (names validated, values bound)."""
@@ -317,20 +313,17 @@ def _description(search: RankedSearch) -> str:
 async def papers_table(datasette: Any, request: Any, send: Any) -> Response | None:
     """Route for /papershelf/papers[.format]: ranked search, or Datasette's own table view."""
     if not wants_ranked(request) or DATABASE not in datasette.databases:
-        # Imported here: Datasette loads this plugin while its own views module is half-imported.
-        from datasette.views.table import TableView
-
-        return await TableView.as_view(datasette)(request, send)
+        return await table_view(datasette, request, send)
     await datasette.ensure_permissions(
         request.actor, [("view-table", (DATABASE, TABLE)), ("view-database", DATABASE), "view-instance"]
     )
     is_json = request.url_vars.get("format") == "json"
     path = request.path
     table_path = datasette.urls.table(DATABASE, TABLE)
-    metadata = datasette.table_metadata(DATABASE, TABLE)
+    size = datasette.metadata("size", database=DATABASE, table=TABLE, fallback=False)
     try:
-        search = parse_request(request, int(metadata.get("size") or datasette.page_size),
-                               datasette.max_returned_rows)
+        search = parse_request(request, int(size or datasette.setting("default_page_size")),
+                               datasette.setting("max_returned_rows"))
     except SearchError as error:
         return _json_error(str(error), 400) if is_json else await _html(
             datasette, request, RankedSearch(text=request.args.get("_search", "")), [], None, None, str(error), 400)
@@ -383,7 +376,7 @@ async def _html(datasette: Any, request: Any, search: RankedSearch, rows: list[d
         "best_first_url": _url(request, table_path, {"_sort_desc": None, "_sort": None, "_next": None}),
         "sorted_by": search.sorted_by() if search.sort else None,
         "ranked_by": RANKED_BY,
-        "metadata": datasette.table_metadata(DATABASE, TABLE),
+        "metadata": datasette.metadata(database=DATABASE, table=TABLE, fallback=False),
     }
     html = await datasette.render_template(["papershelf_search.html"], context, request=request,
                                            view_name="papershelf_search")

@@ -9,9 +9,11 @@ from etl.sources.errors import SourceError
 from etl.sources.files import (
     PARSERS,
     SourceListing,
+    date_in_name,
     decode_text,
     detect_source,
     expand_inputs,
+    listing_date,
     open_listing,
     sha256_file,
 )
@@ -20,9 +22,11 @@ __all__ = [
     "PARSERS",
     "SourceError",
     "SourceListing",
+    "date_in_name",
     "decode_text",
     "detect_source",
     "expand_inputs",
+    "listing_date",
     "open_listing",
     "sha256_file",
 ]

@@ -161,21 +161,31 @@ def _open_listing(file: Path, source: str | None) -> SourceListing:
         parsed.date,
     )
     listing.kind, listing.page = parsed.kind, parsed.page
-    if detected == hf_api.SOURCE:
-        _date_from_name(listing, file)
+    listing.date = listing_date(listing, file.name)
     return listing
 
 
-def _date_from_name(listing: SourceListing, file: Path) -> None:
-    """An API response is for the day in its file name (``2025-03-14.json``, ``hf-2025-03-14.json``)."""
-    match = _DATE_IN_NAME.search(file.name)
-    named = iso_date(match.group(1)) if match else None
-    if listing.date is None:
-        listing.date = named
-    elif named is not None and named != listing.date:
-        listing.notes.append(
-            f"the response says it is for {listing.date}, the file name says {named}; kept {listing.date}"
-        )
+def date_in_name(name: str) -> str | None:
+    """The day a file name holds (``2025-03-14.json``, ``hf-2025-03-14.txt``), when it is a real day.
+
+    >>> date_in_name("hf-2025-03-14.json.gz"), date_in_name("2025-02-30.json"), date_in_name("x20250314.txt")
+    ('2025-03-14', None, None)
+    """
+    match = _DATE_IN_NAME.search(name)
+    return iso_date(match.group(1)) if match else None
+
+
+def listing_date(listing: Listing, name: str) -> str | None:
+    """The date of a listing read from the file ``name``: the day in the file name, else the date the
+    listing states (an API envelope's ``date``, a page copy's date line with its year). When the
+    two differ, a note in ``listing.notes`` says both and which was kept. (A build's ``--date``
+    overrides both: ``etl.build.ingest_file``.)"""
+    named = date_in_name(name)
+    if named is None:
+        return listing.date
+    if listing.date is not None and listing.date != named:
+        listing.notes.append(f"the listing says it is for {listing.date}, the file name says {named}; kept {named}")
+    return named
 
 
 def _is_gzip(file: Path) -> bool:

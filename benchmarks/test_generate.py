@@ -1,4 +1,7 @@
-"""The benchmark corpus generator: deterministic, realistic in size and shape, readable by papershelf."""
+"""The benchmark corpus generator: deterministic, realistic in size and shape, readable by papershelf.
+
+Kept beside the generator (collected by ``make test``: pyproject's testpaths), so that tests/ tests the
+package only."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from benchmarks import generate
 from etl.records import Paper, Reject
 from etl.sources import open_listing
 
-from .conftest import HF_API
+HF_API = Path(__file__).resolve().parents[1] / "listings" / "hf-daily-api"  # the shipped API archive
 
 
 @pytest.fixture(scope="module")
