@@ -138,6 +138,7 @@ _FIXED_LINES = {"[": BLANK, "]": BLANK, "\u00b7": BLANK, "-": BLANK, "[-]": VOTE
 _LONG_META_START = re.compile(
     r"(?i)<?(?:https?:|www\.|huggingface\.co|hf\.co|arxiv|submitted by)|\s*(?:[-*]\s+)?(?:\*\*)?[\w ]{2,20}(?:\*\*)?:")
 _BARE_URL = re.compile(r"<?https?://[^\s<>]+>?")
+_SENTENCE_END_LINE = re.compile(r"[.!?)\]\"']{1,3}")
 _REFERENCE_LINE = re.compile(r"\d{1,5}\.\s+https?://\S+")
 _TITLE_MAX = 300  # longest paragraph taken for a title (real titles: up to ~250 characters)
 _ABSTRACT_MIN = 200  # a paragraph this long is an abstract whatever its punctuation
@@ -485,6 +486,10 @@ def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
             kind = TEXT
             line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts,
                          hard_break=line.hard_break, source=line.source)
+        # The end of a sentence wrapped onto a line of its own ("."): still the paragraph's.
+        if kind == BLANK and paragraph and _SENTENCE_END_LINE.fullmatch(line.raw.strip()):
+            kind = TEXT
+            line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts, source=line.source)
         if kind == BLANK and line.facts:
             kind = FACTS
         # A short line that looks like metadata or a page word but continues a paragraph is text
