@@ -219,3 +219,11 @@ def test_upvotes_and_stars_are_sightings_of_the_capture(capture_db: Path) -> Non
         "select lp.github_stars from listing_papers lp join listings l on l.id = lp.listing_id"
         " where l.name = 'trending-markdown.txt' order by lp.position limit 3").fetchall()
     assert stars == [(11300,), (1320,), (4510,)]
+
+
+def test_a_dated_line_on_a_page_that_is_not_daily_is_not_the_listing_date() -> None:
+    text = (CAPTURES / "firecrawl-markdown-search.txt").read_text(encoding="utf-8").replace("\nOct 2\n", "\nOct 2, 2026\n", 1)
+    listing = parse(text)
+    assert (listing.kind, listing.date_text, listing.date) == ("search", "Oct 2, 2026", None)
+    daily = text.replace("https://huggingface.co/papers?q=source%20citations", "https://huggingface.co/papers", 1)
+    assert (parse(daily).kind, parse(daily).date) == ("daily", "2026-10-02")

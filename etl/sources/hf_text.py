@@ -1042,6 +1042,8 @@ def parse(text: str) -> Listing:
         if line.kind == DATE:
             date_text, date = line.text, line.value  # an ISO date only when the line shows the year
             break
+    if kind not in (None, "daily"):
+        date = None  # a trending, weekly, monthly or search page is no day's listing
     date = page_date or date
 
     def items() -> Iterator[Item]:
