@@ -838,7 +838,7 @@ class _Assembler:
                     self.pending.arxiv_id = unit.value
             elif kind == URL:
                 if current is not None:
-                    if re.match(r"(?i)https?://(?:www\.)?github\.com/[^/]+/[^/]+", unit.value):
+                    if re.match(r"(?i)https?://(?:www\.)?github\.com/[^/\s]+", unit.value):
                         yield from self._fact(Fact("github", url=unit.value))
                     else:
                         yield from self._fact(Fact("project", url=unit.value))
