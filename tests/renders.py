@@ -174,6 +174,25 @@ def notebook_fields(items: list[Item], day: str) -> str:
     return "\n".join(out) + "\n"
 
 
+def jupyter(items: list[Item], day: str) -> str:
+    """A Jupyter notebook (.ipynb JSON) whose code cell printed the papers as ``notebook`` does, and
+    whose next cell displayed the last paper's card as HTML."""
+    printed = notebook(items[:-1], day) if len(items) > 1 else ""
+    last = _paper(items[-1])
+    card = (f'<h3><a href="https://huggingface.co/papers/{last["id"]}">{html.escape(_one_line(items[-1]["title"]))}'
+            f'</a></h3><p>{html.escape(_one_line(last["summary"]))}</p>')
+    cells = [
+        {"cell_type": "markdown", "metadata": {}, "source": [f"# Daily Papers {day}\n"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": 1, "source": ["for p in papers: show(p)"],
+         "outputs": [{"output_type": "stream", "name": "stdout", "text": printed.splitlines(keepends=True)}]},
+        {"cell_type": "code", "metadata": {}, "execution_count": 2, "source": ["display(HTML(card))"],
+         "outputs": [{"output_type": "display_data", "metadata": {},
+                      "data": {"text/html": [card], "text/plain": ["<IPython.core.display.HTML object>"]}}]},
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, indent=1,
+                      ensure_ascii=False)
+
+
 def saved_html(items: list[Item], day: str) -> str:
     """The page saved by a browser: the DailyPapers blob, its JSON escaped into the attribute."""
     props = html.escape(json.dumps({"dailyPapers": items}, ensure_ascii=False), quote=True)
@@ -193,4 +212,5 @@ STYLES: dict[str, tuple[Callable[[list[Item], str], str], bool, bool, bool]] = {
     "lynx": (lynx, True, False, False),
     "notebook-fields": (notebook_fields, True, False, True),
     "saved-html": (saved_html, True, False, True),
+    "jupyter": (jupyter, True, False, False),
 }

@@ -121,9 +121,10 @@ def test_every_shape_read_is_in_the_readme() -> None:
     shapes.add(PARSERS["hf-html"](saved_page(api_items("2025-03-14"), url="https://huggingface.co/papers",
                                              blob=False)).shape)
     assert shapes == {"paste", "compact", "pagecopy", "markdown", "markdown-inline", "markdown-plain", "notebook",
-                      "lynx", "html", "html-text"}
+                      "lynx", "html", "html-text", "ipynb-markdown-inline"}
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("### Listings it reads"):readme.index("## The database")]
     for shape in shapes:
+        shape = "ipynb-…" if shape.startswith("ipynb-") else shape  # a notebook, then what it shows
         assert f"| `{shape}`" in section, shape
     assert "capture not understood" in section

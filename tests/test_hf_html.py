@@ -99,3 +99,26 @@ def test_a_broken_blob_is_a_reject_not_a_crash(tmp_path: Path) -> None:
                     encoding="utf-8")
     items = list(open_listing(page).items)
     assert len(items) == 1 and isinstance(items[0], Reject) and "not JSON" in items[0].reason
+
+
+def test_preformatted_text_keeps_its_lines() -> None:
+    """An exported notebook as HTML (nbconvert): printed output in <pre>, one field a line."""
+    from .renders import notebook
+
+    items = api_items("2025-03-14")
+    printed = html.escape(notebook(items, "2025-03-14"))
+    listing = parse(f"<!DOCTYPE html><html><body><div class='output'><pre>{printed}</pre></div></body></html>")
+    got = list(listing.items)
+    papers = [item for item in got if isinstance(item, Paper)]
+    assert [item for item in got if isinstance(item, Reject)] == []
+    assert [(p.arxiv_id, p.github_repo) for p in papers] == [
+        (i["paper"]["id"], "".join(i["paper"]["githubRepo"].split()) if i["paper"].get("githubRepo") else None)
+        for i in items]
+
+
+def test_a_notebook_that_is_not_json_is_one_reject(tmp_path: Path) -> None:
+    path = tmp_path / "broken.ipynb"
+    path.write_text('{"cells": [{"cell_type": "markdown", "source": ["# Daily', encoding="utf-8")
+    listing = open_listing(path)
+    items = list(listing.items)
+    assert listing.source == "ipynb" and len(items) == 1 and isinstance(items[0], Reject)

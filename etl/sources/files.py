@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from etl.records import Item, Listing, Reject
-from etl.sources import arxiv_atom, arxiv_jsonl, hf_api, hf_html, hf_text
+from etl.sources import arxiv_atom, arxiv_jsonl, hf_api, hf_html, hf_text, ipynb
 from etl.sources._common import iso_date
 from etl.sources.errors import SourceError
 
@@ -67,6 +67,7 @@ PARSERS: dict[str, Callable[[str], Listing]] = {
     arxiv_jsonl.SOURCE: arxiv_jsonl.parse,
     hf_api.SOURCE: hf_api.parse,
     hf_html.SOURCE: hf_html.parse,
+    ipynb.SOURCE: ipynb.parse,
     "hf-text": hf_text.parse,
 }
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2})(?!\d)")
@@ -87,12 +88,14 @@ class SourceListing(Listing):
 
 
 def detect_source(text: str) -> str | None:
-    """The source a text is in, from its content: "arxiv-atom", "arxiv-jsonl", "hf-api", "hf-html",
-    "hf-text"."""
+    """The source a text is in, from its content: "arxiv-atom", "arxiv-jsonl", "ipynb", "hf-api",
+    "hf-html", "hf-text"."""
     if arxiv_atom.sniff(text):
         return arxiv_atom.SOURCE
     if arxiv_jsonl.sniff(text):
         return arxiv_jsonl.SOURCE
+    if ipynb.sniff(text):
+        return ipynb.SOURCE
     if hf_api.sniff(text):
         return hf_api.SOURCE
     if hf_html.sniff(text):

@@ -51,6 +51,7 @@ class _Page(HTMLParser):
         self._in_title = False
         self._skip = 0
         self._links: list[str | None] = []
+        self._pre = 0
         self.parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -67,6 +68,8 @@ class _Page(HTMLParser):
             self._skip += 1
         if self._skip:
             return
+        if tag == "pre":
+            self._pre += 1
         if tag in _HEADINGS:
             self.parts.append("\n\n" + "#" * _HEADINGS[tag] + " ")
         elif tag == "br":
@@ -91,6 +94,8 @@ class _Page(HTMLParser):
             return
         if self._skip:
             return
+        if tag == "pre":
+            self._pre = max(0, self._pre - 1)
         if tag == "a" and self._links:
             href = self._links.pop()
             if href:
@@ -103,16 +108,26 @@ class _Page(HTMLParser):
             self.title += data
         if not self._skip:
             # Markup characters in the page's words are text, not link syntax for the card reader.
-            # White space in HTML text is one space (the page wraps it as it likes).
-            self.parts.append(re.sub(r"([\[\]\\])", r"\\\1", re.sub(r"\s+", " ", data)))
+            # White space in HTML text is one space (the page wraps it as it likes), except in <pre>.
+            shown = data if self._pre else re.sub(r"\s+", " ", data)
+            self.parts.append(re.sub(r"([\[\]\\])", r"\\\1", shown))
 
     def text(self) -> str:
         header = "".join(f"URL: {url}\n" for url in self.urls[:1])
         if self.title.strip():
             header += f"Page Title: {' '.join(self.title.split())}\n"
-        body = re.sub(r"[ \t]*\n[ \t]*", "\n", "".join(self.parts))
+        body = re.sub(r"[ \t]*\n", "\n", "".join(self.parts))
         body = re.sub(r"\n{3,}", "\n\n", body)
         return header + "\n" + body.strip() + "\n"
+
+
+def page_text(text: str) -> str:
+    """An HTML page or fragment as text for the card reader: links as markdown links, headings as
+    ``#`` lines, blocks on lines of their own, preformatted text as it is."""
+    page = _Page()
+    page.feed(text)
+    page.close()
+    return page.text()
 
 
 def parse(text: str) -> Listing:
