@@ -227,3 +227,16 @@ def test_a_dated_line_on_a_page_that_is_not_daily_is_not_the_listing_date() -> N
     assert (listing.kind, listing.date_text, listing.date) == ("search", "Oct 2, 2026", None)
     daily = text.replace("https://huggingface.co/papers?q=source%20citations", "https://huggingface.co/papers", 1)
     assert (parse(daily).kind, parse(daily).date) == ("daily", "2026-10-02")
+
+
+def test_the_sites_menus_and_footer_are_skipped_silently() -> None:
+    """A capture of the whole page has the site's navigation above the cards and its footer below."""
+    text = (CAPTURES / "trending-markdown.txt").read_text(encoding="utf-8")
+    nav = "Hugging Face\n\nModels\n\nDatasets\n\nSpaces\n\nCommunity\n\nDocs\n\nPricing\n\nLog In\n\nSign Up\n\n"
+    footer = ("\n\nSystem theme\n\nCompany\n\nTOS\n\nPrivacy\n\nAbout\n\nJobs\n\nWebsite\n\nModels\n\nDatasets\n\n"
+              "Spaces\n\nPricing\n\nDocs\n")
+    head, rest = text.split("--------------------\n", 1)
+    papers, rejects = [], []
+    for item in parse(head + "--------------------\n" + nav + rest + footer).items:
+        (papers if isinstance(item, Paper) else rejects).append(item)
+    assert rejects == [] and len(papers) == 20

@@ -65,6 +65,14 @@ _CHROME_PHRASES = (
     "Search models, datasets, users...", "Trending Papers", "Upvote", "by and the research community",
     "Trending Papers - Hugging Face", "Extracted Text", "Paper page", "References", "Visible links",
     "Hidden links",
+    # The site's navigation and footer, and the papers pages' own controls.
+    "Community", "Collections", "Papers", "Search any paper", "Search any paper...", "Submit", "Previous",
+    "Next", "Load more", "See more", "Show more", "Newest", "Most upvoted", "Trending", "System theme",
+    "Company", "TOS", "Privacy", "About", "Jobs", "Careers", "Website", "Brand assets", "Terms of Service",
+    "Privacy Policy", "Changelog", "Learn", "Forum", "Status", "Blog", "Tasks", "Inference Endpoints",
+    "Inference Providers", "HuggingChat", "Enterprise Hub", "Compute", "Resources", "Social", "Discord",
+    "GitHub", "Twitter", "LinkedIn", "Get started", "Upvoted", "Copy link", "Share", "View arXiv page",
+    "View PDF", "Add to collection",
 )
 # Header lines of capture tools ("**URL:** https://...", "- Source URL: ...", "Page Title: ..."): the
 # page's address and title, never a card.
