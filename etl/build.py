@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import enrich, index, memory, parallel
+from . import enrich, index, keyword_identity, memory, parallel
 from .load import ListingCounts, Loader, listing_date
 from .records import Reject
 from .sources import SourceError, expand_inputs, open_listing, sha256_file
@@ -253,7 +253,8 @@ def build(
             parsers.close()
             parsers = None
         if enricher is not None:
-            enricher.end(late_events(conn, loader.late), next_id(conn, "keywords"))
+            enricher.end(late_events(conn, loader.late), next_id(conn, "keywords"),
+                         conn.execute("select id, key from keywords"))
             loader.release()  # its maps of names and keywords: memory the FTS build can use
             memory.trim()
             # While the enricher ranks keywords: the FTS index, and what needs no keywords.
@@ -270,11 +271,11 @@ def build(
                 conn.execute("begin")
                 # Taken in as the enricher ranks: what is left when it is done is its last batch.
                 enricher.copy_keywords(conn)
-            _finish_keyword_tables(conn, deferred, report, extracted_counted=True)
+            _finish_keyword_tables(conn, deferred, report)
         else:
             _enrich_all(conn, report)
             deferred = _finish_linked_tables(conn, _finish_loaded_tables(conn, deferred, report), report)
-            _finish_keyword_tables(conn, deferred, report, extracted_counted=False)
+            _finish_keyword_tables(conn, deferred, report)
             _index(conn, report)
         conn.execute("commit")
         with report.timed("analyze"):
@@ -362,14 +363,12 @@ def _finish_linked_tables(conn: sqlite3.Connection, deferred: list[str], report:
     return _create_indexes(conn, deferred, report, {"papers"})
 
 
-def _finish_keyword_tables(
-    conn: sqlite3.Connection, deferred: list[str], report: BuildReport, *, extracted_counted: bool
-) -> None:
-    """Once the keywords are in: the last indexes, each keyword's paper count (only the source
-    keywords' when the enricher counted the extracted ones) before the index that covers it."""
+def _finish_keyword_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport) -> None:
+    """Once the keywords are in: the last indexes, each keyword resolved (acronyms merged into their
+    concepts, displays, paper counts: ``keyword_identity.resolve``) before the indexes that cover it."""
     deferred = _create_indexes(conn, deferred, report, {"paper_keywords", "keyword_aliases"})
     with report.timed("aggregates"):
-        enrich.refresh_keyword_counts(conn, None, skip_source=enrich.PAPERSHELF if extracted_counted else None)
+        keyword_identity.resolve(conn, None)
     _create_indexes(conn, deferred, report)
 
 
@@ -401,7 +400,7 @@ def _enrich_listing(conn: sqlite3.Connection, loader: Loader, counts: ListingCou
     with report.timed("aggregates"):
         enrich.refresh_aggregates(conn, counts.touched)
         if keyword_ids:
-            enrich.refresh_keyword_counts(conn, keyword_ids)
+            keyword_identity.resolve(conn, keyword_ids)
 
 
 def add(

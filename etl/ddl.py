@@ -27,12 +27,15 @@ END;
 
 # Views for browsing in Datasette, each made for faceting (their descriptions are in etl/metadata_base.yml).
 VIEWS: dict[str, str] = {
-    # One row per (paper, keyword): facet by keyword, source, month or has_code; the keyword links on a
-    # paper's page select this view's keyword facet.
+    # One row per (paper, keyword), whichever sources assigned it (``sources``, a JSON list: an array
+    # facet, and ?sources__arraycontains=hf-ai narrows to one source): facet by keyword, source, month
+    # or has_code; the keyword links on a paper's page select this view's keyword facet. A paper's
+    # keyword is its row of the first source (others: looked up by the primary key).
     "keyword_papers": """select
   p.title as title,
   k.display as keyword,
-  pk.source as source,
+  (select json_group_array(source) from (select s.source from paper_keywords s
+    where s.paper_id = pk.paper_id and s.keyword_id = pk.keyword_id order by s.source)) as sources,
   p.last_seen as last_seen,
   p.upvotes as upvotes,
   p.has_code as has_code,
@@ -44,7 +47,8 @@ VIEWS: dict[str, str] = {
   k.id as keyword_id
 from paper_keywords pk
 join keywords k on k.id = pk.keyword_id
-join papers p on p.id = pk.paper_id""",
+join papers p on p.id = pk.paper_id
+where pk.source = (select min(s.source) from paper_keywords s where s.paper_id = pk.paper_id and s.keyword_id = pk.keyword_id)""",
     # One row per paper with its keywords, link kinds and hosts as JSON arrays (Datasette's array
     # facets), the month of its first listing and has_code: the papers table made for faceting.
     "paper_list": """select
