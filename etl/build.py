@@ -401,6 +401,7 @@ def _enrich_listing(conn: sqlite3.Connection, loader: Loader, counts: ListingCou
         enrich.refresh_aggregates(conn, counts.touched)
         if keyword_ids:
             keyword_identity.resolve(conn, keyword_ids)
+            loader.forget_keyword_ids()  # a keyword merged into its concept is no more
 
 
 def add(
@@ -424,6 +425,9 @@ def add(
         conn.execute("pragma synchronous = normal")
         conn.execute(f"pragma cache_size = -{ADD_CACHE_KIB}")  # index pages of a large database
         conn.execute("pragma busy_timeout = 10000")
+        if not index.has_table(conn, "keyword_sources"):
+            # Keywords were one row per source before keyword_identity: no add can turn them into concepts.
+            raise BuildError(f"{db_path} was built by an earlier papershelf: rebuild it with `papershelf build`")
         loader = Loader(conn, track_keywords=True)
         index.ensure_db_shape(conn)
         for path in paths:

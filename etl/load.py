@@ -192,6 +192,10 @@ class Loader:
             if not self.bulk:
                 ids.clear()
 
+    def forget_keyword_ids(self) -> None:
+        """The keyword ids kept in memory may be stale (keyword_identity.resolve merged keywords)."""
+        self._keywords.clear()
+
     def release(self) -> None:
         """Drop what the loader keeps in memory (after its last listing)."""
         self._authors.clear()

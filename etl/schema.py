@@ -179,6 +179,7 @@ keyword_aliases = Table(
     Column("key", Text, nullable=False, comment="The form's own key (an acronym's is itself: llm)"),
     Column("uses", Integer, nullable=False, server_default="0", comment="Times that source wrote it so"),
     comment="Every written form of a keyword seen, and which source used it how often",
+    sqlite_with_rowid=False,  # rows found and counted up by their primary key: one B-tree, not two
 )
 Index("idx_keyword_aliases_key", keyword_aliases.c.key)  # a keyword asked for by a written form
 
@@ -202,8 +203,8 @@ paper_keywords = Table(
     Column("score", Float, comment="Extraction score (None for keywords a source gave)"),
     comment="Ranked keywords of each paper, with their score and the source that assigned them",
 )
-# A keyword's papers from the index alone (with the paper id, not only the row's place).
-Index("idx_paper_keywords_keyword_id", paper_keywords.c.keyword_id, paper_keywords.c.paper_id)
+# A keyword's papers, and each source's, from the index alone (with the paper id, not only the row's place).
+Index("idx_paper_keywords_keyword_id", paper_keywords.c.keyword_id, paper_keywords.c.source, paper_keywords.c.paper_id)
 
 keyword_df = Table(
     "keyword_df",

@@ -103,7 +103,8 @@ CREATE TABLE keyword_aliases (
 	uses INTEGER DEFAULT '0' NOT NULL, 
 	PRIMARY KEY (keyword_id, alias, source), 
 	FOREIGN KEY(keyword_id) REFERENCES keywords (id)
-);
+)
+ WITHOUT ROWID;
 
 CREATE INDEX idx_keyword_aliases_key ON keyword_aliases ("key");
 
@@ -187,7 +188,7 @@ CREATE TABLE paper_keywords (
 	FOREIGN KEY(keyword_id) REFERENCES keywords (id)
 );
 
-CREATE INDEX idx_paper_keywords_keyword_id ON paper_keywords (keyword_id, paper_id);
+CREATE INDEX idx_paper_keywords_keyword_id ON paper_keywords (keyword_id, source, paper_id);
 
 CREATE TABLE rejects (
 	id INTEGER NOT NULL, 

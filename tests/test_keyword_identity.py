@@ -188,7 +188,8 @@ def test_an_add_keeps_the_identity_a_full_build_gives(tmp_path: Path) -> None:
     full, grown = tmp_path / "full.db", tmp_path / "grown.db"
     build(days, full, workers=0)
     build(days[:2], grown, workers=0)
-    for day in days[2:]:
+    add(days[2:4], grown)  # several files in one add: its loader keeps keyword ids from one to the next
+    for day in days[4:]:
         add([day], grown)
 
     def identity_of(db: Path) -> dict[str, list[tuple]]:
@@ -214,7 +215,21 @@ def test_an_add_keeps_the_identity_a_full_build_gives(tmp_path: Path) -> None:
     conn = sqlite3.connect(grown)
     try:
         assert identity.merges(conn, None) == {}
+        assert conn.execute("select count(*) from paper_keywords where keyword_id not in (select id from keywords)"
+                            ).fetchone() == (0,)
         assert conn.execute("""select count(*) from keywords k where paper_count !=
             (select count(distinct paper_id) from paper_keywords pk where pk.keyword_id = k.id)""").fetchone() == (0,)
     finally:
         conn.close()
+
+
+def test_an_add_to_a_database_of_keywords_per_source_asks_for_a_rebuild(tmp_path: Path) -> None:
+    from etl.build import BuildError
+
+    db = tmp_path / "p.db"
+    build([SEED], db, workers=0)
+    conn = sqlite3.connect(db)
+    conn.execute("drop table keyword_sources")  # as a database built before keyword identity
+    conn.close()
+    with pytest.raises(BuildError, match="rebuild it"):
+        add([api_day("2025-06-02.json")], db)
