@@ -179,7 +179,6 @@ keyword_aliases = Table(
     Column("key", Text, nullable=False, comment="The form's own key (an acronym's is itself: llm)"),
     Column("uses", Integer, nullable=False, server_default="0", comment="Times that source wrote it so"),
     comment="Every written form of a keyword seen, and which source used it how often",
-    sqlite_with_rowid=False,  # rows found and counted up by their primary key: one B-tree, not two
 )
 Index("idx_keyword_aliases_key", keyword_aliases.c.key)  # a keyword asked for by a written form
 

@@ -103,8 +103,7 @@ CREATE TABLE keyword_aliases (
 	uses INTEGER DEFAULT '0' NOT NULL, 
 	PRIMARY KEY (keyword_id, alias, source), 
 	FOREIGN KEY(keyword_id) REFERENCES keywords (id)
-)
- WITHOUT ROWID;
+);
 
 CREATE INDEX idx_keyword_aliases_key ON keyword_aliases ("key");
 
