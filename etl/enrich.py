@@ -185,8 +185,8 @@ class KeywordWriter:
             seen.add(keyword_id)
             position += 1
             self._rows.append((paper_id, keyword_id, PAPERSHELF, position, round(float(keyword.score), 4)))
-            for form in keyword_identity.forms_of(keyword.display, keyword.aliases):
-                self._forms[(keyword_id, form, key)] += 1
+            for form, form_key in keyword_identity.forms_of(keyword.display, keyword.aliases, key):
+                self._forms[(keyword_id, form, form_key)] += 1
         if self.replace:
             self.touched.update(seen)
         self.count += 1
@@ -204,9 +204,8 @@ class KeywordWriter:
 
 def form_rows(forms: Counter[tuple[int, str, str]]) -> list[tuple]:
     """Rows for ``keyword_identity.FORMS_UPSERT`` of extracted keywords' written forms, from
-    (keyword id, form, the keyword's key) and their uses."""
-    form_key = keyword_identity.form_key_for
-    return [(keyword_id, form, PAPERSHELF, form_key(form, key), uses) for (keyword_id, form, key), uses in forms.items()]
+    (keyword id, form, its key) and their uses."""
+    return [(keyword_id, form, PAPERSHELF, key, uses) for (keyword_id, form, key), uses in forms.items()]
 
 
 def store_stats(conn: sqlite3.Connection, stats: Any) -> None:

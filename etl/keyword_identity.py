@@ -157,9 +157,14 @@ def form_key_for(form: str, key: str) -> str:
     return _FORM_KEYS[form]
 
 
-def forms_of(display: str, aliases: Iterable[str]) -> list[str]:
-    """The written forms of one extracted keyword of a paper: how it writes it and its acronyms."""
-    return list(dict.fromkeys([clean_form(display), *aliases]))
+def forms_of(display: str, aliases: tuple[str, ...], key: str) -> Iterable[tuple[str, str]]:
+    """The written forms of one extracted keyword of a paper, the concept ``key``, with their own
+    keys: how it writes it (white space normalized already) and its acronyms. A keyword without
+    acronyms is shown as its phrase is written: that form's key is the keyword's own."""
+    form = clean_form(display) if "'" in display or "’" in display else display
+    if not aliases:
+        return ((form, key),)
+    return ((written, form_key_for(written, key)) for written in dict.fromkeys((form, *aliases)))
 
 
 # The keyword a written form names: the concept with that key, else the one that form (an acronym

@@ -457,9 +457,9 @@ class _Enrichment:
                                 [index - starts[doc] + 1 for index, doc in enumerate(docs)],
                                 map(round, scores, repeat(4))))
                 forms: Counter[tuple[int, str, str]] = Counter(
-                    (keyword_id, form, key) for keyword_id, key, display, listed
+                    (keyword_id, form, form_key) for keyword_id, key, display, listed
                     in zip(keyword_ids, keys, displays, aliases)
-                    for form in keyword_identity.forms_of(display, listed))
+                    for form, form_key in keyword_identity.forms_of(display, listed, key))
                 written = enrich.form_rows(forms)
                 _write_blob(out, ("rows", ids.end_chunk(), rows, written))
                 out.flush()
