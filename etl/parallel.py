@@ -12,9 +12,10 @@ The stages of a build and where they run:
   loads). When the loader is done it ranks every paper against the final statistics (pass 2) while
   the loader builds the FTS index: SQLite's single-threaded part and Python's part of the build run
   side by side. It writes the links into a side SQLite file, finished as soon as the last paper is
-  in, and the keywords into another, with their final ids (in order of first appearance, after the
-  source keywords the loader stored) and paper counts: the loader copies both in with
-  ``INSERT ... SELECT``, with no Python per row.
+  in, and the keywords into another, with their final ids (the concepts the source keywords the
+  loader stored already have keep theirs; the others get ids in order of first appearance, after
+  them) and their written forms: the loader copies both in with ``INSERT ... SELECT``, with no Python
+  per row, then resolves them (``keyword_identity.resolve``) as an in-process build does.
 
 Everything the enricher computes is what ``etl.enrich`` computes in-process from the final tables
 (a test builds both ways and compares every table): a paper is sent once its title and abstract are
