@@ -469,6 +469,17 @@ def test_property_listing_like_text(text: str) -> None:
     _check_invariants(text)
 
 
+def test_page_heading_inside_a_links_text_joins_without_its_mark() -> None:
+    # Found by test_property_listing_like_text: a "# " line wrapped inside a reference link's text
+    # goes on the paragraph, and its heading mark is markup, not text.
+    words = "Normalization layers are ubiquitous in modern networks and long thought essential. " * 3
+    text = "A Short Title\n[\n\u00e9\n# Daily Papers\n" + words + "\n][4]\n"
+    papers = [item for item in parse(text).items if isinstance(item, Paper)]
+    assert [(paper.title, paper.abstract) for paper in papers] == [
+        ("A Short Title", "\u00e9 Daily Papers " + words.strip())]
+    _check_invariants(text)
+
+
 def test_property_holds_on_the_real_captures() -> None:
     for path in CAPTURES + [SEED]:
         _check_invariants(read(path))

@@ -492,8 +492,12 @@ def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
         # After a hard break, or inside one link's text, whatever the next line looks like it goes on.
         if paragraph and paragraph_goes_on and kind != HEADING and line.raw.strip():
             kind = TEXT
-            line = _Line(line.number, TEXT, line.raw.strip(), raw=line.raw, facts=line.facts,
-                         hard_break=line.hard_break, source=line.source)
+            # A page heading's mark inside the link's text ("[...\n# Daily Papers\n...](url)") is
+            # markup, not text: its words go on the paragraph without it.
+            heading_mark = _HEADING.fullmatch(line.text) if line.text[:1] == "#" else None
+            raw = (heading_mark.group("content") or "") if heading_mark else line.raw
+            line = _Line(line.number, TEXT, raw.strip(), raw=raw, facts=line.facts, hard_break=line.hard_break,
+                         source=line.source if line.source is not None or raw is line.raw else line.raw)
         # The end of a sentence wrapped onto a line of its own ("."): still the paragraph's.
         if kind == BLANK and paragraph and _SENTENCE_END_LINE.fullmatch(line.raw.strip()):
             kind = TEXT
