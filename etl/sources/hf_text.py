@@ -496,8 +496,9 @@ def _units(lines: Iterable[_Line], layout: _Layout) -> Iterator[_Unit]:
             # markup, not text: its words go on the paragraph without it.
             heading_mark = _HEADING.fullmatch(line.text) if line.text[:1] == "#" else None
             raw = (heading_mark.group("content") or "") if heading_mark else line.raw
-            line = _Line(line.number, TEXT, raw.strip(), raw=raw, facts=line.facts, hard_break=line.hard_break,
-                         source=line.source if line.source is not None or raw is line.raw else line.raw)
+            source = line.source if line.source is not None or raw is line.raw else line.raw
+            line = _Line(line.number, TEXT, raw.strip(), raw=raw, facts=line.facts,
+                         hard_break=line.hard_break, source=source)
         # The end of a sentence wrapped onto a line of its own ("."): still the paragraph's.
         if kind == BLANK and paragraph and _SENTENCE_END_LINE.fullmatch(line.raw.strip()):
             kind = TEXT
