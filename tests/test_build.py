@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.build import BuildError, add, build
-from etl.normalize import clean_text
-from etl.search import search
+from etl.pipeline.build import BuildError, add, build
+from etl.text.normalize import clean_text
+from etl.db.search import search
 
 from .conftest import LISTINGS, SEED, api_day, seed_paragraphs
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.build import add, build, sort_inputs
-from etl.identity import normalize_arxiv_id
-from etl.keywords import normalize_key
+from etl.pipeline.build import add, build, sort_inputs
+from etl.text.identity import normalize_arxiv_id
+from etl.text.keywords import normalize_key
 
 from .conftest import HF_API, LISTINGS, SEED, api_day, api_files
 

@@ -53,7 +53,7 @@ def startup(datasette: Any) -> None:
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     # papershelf_key('Diffusion Models') = 'diffusion model': a keyword as the build normalized it,
     # for the canned queries to find a keyword as a user writes it through the keys' index.
-    from ..keywords import normalize_key
+    from etl.text.keywords import normalize_key
 
     conn.create_function("papershelf_key", 1, lambda text: normalize_key(text) if isinstance(text, str) else None,
                          deterministic=True)

@@ -1,9 +1,9 @@
 """The one place that writes the database: listings, papers (identity and merging), sightings, rejects.
 
-Enrichment (links, keywords), aggregates and the FTS index are applied by ``etl.enrich`` and
-``etl.index`` to the papers this module reports as touched. During a full build the loader can also
+Enrichment (links, keywords), aggregates and the FTS index are applied by ``etl.pipeline.enrich`` and
+``etl.db.index`` to the papers this module reports as touched. During a full build the loader can also
 report, paper by paper, what enrichment needs (``Loader(conn, events=True)``), so that a worker
-process enriches while the loader is still writing (``etl.parallel``).
+process enriches while the loader is still writing (``etl.pipeline.parallel``).
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import sqlite3
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .identity import slugify, title_key
-from .records import Listing, Paper, Reject, cut
+from etl.text.identity import slugify, title_key
+from etl.sources.records import Listing, Paper, Reject, cut
 
 
 @dataclass
@@ -445,7 +445,7 @@ class Loader:
 
         The latest listing's list replaces the one kept before.
         """
-        from .keywords import normalize_key  # enrichment owns keyword normalization
+        from etl.text.keywords import normalize_key  # enrichment owns keyword normalization
 
         if not new:
             if self.keywords_touched is not None:
