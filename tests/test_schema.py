@@ -25,7 +25,7 @@ def test_metadata_yml_is_current() -> None:
 
 
 def test_ddl_module_is_current() -> None:
-    committed = (ROOT / "etl" / "ddl.py").read_text(encoding="utf-8")
+    committed = (ROOT / "etl" / "db" / "ddl.py").read_text(encoding="utf-8")
     assert committed == ddl_module(), "etl/db/ddl.py drifted: run `make schema`"
     for name, value in ddl_values().items():
         assert getattr(ddl, name) == value, name

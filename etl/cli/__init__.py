@@ -15,10 +15,10 @@ from etl.pipeline import build as build_module
 from etl.cli.options import db_option, existing_db
 from etl.db.search import HIGHLIGHT_END, HIGHLIGHT_START, search as run_search
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # etl/cli/__init__.py -> the clone
 # The shipped listings (the seed and the Daily Papers API archive): the copy an installed package
 # carries as package data (etl/listings, see pyproject.toml), else listings/ of the clone.
-PACKAGED_LISTINGS = Path(__file__).resolve().parent / "listings"
+PACKAGED_LISTINGS = Path(__file__).resolve().parents[1] / "listings"
 BUNDLED_LISTINGS = PACKAGED_LISTINGS if PACKAGED_LISTINGS.is_dir() else PROJECT_ROOT / "listings"
 # Downloads go beside the bundled listings in a clone, never into an installed package.
 FETCH_OUT = Path("listings") if BUNDLED_LISTINGS == PACKAGED_LISTINGS else BUNDLED_LISTINGS

@@ -188,7 +188,7 @@ def _version() -> str:
     except PackageNotFoundError:  # run from a checkout, not installed: the checkout's pyproject.toml
         import tomllib
 
-        pyproject = Path(__file__).resolve().parent.parent / "pyproject.toml"
+        pyproject = Path(__file__).resolve().parents[2] / "pyproject.toml"
         return str(tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]["version"])
 
 
