@@ -6,6 +6,10 @@ against the flat layout::
     python tools/relayout.py          # moves (git mv) what is still at an old path, rewrites references
     python tools/relayout.py --check  # rewrites nothing; exits 1 when something is left to do
 
+A merge conflict whose two sides are only import lines (the new layout's rewritten imports beside a
+branch's added imports of the flat layout) is resolved: ours as it is, then each statement theirs
+adds, converted. Any other conflict is left for a person, and the file is named.
+
 What it does, in order:
 
 1. ``git mv`` every module of ``MOVES`` still found at its old path (a module or a whole package);
@@ -272,6 +276,34 @@ def rewrite(text: str, mapper: Mapper, package: str | None, old_package: str | N
     return PATTERN.sub(replace, text)
 
 
+CONFLICT = re.compile(r"^<<<<<<< [^\n]*\n(?P<ours>.*?)^=======\n(?P<theirs>.*?)^>>>>>>> [^\n]*\n", re.M | re.S)
+STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*\([^)]*\)[^\n]*|from[ \t][^\n]*|import[ \t][^\n]*)$", re.M)
+
+
+def resolve_import_conflicts(text: str, convert) -> tuple[str, int, int]:
+    """Merge conflicts whose two sides are only import statements (and comments, blank lines): ours
+    (the new layout) kept as it is, then every statement of theirs that, converted to the new layout,
+    ours lacks. Other conflicts stay as they are. Returns the text, hunks resolved, hunks left."""
+    resolved = left = 0
+
+    def only_imports(side: str) -> bool:
+        rest = STATEMENT.sub("", side)
+        return all(not line.strip() or line.strip().startswith("#") for line in rest.splitlines())
+
+    def merge(match: re.Match[str]) -> str:
+        nonlocal resolved, left
+        ours, theirs = match["ours"], match["theirs"]
+        if not (only_imports(ours) and only_imports(theirs)):
+            left += 1
+            return match[0]
+        resolved += 1
+        have = {" ".join(m.split()) for m in STATEMENT.findall(convert(ours))}
+        extra = [m for m in STATEMENT.findall(convert(theirs)) if " ".join(m.split()) not in have]
+        return ours + "".join(m + "\n" for m in extra)
+
+    return CONFLICT.sub(merge, text), resolved, left
+
+
 def files_to_rewrite() -> list[Path]:
     found = []
     for target in TARGETS:
@@ -306,6 +338,7 @@ def main(argv: list[str]) -> int:
             text = file.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             continue
+        original = text
         package = old_package = None
         if file.suffix == ".py" and file.is_relative_to(ROOT / "etl"):
             parts = file.relative_to(ROOT).with_suffix("").parts
@@ -314,10 +347,18 @@ def main(argv: list[str]) -> int:
             old_module = mapper.old_name(module)
             is_package = parts[-1] == "__init__" and old_module not in FILE_TO_PACKAGE
             old_package = old_module if is_package else old_module.rpartition(".")[0]
+        if "\n=======\n" in text and file.suffix == ".py":
+            text, resolved, left = resolve_import_conflicts(
+                text, lambda fragment: rewrite(fragment, mapper, package, old_package))
+            if resolved:
+                print(f"relayout: {file.relative_to(ROOT)}: {resolved} import-only merge conflicts resolved "
+                      f"(ours, then what theirs adds); review and git add", file=sys.stderr)
+            if left:
+                print(f"relayout: {file.relative_to(ROOT)}: {left} other merge conflicts left", file=sys.stderr)
         new = rewrite(text, mapper, package, old_package)
         if file.name == "pyproject.toml":
             new = packages_line(new)
-        if new != text:
+        if new != original:
             changed.append(file.relative_to(ROOT))
             if not check:
                 file.write_text(new, encoding="utf-8")
