@@ -6,9 +6,10 @@ against the flat layout::
     python tools/relayout.py          # moves (git mv) what is still at an old path, rewrites references
     python tools/relayout.py --check  # rewrites nothing; exits 1 when something is left to do
 
-A merge conflict whose two sides are only import lines (the new layout's rewritten imports beside a
-branch's added imports of the flat layout) is resolved: ours as it is, then each statement theirs
-adds, converted. Any other conflict is left for a person, and the file is named.
+A merge conflict whose sides are only import lines (the new layout's rewritten imports beside a
+branch's changed imports of the flat layout) is resolved: theirs converted, plus what ours added beyond
+the conversion of the base (merge with ``git -c merge.conflictStyle=diff3 merge BRANCH`` so that the
+base is in the conflict). Any other conflict is left for a person, and the file is named.
 
 What it does, in order:
 
@@ -276,30 +277,42 @@ def rewrite(text: str, mapper: Mapper, package: str | None, old_package: str | N
     return PATTERN.sub(replace, text)
 
 
-CONFLICT = re.compile(r"^<<<<<<< [^\n]*\n(?P<ours>.*?)^=======\n(?P<theirs>.*?)^>>>>>>> [^\n]*\n", re.M | re.S)
+CONFLICT = re.compile(
+    r"^<<<<<<< [^\n]*\n(?P<ours>.*?)(?:^\|\|\|\|\|\|\|[^\n]*\n(?P<base>.*?))?^=======\n(?P<theirs>.*?)^>>>>>>> [^\n]*\n",
+    re.M | re.S,
+)
 STATEMENT = re.compile(r"^[ \t]*(?:from[ \t]+\S+[ \t]+import[ \t]*\([^)]*\)[^\n]*|from[ \t][^\n]*|import[ \t][^\n]*)$", re.M)
 
 
 def resolve_import_conflicts(text: str, convert) -> tuple[str, int, int]:
-    """Merge conflicts whose two sides are only import statements (and comments, blank lines): ours
-    (the new layout) kept as it is, then every statement of theirs that, converted to the new layout,
-    ours lacks. Other conflicts stay as they are. Returns the text, hunks resolved, hunks left."""
+    """Merge conflicts whose sides are only import statements (and comments, blank lines), as a merge of
+    a branch of the flat layout gives them: theirs converted to the new layout, plus the statements ours
+    added beyond converting the base (needs ``git config merge.conflictStyle diff3``; without the base,
+    theirs converted alone). Other conflicts stay. Returns the text, hunks resolved, hunks left."""
     resolved = left = 0
 
-    def only_imports(side: str) -> bool:
-        rest = STATEMENT.sub("", side)
+    def only_imports(side: str | None) -> bool:
+        rest = STATEMENT.sub("", side or "")
         return all(not line.strip() or line.strip().startswith("#") for line in rest.splitlines())
+
+    def statements(fragment: str) -> list[str]:
+        return [" ".join(m.split()) for m in STATEMENT.findall(fragment)]
 
     def merge(match: re.Match[str]) -> str:
         nonlocal resolved, left
-        ours, theirs = match["ours"], match["theirs"]
-        if not (only_imports(ours) and only_imports(theirs)):
+        ours, base, theirs = match["ours"], match["base"], match["theirs"]
+        if not (only_imports(ours) and only_imports(theirs) and only_imports(base)):
             left += 1
             return match[0]
         resolved += 1
-        have = {" ".join(m.split()) for m in STATEMENT.findall(convert(ours))}
-        extra = [m for m in STATEMENT.findall(convert(theirs)) if " ".join(m.split()) not in have]
-        return ours + "".join(m + "\n" for m in extra)
+        result = convert(theirs)
+        if base is None:
+            print("relayout: a conflict without its base (set merge.conflictStyle diff3): theirs taken",
+                  file=sys.stderr)
+            return result
+        known = set(statements(convert(base))) | set(statements(result))
+        added = [m for m in STATEMENT.findall(ours) if " ".join(m.split()) not in known]
+        return result + "".join(m + "\n" for m in added)
 
     return CONFLICT.sub(merge, text), resolved, left
 
@@ -352,7 +365,7 @@ def main(argv: list[str]) -> int:
                 text, lambda fragment: rewrite(fragment, mapper, package, old_package))
             if resolved:
                 print(f"relayout: {file.relative_to(ROOT)}: {resolved} import-only merge conflicts resolved "
-                      f"(ours, then what theirs adds); review and git add", file=sys.stderr)
+                      f"(theirs converted, plus what ours added); review and git add", file=sys.stderr)
             if left:
                 print(f"relayout: {file.relative_to(ROOT)}: {left} other merge conflicts left", file=sys.stderr)
         new = rewrite(text, mapper, package, old_package)
