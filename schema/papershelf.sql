@@ -23,10 +23,9 @@ CREATE TABLE keywords (
 	id INTEGER NOT NULL, 
 	"key" TEXT NOT NULL, 
 	display TEXT NOT NULL, 
-	source TEXT NOT NULL, 
 	paper_count INTEGER DEFAULT '0' NOT NULL, 
 	PRIMARY KEY (id), 
-	UNIQUE ("key", source)
+	UNIQUE ("key")
 );
 
 CREATE INDEX idx_keywords_display ON keywords (display);
@@ -100,11 +99,24 @@ CREATE INDEX idx_papers_upvotes ON papers (upvotes);
 CREATE TABLE keyword_aliases (
 	keyword_id INTEGER NOT NULL, 
 	alias TEXT NOT NULL, 
-	PRIMARY KEY (keyword_id, alias), 
+	source TEXT NOT NULL, 
+	"key" TEXT NOT NULL, 
+	uses INTEGER DEFAULT '0' NOT NULL, 
+	PRIMARY KEY (keyword_id, alias, source), 
 	FOREIGN KEY(keyword_id) REFERENCES keywords (id)
 );
 
-CREATE INDEX idx_keyword_aliases_alias ON keyword_aliases (lower(alias));
+CREATE INDEX idx_keyword_aliases_key ON keyword_aliases ("key");
+
+CREATE TABLE keyword_sources (
+	keyword_id INTEGER NOT NULL, 
+	source TEXT NOT NULL, 
+	paper_count INTEGER NOT NULL, 
+	PRIMARY KEY (keyword_id, source), 
+	FOREIGN KEY(keyword_id) REFERENCES keywords (id)
+);
+
+CREATE INDEX idx_keyword_sources_source ON keyword_sources (source, paper_count);
 
 CREATE TABLE links (
 	id INTEGER NOT NULL, 
@@ -171,12 +183,12 @@ CREATE TABLE paper_keywords (
 	source TEXT NOT NULL, 
 	rank INTEGER NOT NULL, 
 	score FLOAT, 
-	PRIMARY KEY (paper_id, keyword_id), 
+	PRIMARY KEY (paper_id, keyword_id, source), 
 	FOREIGN KEY(paper_id) REFERENCES papers (id), 
 	FOREIGN KEY(keyword_id) REFERENCES keywords (id)
 );
 
-CREATE INDEX idx_paper_keywords_keyword_id ON paper_keywords (keyword_id, paper_id);
+CREATE INDEX idx_paper_keywords_keyword_id ON paper_keywords (keyword_id, source, paper_id);
 
 CREATE TABLE rejects (
 	id INTEGER NOT NULL, 
@@ -223,7 +235,8 @@ END;
 CREATE VIEW "keyword_papers" as select
   p.title as title,
   k.display as keyword,
-  pk.source as source,
+  (select json_group_array(source) from (select s.source from paper_keywords s
+    where s.paper_id = pk.paper_id and s.keyword_id = pk.keyword_id order by s.source)) as sources,
   p.last_seen as last_seen,
   p.upvotes as upvotes,
   p.has_code as has_code,
@@ -235,7 +248,8 @@ CREATE VIEW "keyword_papers" as select
   k.id as keyword_id
 from paper_keywords pk
 join keywords k on k.id = pk.keyword_id
-join papers p on p.id = pk.paper_id;
+join papers p on p.id = pk.paper_id
+where pk.source = (select min(s.source) from paper_keywords s where s.paper_id = pk.paper_id and s.keyword_id = pk.keyword_id);
 
 CREATE VIEW "paper_list" as select
   p.title as title,

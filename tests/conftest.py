@@ -121,6 +121,16 @@ def api_sample_files() -> list[Path]:
 
 
 @pytest.fixture(scope="session")
+def archive_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """The whole Daily Papers API archive built, and the build's report (some seconds to build; built
+    once per session, read-only for tests)."""
+    from etl.pipeline.build import build
+
+    path = tmp_path_factory.mktemp("archive") / "papershelf.db"
+    return path, build([HF_API], path)
+
+
+@pytest.fixture(scope="session")
 def api_sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database built from a sample of the API archive (built once per session; read-only for tests)."""
     from etl.pipeline.build import build

@@ -60,7 +60,7 @@ def test_a_saved_daily_page_builds_the_same_database_as_the_api_day(day: str, tm
     build([api], tmp_path / "api.db")
     build([page], tmp_path / "page.db")
     for sql in ("select * from papers", "select paper_id, url, raw, host, kind, repo, source from links",
-                "select k.key, k.source, pk.paper_id, pk.rank from paper_keywords pk join keywords k"
+                "select k.key, pk.source, pk.paper_id, pk.rank from paper_keywords pk join keywords k"
                 " on k.id = pk.keyword_id",
                 "select paper_id, position, listing_date, upvotes, github_stars, comments_count from listing_papers",
                 "select a.name, pa.paper_id, pa.position from paper_authors pa join authors a on a.id = pa.author_id"):

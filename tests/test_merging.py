@@ -12,9 +12,9 @@ import pytest
 
 from etl.pipeline.build import add, build, sort_inputs
 from etl.text.identity import normalize_arxiv_id
-from etl.text.keywords import normalize_key
+from etl.text.keyword_identity import key_of
 
-from .conftest import HF_API, LISTINGS, SEED, api_day, api_files
+from .conftest import LISTINGS, SEED, api_day, api_files
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -36,12 +36,6 @@ def api_items(path: Path) -> list[dict]:
         if isinstance(item, dict):
             items.append(item)
     return items
-
-
-@pytest.fixture(scope="module")
-def archive_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
-    db = tmp_path_factory.mktemp("archive") / "papershelf.db"
-    return db, build([HF_API], db)
 
 
 def test_the_whole_api_archive_gives_one_paper_per_distinct_arxiv_id(archive_db) -> None:
@@ -74,7 +68,7 @@ def test_api_fields_are_kept(archive_db) -> None:
     assert count == len(names)
     ai = [r[0] for r in query(db, "select k.key from paper_keywords pk join keywords k on k.id = pk.keyword_id"
                                   " where pk.paper_id = ? and pk.source = 'hf-ai' order by pk.rank", (paper["id"],))]
-    assert ai == list(dict.fromkeys(normalize_key(k) for k in paper["ai_keywords"]))
+    assert ai == list(dict.fromkeys(key for key in map(key_of, paper["ai_keywords"]) if key))
 
 
 def test_the_same_paper_on_three_days_is_one_row_with_three_sightings(tmp_path: Path) -> None:

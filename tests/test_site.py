@@ -6,6 +6,7 @@ Run against a sample of the Daily Papers API archive (keywords, links, upvotes, 
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import sqlite3
@@ -314,26 +315,31 @@ async def test_papers_with_code(api: Datasette, api_sample_db: Path) -> None:
 @pytest.mark.asyncio
 async def test_top_keywords(api: Datasette, api_sample_db: Path) -> None:
     data = await get_json(api, "/papershelf/top_keywords.json?_shape=objects")
-    counts = rows(api_sample_db, """select k.id, count(*) from paper_keywords pk
+    # One row per keyword whichever sources assigned it: its papers across sources.
+    counts = rows(api_sample_db, """select k.id, count(distinct pk.paper_id) from paper_keywords pk
                                     join keywords k on k.id = pk.keyword_id group by k.id order by 2 desc, 1""")
     assert len(data["rows"]) == 100
     assert [(r["keyword_id"], r["papers"]) for r in data["rows"]][:5] == counts[:5]
     assert [r["papers"] for r in data["rows"]] == sorted((r["papers"] for r in data["rows"]), reverse=True)
-    assert {r["source"] for r in data["rows"]} == {"papershelf", "hf-ai"}
+    assert any(r["by_source"].startswith("hf-ai ") and ", papershelf " in r["by_source"] for r in data["rows"])
     ranged = await get_json(api, f"/papershelf/top_keywords.json?{q(since='2025-06-01', until='2025-06-30', _shape='objects')}")
-    expected = rows(api_sample_db, """select count(*) from paper_keywords pk join papers p on p.id = pk.paper_id
+    expected = rows(api_sample_db, """select count(distinct p.id) from paper_keywords pk join papers p on p.id = pk.paper_id
         where pk.keyword_id = ? and p.first_seen between '2025-06-01' and '2025-06-30'""", (ranged["rows"][0]["keyword_id"],))
     assert ranged["rows"][0]["papers"] == expected[0][0] < data["rows"][0]["papers"]
     assert ranged["rows"][0]["papers"] == max(
-        n for (n,) in rows(api_sample_db, """select count(*) from paper_keywords pk join papers p on p.id = pk.paper_id
+        n for (n,) in rows(api_sample_db, """select count(distinct p.id) from paper_keywords pk join papers p on p.id = pk.paper_id
             where p.first_seen between '2025-06-01' and '2025-06-30' group by pk.keyword_id"""))
     since_only = await get_json(api, f"/papershelf/top_keywords.json?{q(since='2025-06-01', _shape='objects')}")
     assert since_only["rows"][0]["papers"] >= ranged["rows"][0]["papers"]
+    # Narrowed to one source: the papers that source gave each keyword.
     hf = await get_json(api, "/papershelf/top_keywords.json?source=hf-ai&_shape=objects")
-    assert hf["rows"] and {r["source"] for r in hf["rows"]} == {"hf-ai"}
-    none = await get_json(api, "/papershelf/top_keywords.json?source=papershelf&_shape=objects")
-    extracted = rows(api_sample_db, "select count(*) from keywords where source = 'papershelf'")[0][0]
-    assert bool(none["rows"]) == bool(extracted)
+    by_hf = rows(api_sample_db, """select keyword_id, count(*) from paper_keywords where source = 'hf-ai'
+                                   group by keyword_id order by 2 desc, 1 limit 5""")
+    assert [(r["keyword_id"], r["papers"]) for r in hf["rows"]][:5] == by_hf
+    extracted = await get_json(api, "/papershelf/top_keywords.json?source=papershelf&_shape=objects")
+    assert extracted["rows"][0]["papers"] < data["rows"][0]["papers"]
+    hf_june = await get_json(api, f"/papershelf/top_keywords.json?{q(since='2025-06-01', source='hf-ai', _shape='objects')}")
+    assert hf_june["rows"][0]["papers"] <= since_only["rows"][0]["papers"]
 
 
 @pytest.mark.asyncio
@@ -349,11 +355,12 @@ async def test_keyword_over_time(api: Datasette, api_sample_db: Path, tmp_path: 
     assert all(0 <= r["percent"] <= 100 for r in data["rows"])
     unknown = await get_json(api, "/papershelf/keyword_over_time.json?keyword=no+such+keyword&_shape=objects")
     assert unknown["rows"] == []
-    # An alias (as the keyword stage records acronyms) finds the keyword too.
+    # Any written form recorded for it (as the keyword stage records acronyms) finds the keyword too.
     copy = tmp_path / "papershelf.db"
     shutil.copy(api_sample_db, copy)
     conn = sqlite3.connect(copy)
-    conn.execute("insert into keyword_aliases (keyword_id, alias) select id, 'XYZ-ALIAS' from keywords where key = ?", (key,))
+    conn.execute("insert into keyword_aliases (keyword_id, alias, source, key, uses)"
+                 " select id, 'XYZ-ALIAS', 'papershelf', 'xyzalias', 1 from keywords where key = ?", (key,))
     conn.commit()
     conn.close()
     aliased = await get_json(site(copy), "/papershelf/keyword_over_time.json?keyword=xyz-alias&_shape=objects")
@@ -440,9 +447,14 @@ async def test_keyword_links_lead_to_the_papers_with_it(api: Datasette, api_samp
     paper_id, display, keyword_id = rows(api_sample_db, """select pk.paper_id, k.display, k.id from paper_keywords pk
         join keywords k on k.id = pk.keyword_id where k.paper_count >= 3 order by k.paper_count desc limit 1""")[0]
     data = await get_json(api, f"/papershelf/keyword_papers.json?{q(keyword=display, _shape='objects', _size=1000)}")
-    expected = rows(api_sample_db, """select count(*) from paper_keywords pk join keywords k on k.id = pk.keyword_id
-                                     where k.display = ?""", (display,))[0][0]
+    # One row per paper, whichever sources gave it the keyword (they are listed in "sources").
+    expected = rows(api_sample_db, """select count(distinct pk.paper_id) from paper_keywords pk
+                                     join keywords k on k.id = pk.keyword_id where k.display = ?""", (display,))[0][0]
     assert len(data["rows"]) == expected and paper_id in {r["paper_id"] for r in data["rows"]}
+    both = [r for r in data["rows"] if json.loads(r["sources"]) == ["hf-ai", "papershelf"]]
+    narrowed = await get_json(api, f"/papershelf/keyword_papers.json?{q(keyword=display, sources__arraycontains='hf-ai', _shape='objects', _size=1000)}")
+    assert both and len(narrowed["rows"]) == rows(api_sample_db, """select count(*) from paper_keywords pk
+        join keywords k on k.id = pk.keyword_id where k.display = ? and pk.source = 'hf-ai'""", (display,))[0][0]
     html = await get_html(api, f"/papershelf/keyword_papers?{q(keyword=display)}")
     assert f"Papers with the keyword “{escape(display)}”" in html
     assert '<a href="/papershelf/papers/' in html  # titles link to paper pages
@@ -478,7 +490,7 @@ async def test_facets_fit_the_data(api: Datasette) -> None:
     kinds = {r["value"] for r in listing["facet_results"]["link_kinds"]["results"]}
     assert "code" in kinds
     by_keyword = await get_json(api, "/papershelf/keyword_papers.json?_size=1")
-    assert {"keyword", "source", "month", "has_code"} <= set(by_keyword["facet_results"])
+    assert {"keyword", "sources", "month", "has_code"} <= set(by_keyword["facet_results"])
     links = await get_json(api, "/papershelf/links.json?_size=1")
     assert {"kind", "host"} <= set(links["facet_results"])
     papers = await get_json(api, "/papershelf/papers.json?_size=20&_shape=objects")

@@ -11,7 +11,7 @@ TABLES = [
     'CREATE TABLE authors (\n\tid INTEGER NOT NULL, \n\tname TEXT NOT NULL, \n\tPRIMARY KEY (id), \n\tUNIQUE (name)\n)',
     'CREATE TABLE build_info (\n\t"key" TEXT NOT NULL, \n\tvalue TEXT, \n\tPRIMARY KEY ("key")\n)',
     'CREATE TABLE keyword_df (\n\t"key" TEXT NOT NULL, \n\tdf INTEGER NOT NULL, \n\tPRIMARY KEY ("key")\n)',
-    'CREATE TABLE keywords (\n\tid INTEGER NOT NULL, \n\t"key" TEXT NOT NULL, \n\tdisplay TEXT NOT NULL, \n\tsource TEXT NOT NULL, \n\tpaper_count INTEGER DEFAULT \'0\' NOT NULL, \n\tPRIMARY KEY (id), \n\tUNIQUE ("key", source)\n)',
+    'CREATE TABLE keywords (\n\tid INTEGER NOT NULL, \n\t"key" TEXT NOT NULL, \n\tdisplay TEXT NOT NULL, \n\tpaper_count INTEGER DEFAULT \'0\' NOT NULL, \n\tPRIMARY KEY (id), \n\tUNIQUE ("key")\n)',
     'CREATE INDEX idx_keywords_display ON keywords (display)',
     'CREATE INDEX idx_keywords_paper_count ON keywords (paper_count)',
     "CREATE TABLE listings (\n\tid INTEGER NOT NULL, \n\tname TEXT NOT NULL, \n\tpath TEXT NOT NULL, \n\tsource TEXT NOT NULL, \n\tshape TEXT, \n\tkind TEXT, \n\tdate TEXT, \n\tdate_text TEXT, \n\tsha256 TEXT NOT NULL, \n\tencoding TEXT, \n\tnotes TEXT, \n\tingested_at TEXT NOT NULL, \n\trecords_read INTEGER DEFAULT '0' NOT NULL, \n\tpapers_loaded INTEGER DEFAULT '0' NOT NULL, \n\tpapers_merged INTEGER DEFAULT '0' NOT NULL, \n\trejected INTEGER DEFAULT '0' NOT NULL, \n\tPRIMARY KEY (id), \n\tUNIQUE (sha256)\n)",
@@ -23,8 +23,10 @@ TABLES = [
     'CREATE INDEX idx_papers_organization ON papers (organization)',
     'CREATE INDEX idx_papers_title_key ON papers (title_key)',
     'CREATE INDEX idx_papers_upvotes ON papers (upvotes)',
-    'CREATE TABLE keyword_aliases (\n\tkeyword_id INTEGER NOT NULL, \n\talias TEXT NOT NULL, \n\tPRIMARY KEY (keyword_id, alias), \n\tFOREIGN KEY(keyword_id) REFERENCES keywords (id)\n)',
-    'CREATE INDEX idx_keyword_aliases_alias ON keyword_aliases (lower(alias))',
+    'CREATE TABLE keyword_aliases (\n\tkeyword_id INTEGER NOT NULL, \n\talias TEXT NOT NULL, \n\tsource TEXT NOT NULL, \n\t"key" TEXT NOT NULL, \n\tuses INTEGER DEFAULT \'0\' NOT NULL, \n\tPRIMARY KEY (keyword_id, alias, source), \n\tFOREIGN KEY(keyword_id) REFERENCES keywords (id)\n)',
+    'CREATE INDEX idx_keyword_aliases_key ON keyword_aliases ("key")',
+    'CREATE TABLE keyword_sources (\n\tkeyword_id INTEGER NOT NULL, \n\tsource TEXT NOT NULL, \n\tpaper_count INTEGER NOT NULL, \n\tPRIMARY KEY (keyword_id, source), \n\tFOREIGN KEY(keyword_id) REFERENCES keywords (id)\n)',
+    'CREATE INDEX idx_keyword_sources_source ON keyword_sources (source, paper_count)',
     'CREATE TABLE links (\n\tid INTEGER NOT NULL, \n\tpaper_id TEXT NOT NULL, \n\turl TEXT NOT NULL, \n\traw TEXT NOT NULL, \n\thost TEXT NOT NULL, \n\tkind TEXT NOT NULL, \n\trepo TEXT, \n\tsource TEXT NOT NULL, \n\tPRIMARY KEY (id), \n\tUNIQUE (paper_id, url), \n\tFOREIGN KEY(paper_id) REFERENCES papers (id)\n)',
     'CREATE INDEX idx_links_host ON links (host)',
     'CREATE INDEX idx_links_kind ON links (kind)',
@@ -36,8 +38,8 @@ TABLES = [
     'CREATE INDEX idx_paper_authors_author_id ON paper_authors (author_id)',
     "CREATE TABLE paper_categories (\n\tpaper_id TEXT NOT NULL, \n\tcategory TEXT NOT NULL, \n\tis_primary INTEGER DEFAULT '0' NOT NULL, \n\tPRIMARY KEY (paper_id, category), \n\tFOREIGN KEY(paper_id) REFERENCES papers (id)\n)",
     'CREATE INDEX idx_paper_categories_category ON paper_categories (category)',
-    'CREATE TABLE paper_keywords (\n\tpaper_id TEXT NOT NULL, \n\tkeyword_id INTEGER NOT NULL, \n\tsource TEXT NOT NULL, \n\trank INTEGER NOT NULL, \n\tscore FLOAT, \n\tPRIMARY KEY (paper_id, keyword_id), \n\tFOREIGN KEY(paper_id) REFERENCES papers (id), \n\tFOREIGN KEY(keyword_id) REFERENCES keywords (id)\n)',
-    'CREATE INDEX idx_paper_keywords_keyword_id ON paper_keywords (keyword_id, paper_id)',
+    'CREATE TABLE paper_keywords (\n\tpaper_id TEXT NOT NULL, \n\tkeyword_id INTEGER NOT NULL, \n\tsource TEXT NOT NULL, \n\trank INTEGER NOT NULL, \n\tscore FLOAT, \n\tPRIMARY KEY (paper_id, keyword_id, source), \n\tFOREIGN KEY(paper_id) REFERENCES papers (id), \n\tFOREIGN KEY(keyword_id) REFERENCES keywords (id)\n)',
+    'CREATE INDEX idx_paper_keywords_keyword_id ON paper_keywords (keyword_id, source, paper_id)',
     'CREATE TABLE rejects (\n\tid INTEGER NOT NULL, \n\tlisting_id INTEGER, \n\tfile TEXT NOT NULL, \n\tline INTEGER, \n\tposition INTEGER, \n\treason TEXT NOT NULL, \n\traw TEXT NOT NULL, \n\tPRIMARY KEY (id), \n\tFOREIGN KEY(listing_id) REFERENCES listings (id)\n)',
 ]
 
@@ -45,10 +47,11 @@ COLUMNS = {
     'authors': ('id', 'name'),
     'build_info': ('key', 'value'),
     'keyword_df': ('key', 'df'),
-    'keywords': ('id', 'key', 'display', 'source', 'paper_count'),
+    'keywords': ('id', 'key', 'display', 'paper_count'),
     'listings': ('id', 'name', 'path', 'source', 'shape', 'kind', 'date', 'date_text', 'sha256', 'encoding', 'notes', 'ingested_at', 'records_read', 'papers_loaded', 'papers_merged', 'rejected'),
     'papers': ('id', 'arxiv_id', 'title', 'abstract', 'title_key', 'published', 'updated', 'arxiv_version', 'primary_category', 'doi', 'journal_ref', 'arxiv_comment', 'github_repo', 'project_page', 'ai_summary', 'organization', 'author_count', 'upvotes', 'github_stars', 'comments_count', 'has_code', 'first_seen', 'last_seen', 'listing_count'),
-    'keyword_aliases': ('keyword_id', 'alias'),
+    'keyword_aliases': ('keyword_id', 'alias', 'source', 'key', 'uses'),
+    'keyword_sources': ('keyword_id', 'source', 'paper_count'),
     'links': ('id', 'paper_id', 'url', 'raw', 'host', 'kind', 'repo', 'source'),
     'listing_papers': ('listing_id', 'paper_id', 'position', 'line', 'listing_date', 'upvotes', 'github_stars', 'comments_count'),
     'paper_authors': ('paper_id', 'position', 'author_id'),
@@ -80,6 +83,6 @@ TITLE_FTS_FILL = 'INSERT INTO "papers_fts_title"(rowid, title) SELECT (min(lengt
 PAPER_ROWID_BITS = 4294967295
 
 VIEWS = {
-    'keyword_papers': 'CREATE VIEW "keyword_papers" as select\n  p.title as title,\n  k.display as keyword,\n  pk.source as source,\n  p.last_seen as last_seen,\n  p.upvotes as upvotes,\n  p.has_code as has_code,\n  substr(p.first_seen, 1, 7) as month,\n  p.first_seen as first_seen,\n  pk.rank as rank,\n  p.id as paper_id,\n  k.key as keyword_key,\n  k.id as keyword_id\nfrom paper_keywords pk\njoin keywords k on k.id = pk.keyword_id\njoin papers p on p.id = pk.paper_id',
+    'keyword_papers': 'CREATE VIEW "keyword_papers" as select\n  p.title as title,\n  k.display as keyword,\n  (select json_group_array(source) from (select s.source from paper_keywords s\n    where s.paper_id = pk.paper_id and s.keyword_id = pk.keyword_id order by s.source)) as sources,\n  p.last_seen as last_seen,\n  p.upvotes as upvotes,\n  p.has_code as has_code,\n  substr(p.first_seen, 1, 7) as month,\n  p.first_seen as first_seen,\n  pk.rank as rank,\n  p.id as paper_id,\n  k.key as keyword_key,\n  k.id as keyword_id\nfrom paper_keywords pk\njoin keywords k on k.id = pk.keyword_id\njoin papers p on p.id = pk.paper_id\nwhere pk.source = (select min(s.source) from paper_keywords s where s.paper_id = pk.paper_id and s.keyword_id = pk.keyword_id)',
     'paper_list': 'CREATE VIEW "paper_list" as select\n  p.title as title,\n  p.last_seen as last_seen,\n  substr(p.first_seen, 1, 7) as month,\n  p.upvotes as upvotes,\n  p.has_code as has_code,\n  (select json_group_array(display) from (\n    select distinct k.display from paper_keywords pk join keywords k on k.id = pk.keyword_id\n    where pk.paper_id = p.id order by pk.source, pk.rank)) as keywords,\n  (select json_group_array(kind) from (\n    select distinct kind from links where links.paper_id = p.id order by kind)) as link_kinds,\n  (select json_group_array(host) from (\n    select distinct host from links where links.paper_id = p.id order by host)) as link_hosts,\n  p.organization as organization,\n  p.first_seen as first_seen,\n  p.id as paper_id\nfrom papers p',
 }

@@ -166,12 +166,11 @@ keywords = Table(
     "keywords",
     metadata,
     Column("id", Integer, primary_key=True, comment="Keyword number"),
-    Column("key", Text, nullable=False, comment="Normalized form: lower case, singular, acronym-resolved"),
-    Column("display", Text, nullable=False, comment="Readable form"),
-    Column("source", Text, nullable=False, comment="papershelf (extracted) or hf-ai (Daily Papers ai_keywords)"),
-    Column("paper_count", Integer, nullable=False, server_default="0", comment="Papers with this keyword"),
-    UniqueConstraint("key", "source"),
-    comment="One row per keyword and source: extracted keyphrases (papershelf) and the API's own (hf-ai)",
+    Column("key", Text, nullable=False, unique=True,
+           comment="The concept's key (etl.text.keyword_identity): lower case, singular, no spaces or hyphens, acronym resolved"),
+    Column("display", Text, nullable=False, comment="Its most used written form, with its acronym: large language models (LLMs)"),
+    Column("paper_count", Integer, nullable=False, server_default="0", comment="Papers with this keyword, from any source"),
+    comment="One row per keyword concept, whichever sources assigned it (extracted by papershelf, Daily Papers' ai_keywords)",
 )
 Index("idx_keywords_paper_count", keywords.c.paper_count)
 # A keyword by the name it shows: the keyword links of the paper pages and the view's keyword facet
@@ -182,23 +181,36 @@ keyword_aliases = Table(
     "keyword_aliases",
     metadata,
     Column("keyword_id", Integer, ForeignKey("keywords.id"), primary_key=True, comment="The keyword"),
-    Column("alias", Text, primary_key=True, comment="Another form: acronym, expansion, plural"),
-    comment="Other forms of a keyword: acronyms, expansions, plurals",
+    Column("alias", Text, primary_key=True, comment="A written form: spelling, plural, acronym, expansion"),
+    Column("source", Text, primary_key=True, comment="Who wrote it so: papershelf (a paper's text) or hf-ai"),
+    Column("key", Text, nullable=False, comment="The form's own key (an acronym's is itself: llm)"),
+    Column("uses", Integer, nullable=False, server_default="0", comment="Times that source wrote it so"),
+    comment="Every written form of a keyword seen, and which source used it how often",
 )
-Index("idx_keyword_aliases_alias", func.lower(keyword_aliases.c.alias))  # a keyword asked for by an alias
+Index("idx_keyword_aliases_key", keyword_aliases.c.key)  # a keyword asked for by a written form
+
+keyword_sources = Table(
+    "keyword_sources",
+    metadata,
+    Column("keyword_id", Integer, ForeignKey("keywords.id"), primary_key=True, comment="The keyword"),
+    Column("source", Text, primary_key=True, comment="papershelf or hf-ai"),
+    Column("paper_count", Integer, nullable=False, comment="Papers that source gave the keyword"),
+    comment="Each keyword's papers by source",
+)
+Index("idx_keyword_sources_source", keyword_sources.c.source, keyword_sources.c.paper_count)
 
 paper_keywords = Table(
     "paper_keywords",
     metadata,
     Column("paper_id", Text, ForeignKey("papers.id"), primary_key=True, comment="The paper"),
     Column("keyword_id", Integer, ForeignKey("keywords.id"), primary_key=True, comment="The keyword"),
-    Column("source", Text, nullable=False, comment="papershelf or hf-ai"),
-    Column("rank", Integer, nullable=False, comment="1 = best"),
+    Column("source", Text, primary_key=True, comment="Who assigned it: papershelf (extracted) or hf-ai"),
+    Column("rank", Integer, nullable=False, comment="1 = best, among the paper's keywords from that source"),
     Column("score", Float, comment="Extraction score (None for keywords a source gave)"),
-    comment="Ranked keywords of each paper, with their score and source",
+    comment="Ranked keywords of each paper, with their score and the source that assigned them",
 )
-# A keyword's papers from the index alone (with the paper id, not only the row's place).
-Index("idx_paper_keywords_keyword_id", paper_keywords.c.keyword_id, paper_keywords.c.paper_id)
+# A keyword's papers, and each source's, from the index alone (with the paper id, not only the row's place).
+Index("idx_paper_keywords_keyword_id", paper_keywords.c.keyword_id, paper_keywords.c.source, paper_keywords.c.paper_id)
 
 keyword_df = Table(
     "keyword_df",
@@ -301,12 +313,15 @@ TITLE_FTS_FILL = (
 
 # Views for browsing in Datasette, each made for faceting (their descriptions are in etl/metadata_base.yml).
 VIEWS: dict[str, str] = {
-    # One row per (paper, keyword): facet by keyword, source, month or has_code; the keyword links on a
-    # paper's page select this view's keyword facet.
+    # One row per (paper, keyword), whichever sources assigned it (``sources``, a JSON list: an array
+    # facet, and ?sources__arraycontains=hf-ai narrows to one source): facet by keyword, source, month
+    # or has_code; the keyword links on a paper's page select this view's keyword facet. A paper's
+    # keyword is its row of the first source (others: looked up by the primary key).
     "keyword_papers": """select
   p.title as title,
   k.display as keyword,
-  pk.source as source,
+  (select json_group_array(source) from (select s.source from paper_keywords s
+    where s.paper_id = pk.paper_id and s.keyword_id = pk.keyword_id order by s.source)) as sources,
   p.last_seen as last_seen,
   p.upvotes as upvotes,
   p.has_code as has_code,
@@ -318,7 +333,8 @@ VIEWS: dict[str, str] = {
   k.id as keyword_id
 from paper_keywords pk
 join keywords k on k.id = pk.keyword_id
-join papers p on p.id = pk.paper_id""",
+join papers p on p.id = pk.paper_id
+where pk.source = (select min(s.source) from paper_keywords s where s.paper_id = pk.paper_id and s.keyword_id = pk.keyword_id)""",
     # One row per paper with its keywords, link kinds and hosts as JSON arrays (Datasette's array
     # facets), the month of its first listing and has_code: the papers table made for faceting.
     "paper_list": """select

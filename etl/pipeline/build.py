@@ -18,6 +18,7 @@ from pathlib import Path
 
 from etl.pipeline import enrich, memory, parallel
 from etl.db import index
+from etl.text import keyword_identity
 from etl.db.ddl import DATABASE
 from .load import ListingCounts, Loader
 from etl.sources.records import Reject
@@ -267,7 +268,8 @@ def build(
             parsers.close()
             parsers = None
         if enricher is not None:
-            enricher.end(late_events(conn, loader.late), next_id(conn, "keywords"))
+            enricher.end(late_events(conn, loader.late), next_id(conn, "keywords"),
+                         conn.execute("select id, key from keywords"))
             loader.release()  # its maps of names and keywords: memory the FTS build can use
             memory.trim()
             # While the enricher ranks keywords: the FTS index, and what needs no keywords.
@@ -284,11 +286,11 @@ def build(
                 conn.execute("begin")
                 # Taken in as the enricher ranks: what is left when it is done is its last batch.
                 enricher.copy_keywords(conn)
-            _finish_keyword_tables(conn, deferred, report, extracted_counted=True)
+            _finish_keyword_tables(conn, deferred, report)
         else:
             _enrich_all(conn, report)
             deferred = _finish_linked_tables(conn, _finish_loaded_tables(conn, deferred, report), report)
-            _finish_keyword_tables(conn, deferred, report, extracted_counted=False)
+            _finish_keyword_tables(conn, deferred, report)
             _index(conn, report)
         conn.execute("commit")
         with report.timed("analyze"):
@@ -376,14 +378,12 @@ def _finish_linked_tables(conn: sqlite3.Connection, deferred: list[str], report:
     return _create_indexes(conn, deferred, report, {"papers"})
 
 
-def _finish_keyword_tables(
-    conn: sqlite3.Connection, deferred: list[str], report: BuildReport, *, extracted_counted: bool
-) -> None:
-    """Once the keywords are in: the last indexes, each keyword's paper count (only the source
-    keywords' when the enricher counted the extracted ones) before the index that covers it."""
+def _finish_keyword_tables(conn: sqlite3.Connection, deferred: list[str], report: BuildReport) -> None:
+    """Once the keywords are in: the last indexes, each keyword resolved (acronyms merged into their
+    concepts, displays, paper counts: ``keyword_identity.resolve``) before the indexes that cover it."""
     deferred = _create_indexes(conn, deferred, report, {"paper_keywords", "keyword_aliases"})
     with report.timed("aggregates"):
-        enrich.refresh_keyword_counts(conn, None, skip_source=enrich.PAPERSHELF if extracted_counted else None)
+        keyword_identity.resolve(conn, None)
     _create_indexes(conn, deferred, report)
 
 
@@ -411,7 +411,8 @@ def _enrich_listing(conn: sqlite3.Connection, loader: Loader, counts: ListingCou
     with report.timed("aggregates"):
         enrich.refresh_aggregates(conn, counts.touched)
         if keyword_ids:
-            enrich.refresh_keyword_counts(conn, keyword_ids)
+            keyword_identity.resolve(conn, keyword_ids)
+            loader.forget_keyword_ids()  # a keyword merged into its concept is no more
 
 
 def add(
@@ -435,6 +436,9 @@ def add(
         conn.execute("pragma synchronous = normal")
         conn.execute(f"pragma cache_size = -{ADD_CACHE_KIB}")  # index pages of a large database
         conn.execute("pragma busy_timeout = 10000")
+        if not index.has_table(conn, "keyword_sources"):
+            # Keywords were one row per source before keyword_identity: no add can turn them into concepts.
+            raise BuildError(f"{db_path} was built by an earlier papershelf: rebuild it with `papershelf build`")
         loader = Loader(conn, track_keywords=True)
         index.ensure_db_shape(conn)
         for path in paths:

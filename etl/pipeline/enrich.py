@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
+from etl.text import keyword_identity
 from etl.text import keywords as keywords_module
 from etl.text import links as links_module
 
@@ -128,9 +129,11 @@ def chunked(rows: Iterable[tuple], size: int | None = None) -> Iterator[list[tup
 class KeywordWriter:
     """Writes ranked keywords into ``keywords``, ``keyword_aliases`` and ``paper_keywords`` of ``conn``.
 
-    Keyword ids are given in order of first appearance; the display form is the first paper's.
-    Papers must come in rowid order for a build to be deterministic. Rows are written in batches:
-    call ``flush`` at the end. ``touched`` holds the ids of keywords whose papers changed.
+    A keyword is its concept (``keyword_identity.concept_key``), shared with every source: ids are
+    given in order of first appearance to the concepts no source gave before; each paper's written
+    forms are counted in ``keyword_aliases`` (``keyword_identity.resolve`` sets the displays from
+    them). Papers must come in rowid order for a build to be deterministic. Rows are written in
+    batches: call ``flush`` at the end. ``touched`` holds the ids of keywords whose papers changed.
     """
 
     def __init__(self, conn: sqlite3.Connection, *, replace: bool = False) -> None:
@@ -138,7 +141,7 @@ class KeywordWriter:
         self.replace = replace  # papers may already have extracted keywords (an add)
         self._ids: dict[str, int] = {}
         self._rows: list[tuple] = []
-        self._aliases: list[tuple[int, str]] = []
+        self._forms: Counter[tuple[int, str, str]] = Counter()
         self.touched: set[int] = set()
         self.count = 0
 
@@ -147,19 +150,17 @@ class KeywordWriter:
         if len(self._ids) + len(keys) > KEYWORD_CACHE:
             self._ids.clear()
         marks = ", ".join("?" * len(keys))
-        self._ids.update(self.conn.execute(
-            f"select key, id from keywords where source = ? and key in ({marks})", (PAPERSHELF, *keys)
-        ))
+        self._ids.update(self.conn.execute(f"select key, id from keywords where key in ({marks})", keys))
 
-    def _new_keyword(self, keyword: Any) -> int:
+    def _new_keyword(self, key: str, display: str) -> int:
         keyword_id = int(self.conn.execute(
-            "insert into keywords (key, display, source) values (?, ?, ?)", (keyword.key, keyword.display, PAPERSHELF)
+            "insert into keywords (key, display) values (?, ?)", (key, display)
         ).lastrowid or 0)
-        self._ids[keyword.key] = keyword_id
+        self._ids[key] = keyword_id
         return keyword_id
 
     def add(self, paper_id: str, ranked: list[Any]) -> None:
-        """The ranked keywords of one paper (a new keyword is shown as this paper writes it)."""
+        """The ranked keywords of one paper."""
         if self.replace:
             self.flush()
             self.touched.update(
@@ -171,19 +172,21 @@ class KeywordWriter:
                 "delete from paper_keywords where paper_id = ? and source = ?", (paper_id, PAPERSHELF)
             )
         ids = self._ids
-        unknown = [keyword.key for keyword in ranked if keyword.key not in ids]
+        keys = [keyword_identity.concept_key(keyword.key) for keyword in ranked]
+        unknown = [key for key in keys if key not in ids]
         if unknown:
             self._lookup(unknown)
         seen: set[int] = set()
         position = 0
-        for keyword in ranked:
-            keyword_id = ids.get(keyword.key) or self._new_keyword(keyword)
+        for key, keyword in zip(keys, ranked):
+            keyword_id = ids.get(key) or self._new_keyword(key, keyword.display)
             if keyword_id in seen:
                 continue
             seen.add(keyword_id)
             position += 1
             self._rows.append((paper_id, keyword_id, PAPERSHELF, position, round(float(keyword.score), 4)))
-            self._aliases.extend((keyword_id, alias) for alias in keyword.aliases)
+            for form, form_key in keyword_identity.forms_of(keyword.display, keyword.aliases, key):
+                self._forms[(keyword_id, form, form_key)] += 1
         if self.replace:
             self.touched.update(seen)
         self.count += 1
@@ -195,8 +198,14 @@ class KeywordWriter:
             "insert into paper_keywords (paper_id, keyword_id, source, rank, score) values (?, ?, ?, ?, ?)",
             self._rows,
         )
-        self.conn.executemany("insert or ignore into keyword_aliases (keyword_id, alias) values (?, ?)", self._aliases)
-        self._rows, self._aliases = [], []
+        self.conn.executemany(keyword_identity.FORMS_UPSERT, form_rows(self._forms))
+        self._rows, self._forms = [], Counter()
+
+
+def form_rows(forms: Counter[tuple[int, str, str]]) -> list[tuple]:
+    """Rows for ``keyword_identity.FORMS_UPSERT`` of extracted keywords' written forms, from
+    (keyword id, form, its key) and their uses."""
+    return [(keyword_id, form, PAPERSHELF, key, uses) for (keyword_id, form, key), uses in forms.items()]
 
 
 def store_stats(conn: sqlite3.Connection, stats: Any) -> None:
@@ -216,11 +225,9 @@ def stored_docs(conn: sqlite3.Connection) -> int:
 
 
 def _delete_extracted(conn: sqlite3.Connection) -> None:
-    conn.execute(
-        "delete from keyword_aliases where keyword_id in (select id from keywords where source = ?)", (PAPERSHELF,)
-    )
+    conn.execute("delete from keyword_aliases where source = ?", (PAPERSHELF,))
     conn.execute("delete from paper_keywords where source = ?", (PAPERSHELF,))
-    conn.execute("delete from keywords where source = ?", (PAPERSHELF,))
+    conn.execute("delete from keywords where not exists (select 1 from keyword_aliases a where a.keyword_id = keywords.id)")
 
 
 def refresh_keywords(
@@ -304,36 +311,6 @@ def needed_df_rows(conn: sqlite3.Connection, words: set[str], single: set[str]) 
     rows = conn.execute("select d.key, d.df from needed_keys n join keyword_df d on d.key = n.key").fetchall()
     conn.execute("delete from needed_keys")
     return rows + definitions
-
-
-def refresh_keyword_counts(
-    conn: sqlite3.Connection, keyword_ids: set[int] | None, *, skip_source: str | None = None
-) -> None:
-    """keywords.paper_count for the given keywords, or for all (None) but those of ``skip_source``
-    (counted already: a parallel build's enricher counts the keywords it extracts)."""
-    if keyword_ids is None:
-        if skip_source is not None:
-            # Through the (keyword_id, paper_id) index: a count per keyword, no pass over all rows.
-            conn.execute(
-                "update keywords set paper_count = (select count(*) from paper_keywords pk"
-                " where pk.keyword_id = keywords.id) where source != ?", (skip_source,)
-            )
-            return
-        conn.execute(
-            """
-            update keywords set paper_count = counts.n
-            from (select keyword_id, count(*) as n from paper_keywords group by keyword_id) as counts
-            where counts.keyword_id = keywords.id
-            """
-        )
-        return
-    for chunk in _chunks(sorted(keyword_ids)):  # type: ignore[arg-type]
-        marks = ", ".join("?" * len(chunk))
-        conn.execute(
-            f"update keywords set paper_count = (select count(*) from paper_keywords pk"
-            f" where pk.keyword_id = keywords.id) where id in ({marks})",
-            chunk,
-        )
 
 
 # ---- aggregates ----------------------------------------------------------------------------------

@@ -11,10 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+from etl.text import keyword_identity
 from etl.text.identity import slugify, title_key
+from etl.text.keyword_identity import FORMS_UPSERT as KEYWORD_FORMS_UPSERT
 from etl.sources.records import Listing, Paper, Reject, cut
 
 
@@ -167,7 +170,7 @@ class Loader:
         self.bulk = bulk
         limit = BULK_IDS if bulk else CACHE_LIMIT
         self._authors = IdMap(conn, "authors", ("name",), bulk=bulk, limit=limit)
-        self._keywords = IdMap(conn, "keywords", ("key", "display", "source"), bulk=bulk, limit=limit)
+        self._keywords = IdMap(conn, "keywords", ("key", "display"), bulk=bulk, limit=limit)
         self.events: list[tuple] | None = [] if events else None
         self.on_events = on_events  # called with the events when they pile up inside a long listing
         self.listing_id: int | None = None  # the listing being loaded, and its records read so far
@@ -182,6 +185,7 @@ class Loader:
         self._author_rows: list[tuple] = []
         self._categories: list[tuple] = []
         self._source_keywords: list[tuple] = []
+        self._keyword_forms: Counter[tuple[int, str, str, str]] = Counter()
 
     def forget_cached_ids(self) -> None:
         """After a rollback: ids written since the savepoint are gone (and so are those not written)."""
@@ -189,6 +193,10 @@ class Loader:
             ids.forget_pending()
             if not self.bulk:
                 ids.clear()
+
+    def forget_keyword_ids(self) -> None:
+        """The keyword ids kept in memory may be stale (keyword_identity.resolve merged keywords)."""
+        self._keywords.clear()
 
     def release(self) -> None:
         """Drop what the loader keeps in memory (after its last listing)."""
@@ -204,6 +212,7 @@ class Loader:
         self.late.difference_update(self._late_in_listing)
         self._late_in_listing = []
         self._sightings, self._author_rows, self._categories, self._source_keywords = [], [], [], []
+        self._keyword_forms = Counter()
         self._authors.forget_pending()
         self._keywords.forget_pending()
 
@@ -244,7 +253,10 @@ class Loader:
             conn.executemany(
                 "insert into paper_keywords (paper_id, keyword_id, source, rank, score) values (?, ?, ?, ?, null)",
                 self._source_keywords)
+        if self._keyword_forms:
+            conn.executemany(KEYWORD_FORMS_UPSERT, [(*form, uses) for form, uses in self._keyword_forms.items()])
         self._sightings, self._author_rows, self._categories, self._source_keywords = [], [], [], []
+        self._keyword_forms = Counter()
         self._authors.forget_pending()
         self._keywords.forget_pending()
 
@@ -435,18 +447,13 @@ class Loader:
     def author_id(self, name: str) -> int:
         return self._authors.get(name, (name,), "select id from authors where name = ?", (name,))
 
-    def keyword_id(self, key: str, display: str, source: str) -> int:
-        return self._keywords.get(
-            (key, source), (key, display, source), "select id from keywords where key = ? and source = ?", (key, source)
-        )
+    def keyword_id(self, key: str, display: str) -> int:
+        return self._keywords.get(key, (key, display), "select id from keywords where key = ?", (key,))
 
     def write_source_keywords(self, paper_id: str, source: str, phrases: list[str], *, new: bool = False) -> None:
-        """Keywords a source gives itself (the API's ai_keywords): kept apart under their source.
-
-        The latest listing's list replaces the one kept before.
-        """
-        from etl.text.keywords import normalize_key  # enrichment owns keyword normalization
-
+        """Keywords a source gives itself (the API's ai_keywords): the concepts they name
+        (``keyword_identity``, shared with every source), assigned by ``source``, and their written
+        forms. The latest listing's list replaces the one kept before."""
         if not new:
             if self.keywords_touched is not None:
                 self.keywords_touched.update(r[0] for r in self.conn.execute(
@@ -456,10 +463,12 @@ class Loader:
         rows = []
         rank = 0
         for phrase in phrases:
-            key = normalize_key(phrase)
+            key, forms = keyword_identity.read(phrase)
             if not key:
                 continue
-            keyword_id = self.keyword_id(key, phrase, source)
+            keyword_id = self.keyword_id(key, forms[0])
+            for form in forms:
+                self._keyword_forms[(keyword_id, form, source, keyword_identity.form_key(form))] += 1
             if keyword_id in seen:
                 continue
             seen.add(keyword_id)

@@ -12,9 +12,10 @@ The stages of a build and where they run:
   loads). When the loader is done it ranks every paper against the final statistics (pass 2) while
   the loader builds the FTS index: SQLite's single-threaded part and Python's part of the build run
   side by side. It writes the links into a side SQLite file, finished as soon as the last paper is
-  in, and the keywords into another, with their final ids (in order of first appearance, after the
-  source keywords the loader stored) and paper counts: the loader copies both in with
-  ``INSERT ... SELECT``, with no Python per row.
+  in, and the keywords into another, with their final ids (the concepts the source keywords the
+  loader stored already have keep theirs; the others get ids in order of first appearance, after
+  them) and their written forms: the loader copies both in with ``INSERT ... SELECT``, with no Python
+  per row, then resolves them (``keyword_identity.resolve``) as an in-process build does.
 
 Everything the enricher computes is what ``etl.pipeline.enrich`` computes in-process from the final tables
 (a test builds both ways and compares every table): a paper is sent once its title and abstract are
@@ -37,7 +38,7 @@ import sqlite3
 import traceback
 from array import array
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import compress, repeat
@@ -46,7 +47,8 @@ from operator import add
 from pathlib import Path
 from typing import Any
 
-from . import enrich, memory
+from etl.pipeline import enrich, memory
+from etl.text import keyword_identity
 from etl.sources.records import Item
 from etl.sources import SourceError, SourceListing, open_listing, sha256_file
 
@@ -225,8 +227,8 @@ class ParseWorkers:
 # The side files of a build's enricher, next to the database being built: links (SQLite, finished
 # when the last paper is in), statistics (SQLite, finished before ranking), the extracted keywords
 # (blobs of rows, announced one by one), and its own: their keys by id (SQLite) and the spool of
-# texts for pass 2. (A journal-less SQLite file is not read by the loader until it is finished.)
-SIDE_FILES = ("links", "stats", "keys", "keywords", "spool")
+# texts for pass 2; the loader's: the keywords its sources gave (SQLite, written before "end"). (A journal-less SQLite file is not read by the loader until it is finished.)
+SIDE_FILES = ("links", "stats", "keys", "keywords", "spool", "sources")
 LINKS_DDL = [
     """create table link_rows (paper_rowid integer not null, paper_id text not null, url text not null,
       raw text not null, host text not null, kind text not null, repo text, source text not null)""",
@@ -309,6 +311,8 @@ class _Enrichment:
         self.side = _side_database(paths["stats"], STATS_DDL)
         self.keys = _side_database(paths["keys"], KEYS_DDL)
         self.keywords_path = paths["keywords"]
+        open(self.keywords_path, "wb").close()  # there before the loader opens it (it reads what is announced)
+        self.sources_path = paths["sources"]
         self.counted: dict[str, int] = {}  # pass 1's counts not spilled yet
         self.n_docs = 0
         self.spool_path = paths["spool"]
@@ -328,7 +332,7 @@ class _Enrichment:
             elif message[0] == "late":
                 for event in message[1]:
                     self.event(event, late=True)
-            else:  # ("end", the first id for an extracted keyword)
+            else:  # ("end", the first id for an extracted keyword); the source keywords are written
                 first_id = message[1]
                 break
         self.finish_links()
@@ -429,20 +433,23 @@ class _Enrichment:
         offset)), which copies them in while later papers are ranked; the last blob holds the paper
         counts of the keywords in more than one paper. Returns the number of keywords."""
         ids = _KeywordIds(self.keys, first_id)
+        ids.known(self.sources_path)
+        concept_key = keyword_identity.concept_key
         with open(self.keywords_path, "wb") as out:
             for chunk in enrich.chunked(heapq.merge(self.spooled(), sorted(self.late))):
                 ranked = enrich.rank_columns(
                     enrich.candidates([(title, abstract) for _, _, title, abstract in chunk]), stats)
-                ids.start_chunk(ranked.keys)
-                keyword_ids = list(map(ids.id_of, ranked.keys, ranked.displays))
+                keys = list(map(concept_key, ranked.keys))
+                ids.start_chunk(keys)
+                keyword_ids = list(map(ids.id_of, keys, ranked.displays))
                 docs = ranked.docs.tolist()
-                scores, aliases = ranked.scores, ranked.aliases
+                scores, displays, aliases = ranked.scores, ranked.displays, ranked.aliases
                 pairs = list(zip(docs, keyword_ids))
                 if len(set(pairs)) < len(pairs):  # an acronym and its long form, both ranked: one keyword
                     seen: set[tuple[int, int]] = set()
                     keep = [pair not in seen and not seen.add(pair) for pair in pairs]  # type: ignore[func-returns-value]
-                    docs, keyword_ids, scores, aliases = (list(compress(column, keep)) for column in (
-                        docs, keyword_ids, scores, aliases))
+                    docs, keyword_ids, keys, scores, displays, aliases = (list(compress(column, keep)) for column in (
+                        docs, keyword_ids, keys, scores, displays, aliases))
                 ids.count(keyword_ids)
                 # Each keyword's rank among its paper's, from 1.
                 starts: dict[int, int] = {}
@@ -452,7 +459,11 @@ class _Enrichment:
                 rows = list(zip(map(paper_ids.__getitem__, docs), keyword_ids,
                                 [index - starts[doc] + 1 for index, doc in enumerate(docs)],
                                 map(round, scores, repeat(4))))
-                written = [(keyword_id, alias) for keyword_id, listed in zip(keyword_ids, aliases) for alias in listed]
+                forms: Counter[tuple[int, str, str]] = Counter(
+                    (keyword_id, form, form_key) for keyword_id, key, display, listed
+                    in zip(keyword_ids, keys, displays, aliases)
+                    for form, form_key in keyword_identity.forms_of(display, listed, key))
+                written = enrich.form_rows(forms)
                 _write_blob(out, ("rows", ids.end_chunk(), rows, written))
                 out.flush()
                 outbox.put(("keywords", out.tell()))
@@ -534,10 +545,21 @@ class _KeywordIds:
         return keyword_id
 
     def count(self, keyword_ids: list[int]) -> None:
-        """One more paper for each of ``keyword_ids`` (a paper has a keyword once)."""
+        """One more paper for each of ``keyword_ids`` (a paper has a keyword once) that no source gave."""
         papers, first = self.papers, self.first
         for keyword_id in keyword_ids:
-            papers[keyword_id - first] += 1
+            if keyword_id >= first:
+                papers[keyword_id - first] += 1
+
+    def known(self, path: str) -> None:
+        """The keywords the loader stored (the sources'), from its file: their concepts have ids."""
+        self.keys.execute("commit")
+        with _attached(self.keys, Path(path), "sources"):
+            self.keys.execute("insert into keys (id, key) select id, key from sources.known")
+            self.unarchived = self.keys.execute("select key, id from sources.known").fetchall()
+        self.keys.execute("begin")
+        if self.unarchived:
+            self.archive()
 
     def end_chunk(self) -> list[tuple]:
         """The keywords given ids since the last call, as rows (id, key, display); their keys are
@@ -667,9 +689,14 @@ class Enricher:
         self._send(("events", events))
         self.sent += len(events)
 
-    def end(self, late: list[tuple], first_keyword_id: int) -> None:
+    def end(self, late: list[tuple], first_keyword_id: int, known: Iterable[tuple[int, str]] = ()) -> None:
         """No more papers: the late ones (stored without an abstract at first) and the end mark, with
-        the id the first extracted keyword gets (after the source keywords)."""
+        the id the first extracted keyword gets (after the source keywords); ``known``: the (id, key)
+        of the keywords stored so far (the sources'), whose concepts the extracted keywords share."""
+        side = _side_database(str(self.path("sources")), ["create table known (id integer primary key, key text not null)"])
+        side.executemany("insert into known (id, key) values (?, ?)", known)
+        side.execute("commit")
+        side.close()
         for start in range(0, len(late), enrich.BATCH):
             self._send(("late", late[start : start + enrich.BATCH]))
         self._send(("end", first_keyword_id))
@@ -712,14 +739,12 @@ class Enricher:
                     blob = _read_blob(stream)
                     if blob[0] == "rows":
                         _, keywords, rows, aliases = blob
-                        conn.executemany(
-                            f"insert into keywords (id, key, display, source, paper_count) values (?, ?, ?, '{source}', 1)",
-                            keywords)
+                        conn.executemany("insert into keywords (id, key, display, paper_count) values (?, ?, ?, 1)",
+                                         keywords)
                         conn.executemany(
                             "insert into paper_keywords (paper_id, keyword_id, source, rank, score)"
                             f" values (?, ?, '{source}', ?, ?)", rows)
-                        conn.executemany("insert or ignore into keyword_aliases (keyword_id, alias) values (?, ?)",
-                                         aliases)
+                        conn.executemany(keyword_identity.FORMS_UPSERT, aliases)
                     else:  # ("counts", [(paper count, id), ...]) of the keywords in more than one paper
                         conn.executemany("update keywords set paper_count = ? where id = ?", blob[1])
                     copied += 1

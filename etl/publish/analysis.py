@@ -13,10 +13,13 @@ lists are ``pl.List(pl.String)``, flags are ``pl.Boolean``, shares are fractions
 from __future__ import annotations
 
 import sqlite3
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
+
+from etl.text import keyword_identity
 
 Period = Literal["day", "week", "month", "year"]
 _TRUNCATE = {"day": "1d", "week": "1w", "month": "1mo", "year": "1y"}
@@ -101,26 +104,26 @@ def papers_per_period(conn: sqlite3.Connection, period: Period = "month") -> pl.
 
 def keyword_trends(conn: sqlite3.Connection, keywords: list[str] | None = None, top: int = 8,
                    period: Period = "month", source: str | None = None) -> pl.DataFrame:
-    """Papers per period carrying each keyword (the ``top`` most frequent, or those named, matched by
-    display or normalized key, case-insensitively), and their share of the period's papers that have
+    """Papers per period carrying each keyword (the ``top`` most frequent, or those named by any
+    written form: "LLM", "large language models"), and their share of the period's papers that have
     keywords at all (``keyworded``): a period before any source gave keywords is left out rather
     than counted as zero.
 
-    Keywords of different sources with the same normalized key count as one; ``source`` keeps one.
+    A keyword's papers count whichever source assigned it; ``source`` keeps one.
     """
     tagged = read(
         conn,
-        """select k.key, min(k.display) over (partition by k.key) as keyword, pk.paper_id, p.first_seen as date
+        """select k.key, k.display as keyword, pk.paper_id, p.first_seen as date
            from paper_keywords pk join keywords k on k.id = pk.keyword_id join papers p on p.id = pk.paper_id
-           where p.first_seen is not null and (:source is null or k.source = :source)""",
+           where p.first_seen is not null and (:source is null or pk.source = :source)""",
         {"key": pl.String, "keyword": pl.String, "paper_id": pl.String, "date": pl.Date},
         {"source": source},
     ).unique(["key", "paper_id"])
     totals = (tagged.group_by(_truncate("date", period)).agg(pl.col("paper_id").n_unique().alias("keyworded"))
               .with_columns(pl.col("keyworded").cast(pl.Int64)))
     if keywords:
-        wanted = {k.strip().lower() for k in keywords}
-        tagged = tagged.filter(pl.col("key").is_in(wanted) | pl.col("keyword").str.to_lowercase().is_in(wanted))
+        wanted = [key for key in map(partial(keyword_identity.find_key, conn), keywords) if key is not None]
+        tagged = tagged.filter(pl.col("key").is_in(wanted))
     else:
         best = (tagged.group_by("key").agg(pl.len().alias("n")).sort(["n", "key"], descending=[True, False])
                 .head(top).get_column("key"))

@@ -110,7 +110,7 @@ def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
     singulars = kw._SINGULARS
     is_boundary = kw._is_boundary
     items: list[Piece | None] = []  # None: a boundary
-    for piece in kw._PUNCTUATION.split(token.replace("’", "'")):
+    for piece in kw._TOKEN_PUNCTUATION.split(token.replace("’", "'")):
         word = piece.strip("-'")
         if piece.endswith("'") and word.endswith("s") and not piece.endswith("''"):
             items.append(None if is_boundary(word) else (singulars[word], word, False, False))

@@ -309,6 +309,12 @@ BOUNDARY_WORDS = (
 # token's cached key turns it into boundaries: "(LLMs)," -> "|llm|", "input/output" -> "input|output".
 # A dot between digits is part of a word ("Qwen2.5-VL", "GPT-4.5"); elsewhere it is punctuation.
 _PUNCTUATION = re.compile(r"(?:[^\w\s'’.-]|(?<!\d)\.|\.(?!\d))+|_+")
+# Within a token, also: two hyphens (a dash), and a hyphen before a conjunction or preposition that
+# ends the token, which glues two words a missing space ran together ("DeepSeekR1-with",
+# "reasoning-and"): no keyword holds them. (Acronym definitions are read with _PUNCTUATION.)
+_TOKEN_PUNCTUATION = re.compile(
+    r"(?:[^\w\s'’.-]|(?<!\d)\.|\.(?!\d)|-{2,}|-(?=(?i:with|and|or|for|of|the|from|by|without|via|than)\W*$))+|_+"
+)
 _NUMBERISH = re.compile(r"\d[\d.,]*(?:st|nd|rd|th|times|[a-z])?")  # "10th", "7b", "0.5b", "4k", "1080p"
 _HAS_LETTER = re.compile(r"[^\W\d_]")
 
@@ -337,7 +343,7 @@ def _token_key(token: str) -> str:
     that cannot be part of a keyphrase."""
     if "://" in token or token.startswith(("www.", "(www.", "(http")):
         return BOUNDARY  # a link: no words of the paper's topic
-    pieces = _PUNCTUATION.split(token.replace("’", "'"))
+    pieces = _TOKEN_PUNCTUATION.split(token.replace("’", "'"))
     keys = []
     for piece in pieces:
         word = piece.strip("-'")
@@ -1039,7 +1045,7 @@ def split_alias(phrase: str) -> tuple[str, str | None]:
     match = _ALIAS.fullmatch(phrase)
     if match:
         phrase, alias = match.group(1), match.group(2)
-    words = [word.strip("-'") for word in _PUNCTUATION.sub(" ", phrase.replace("’", "'")).split()]
+    words = [word.strip("-'") for word in _TOKEN_PUNCTUATION.sub(" ", phrase.replace("’", "'")).split()]
     return " ".join(_SINGULARS[word] for word in words if word), alias
 
 

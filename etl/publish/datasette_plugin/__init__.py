@@ -51,11 +51,12 @@ def startup(datasette: Any) -> None:
 
 @hookimpl
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
-    # papershelf_key('Diffusion Models') = 'diffusion model': a keyword as the build normalized it,
-    # for the canned queries to find a keyword as a user writes it through the keys' index.
-    from etl.text.keywords import normalize_key
+    # papershelf_key('Diffusion Models') = 'diffusionmodel': a keyword's concept key as the build
+    # made it (etl.text.keyword_identity), for the canned queries to find a keyword as a user writes it
+    # through the keys' indexes (keywords.key, keyword_aliases.key).
+    from etl.text.keyword_identity import key_of
 
-    conn.create_function("papershelf_key", 1, lambda text: normalize_key(text) if isinstance(text, str) else None,
+    conn.create_function("papershelf_key", 1, lambda text: key_of(text) if isinstance(text, str) else None,
                          deterministic=True)
 
 
@@ -142,7 +143,7 @@ def extra_template_vars(template: str, database: str | None, table: str | None, 
             if table == "papers":
                 return {"paper": await pages.paper_details(db, key)}
             if table == "keywords" and key.isdigit():
-                return {"keyword": await pages.keyword_details(db, int(key))}
+                return {"keyword": await pages.keyword_details(db, int(key), request.args.get("source", ""))}
         return {}
 
     return inner

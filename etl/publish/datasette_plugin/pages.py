@@ -93,24 +93,20 @@ async def _unless_slow(query: Any) -> list[dict[str, Any]]:
 
 
 async def similar_papers(db: Any, paper_id: str, limit: int) -> list[dict[str, Any]]:
-    """Papers sharing keywords (by normalized key, whatever their source), most shared and rarest first.
+    """Papers sharing keywords (whatever source assigned them), most shared and rarest first.
 
     The same ranking as the ``similar_papers`` canned query, cut to ``limit`` rows.
     """
     return await _rows(
         db,
         """with mine as (
-             select distinct keywords.key from paper_keywords
-             join keywords on keywords.id = paper_keywords.keyword_id
-             where paper_keywords.paper_id = :id
+             select distinct keyword_id from paper_keywords where paper_id = :id
            ),
            shared as (
-             select paper_keywords.paper_id, keywords.key, min(keywords.display) as display,
-                    max(keywords.paper_count) as paper_count
-             from mine join keywords on keywords.key = mine.key
+             select distinct paper_keywords.paper_id, keywords.id, keywords.display, keywords.paper_count
+             from mine join keywords on keywords.id = mine.keyword_id
              join paper_keywords on paper_keywords.keyword_id = keywords.id
              where paper_keywords.paper_id != :id
-             group by paper_keywords.paper_id, keywords.key
            )
            select papers.id, papers.title, count(*) as shared_keywords,
                   group_concat(shared.display, '; ') as keywords,
@@ -123,22 +119,30 @@ async def similar_papers(db: Any, paper_id: str, limit: int) -> list[dict[str, A
     )
 
 
-async def keyword_details(db: Any, keyword_id: int) -> dict[str, Any] | None:
-    """A keyword: its aliases, papers per month (with all papers of the month) and latest papers."""
+async def keyword_details(db: Any, keyword_id: int, source: str = "") -> dict[str, Any] | None:
+    """A keyword: its written forms (by source), papers per source and per month (with all papers of
+    the month) and latest papers. ``source`` narrows the papers to those one source gave it."""
     found = await _rows(db, "select * from keywords where id = :id", {"id": keyword_id})
     if not found:
         return None
     keyword = found[0]
-    params = {"id": keyword_id}
-    aliases = [row["alias"] for row in await _rows(
-        db, "select alias from keyword_aliases where keyword_id = :id order by alias", params)]
+    params = {"id": keyword_id, "source": source}
+    aliases = await _rows(
+        db, """select alias, group_concat(source || ' ' || uses, ', ') as sources, sum(uses) as uses from (
+                 select alias, source, uses from keyword_aliases where keyword_id = :id order by source)
+               group by alias order by uses desc, alias""", params)
+    sources = await _rows(
+        db, "select source, paper_count from keyword_sources where keyword_id = :id order by paper_count desc, source",
+        params)
     months = await _unless_slow(_rows(
         db,
         # A month's papers are counted along the first_seen index ('~' sorts after its every date).
         """with hits as (
              select substr(papers.first_seen, 1, 7) as month, count(*) as papers
-             from paper_keywords join papers on papers.id = paper_keywords.paper_id
-             where paper_keywords.keyword_id = :id and papers.first_seen is not null
+             from (select distinct paper_id from paper_keywords
+                   where keyword_id = :id and (:source = '' or source = :source)) as mine
+             join papers on papers.id = mine.paper_id
+             where papers.first_seen is not null
              group by month
            )
            select month, papers,
@@ -152,12 +156,13 @@ async def keyword_details(db: Any, keyword_id: int) -> dict[str, Any] | None:
     papers = await _rows(
         db,
         """select papers.id, papers.title, papers.last_seen, papers.upvotes, papers.has_code
-           from paper_keywords join papers on papers.id = paper_keywords.paper_id
-           where paper_keywords.keyword_id = :id
+           from papers where papers.id in (select paper_id from paper_keywords
+             where keyword_id = :id and (:source = '' or source = :source))
            order by papers.last_seen desc, papers.id limit 20""",
         params,
     )
-    return {"row": keyword, "aliases": aliases, "months": months, "papers": papers}
+    return {"row": keyword, "aliases": aliases, "sources": sources, "source": source, "months": months,
+            "papers": papers}
 
 
 async def site_stats(db: Any) -> dict[str, Any]:
@@ -180,6 +185,6 @@ async def site_stats(db: Any) -> dict[str, Any]:
     if not latest:
         latest = await _rows(db, "select id, title, last_seen, upvotes, has_code from papers order by rowid desc limit 8")
     top_keywords = await _rows(
-        db, "select id, display, source, paper_count from keywords order by paper_count desc, id limit 15"
+        db, "select id, display, paper_count from keywords order by paper_count desc, id limit 15"
     )
     return {**counts, "latest": latest, "top_keywords": top_keywords}
