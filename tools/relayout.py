@@ -9,7 +9,8 @@ against the flat layout::
 A merge conflict whose sides are only import lines (the new layout's rewritten imports beside a
 branch's changed imports of the flat layout) is resolved: theirs converted, plus what ours added beyond
 the conversion of the base (merge with ``git -c merge.conflictStyle=diff3 merge BRANCH`` so that the
-base is in the conflict). Any other conflict is left for a person, and the file is named.
+base is in the conflict). So is any conflict whose ours is only the conversion of its base (theirs,
+converted). Any other conflict is left for a person, and the file is named.
 
 What it does, in order:
 
@@ -301,6 +302,9 @@ def resolve_import_conflicts(text: str, convert) -> tuple[str, int, int]:
     def merge(match: re.Match[str]) -> str:
         nonlocal resolved, left
         ours, base, theirs = match["ours"], match["base"], match["theirs"]
+        if base is not None and convert(base) == ours:  # ours only converted the base: theirs wins
+            resolved += 1
+            return convert(theirs)
         if not (only_imports(ours) and only_imports(theirs) and only_imports(base)):
             left += 1
             return match[0]
@@ -364,7 +368,7 @@ def main(argv: list[str]) -> int:
             text, resolved, left = resolve_import_conflicts(
                 text, lambda fragment: rewrite(fragment, mapper, package, old_package))
             if resolved:
-                print(f"relayout: {file.relative_to(ROOT)}: {resolved} import-only merge conflicts resolved "
+                print(f"relayout: {file.relative_to(ROOT)}: {resolved} merge conflicts resolved "
                       f"(theirs converted, plus what ours added); review and git add", file=sys.stderr)
             if left:
                 print(f"relayout: {file.relative_to(ROOT)}: {left} other merge conflicts left", file=sys.stderr)
