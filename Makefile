@@ -39,11 +39,11 @@ serve: build
 test: install-test
 	$(BIN)/python -m pytest
 
-# Regenerate the committed files that derive from etl/schema.py (tests fail when they drift).
-# etl/ddl.py first, from etl.schema alone (the papershelf command imports etl/ddl.py).
+# Regenerate the committed files that derive from etl/db/schema.py (tests fail when they drift).
+# etl/db/ddl.py first, from etl.db.schema alone (the papershelf command imports etl/db/ddl.py).
 schema: install
-	$(BIN)/python -c 'from etl.schema import ddl_module; print(ddl_module(), end="")' > etl/ddl.py.tmp
-	mv etl/ddl.py.tmp etl/ddl.py
+	$(BIN)/python -c 'from etl.db.schema import ddl_module; print(ddl_module(), end="")' > etl/db/ddl.py.tmp
+	mv etl/db/ddl.py.tmp etl/db/ddl.py
 	$(BIN)/papershelf schema > schema/papershelf.sql
 	$(BIN)/papershelf metadata > metadata.yml
 

@@ -45,7 +45,7 @@ IGNORED_COLUMNS = {("listings", "ingested_at")}  # when the file was read: the c
 _BUILD = """
 import sys
 from pathlib import Path
-from etl.build import build
+from etl.pipeline.build import build
 import etl
 assert Path(etl.__file__).resolve().is_relative_to(Path(sys.argv[1]).resolve()), etl.__file__
 build(sys.argv[4:], Path(sys.argv[2]), workers=int(sys.argv[3]))

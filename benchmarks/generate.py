@@ -176,7 +176,7 @@ def _initials_match(long_form: str, acronym: str) -> bool:
 def learn(folder: Path = DEFAULT_VOCABULARY, limit: int | None = None) -> Vocabulary:
     """Train the chains and collect names and acronyms from the real Daily Papers archive (its
     first ``limit`` files only, when given: tests learn from a few)."""
-    from etl.records import Paper
+    from etl.sources.records import Paper
     from etl.sources import SourceError, open_listing
 
     files = sorted([*folder.glob("*.json"), *folder.glob("*.json.gz")])[:limit]

@@ -1,4 +1,4 @@
-"""Keyword extraction: speed and quality of etl.keywords beside YAKE, measured in one run.
+"""Keyword extraction: speed and quality of etl.text.keywords beside YAKE, measured in one run.
 
     POLARS_MAX_THREADS=1 python benchmarks/keywords_bench.py [--shared ../shared] [--speed-docs 5000]
         [--yake-docs 300] [--repeats 5]
@@ -14,7 +14,7 @@ Prints:
   (every distinct token new: Python work per token);
 - F1@5 and F1@10 on Inspec (``data/keyphrase/inspec_dev_union.jsonl``) by the reference scorer
   ``tools/keyphrase_score.py``, for the held-out documents (lines 1001-1500, never used to tune
-  etl.keywords: its settings were chosen on lines 1-1000) and for the whole file, for both paths;
+  etl.text.keywords: its settings were chosen on lines 1-1000) and for the whole file, for both paths;
 - agreement with the API's ``ai_keywords`` (F1@10 with them as gold) on the papers that have them.
 
 Ours counts document frequencies over the input, as ``papershelf keywords`` does. YAKE runs as
@@ -41,7 +41,7 @@ for _variable in ("POLARS_MAX_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from etl.keywords import CorpusStats, candidates, extract_corpus, gc_paused, rank
+from etl.text.keywords import CorpusStats, candidates, extract_corpus, gc_paused, rank
 
 REPO = Path(__file__).resolve().parents[1]
 

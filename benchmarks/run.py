@@ -7,7 +7,7 @@ Steps, each printed with its figures (``--json``: one JSON object instead):
 
 1. **corpus**: ``benchmarks/generate.py`` listings for N papers (one file per day), generated once
    into ``--work`` (default ``benchmarks/out``, or $PAPERSHELF_BENCH) and reused; plus "the next day", for step 6.
-2. **build**: ``etl.build.build`` in a child process; wall time, papers per second, the time of each
+2. **build**: ``etl.pipeline.build.build`` in a child process; wall time, papers per second, the time of each
    stage, and the peak memory of the whole process tree (the build and its workers), sampled: RSS added up
    (``peak_rss_mib``, counting pages the forked workers share once per process) and PSS added up
    (``peak_pss_mib``, each shared page shared out: what the tree occupies).
@@ -16,11 +16,11 @@ Steps, each printed with its figures (``--json``: one JSON object instead):
    one FTS5 ``'rebuild'`` with SQLite's default settings: what SQLite itself needs to write this
    database. ``build_over_floor`` is build / floor.
 4. **size**: bytes per 1,000 papers and what each index costs (SQLite's dbstat).
-5. **search**: a fixed set of queries, in SQL (``etl.search``) and through Datasette's JSON API
+5. **search**: a fixed set of queries, in SQL (``etl.db.search``) and through Datasette's JSON API
    (``papershelf serve --immutable`` with an inspect file, on a local port): p50 and p95. Every
    Datasette page of the database is then fetched (tables, views, facets, pagination, rows, canned
    queries, searches) and the slowest is reported.
-6. **add one day**: the next day's listing added to a copy of the built database (``etl.build.add``),
+6. **add one day**: the next day's listing added to a copy of the built database (``etl.pipeline.build.add``),
    timed in-process; with ``--check-add``, a full build of all inputs is compared with it (papers,
    links, authors, sightings).
 """
@@ -223,7 +223,7 @@ def cpu_seconds() -> float:
 
 
 def child_build(inputs: list[str], db: str, workers: str) -> dict[str, Any]:
-    from etl.build import build
+    from etl.pipeline.build import build
 
     started = time.perf_counter()
     report = build(inputs, Path(db), workers=None if workers == "auto" else int(workers))
@@ -235,8 +235,8 @@ def child_build(inputs: list[str], db: str, workers: str) -> dict[str, Any]:
 def child_floor(source: str, target: str, tuned: bool) -> dict[str, Any]:
     """Every row of ``source`` into an empty database of the same schema: plain executemany in one
     transaction, then the FTS5 rebuild."""
-    from etl import index
-    from etl.schema import FTS_DDL, FTS_TABLE, metadata
+    from etl.db import index
+    from etl.db.schema import FTS_DDL, FTS_TABLE, metadata
 
     Path(target).unlink(missing_ok=True)
     read = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
@@ -271,7 +271,7 @@ def child_floor(source: str, target: str, tuned: bool) -> dict[str, Any]:
 
 
 def child_add(db: str, listing: str) -> dict[str, Any]:
-    from etl.build import add
+    from etl.pipeline.build import add
 
     started = time.perf_counter()
     report = add([listing], Path(db))
@@ -301,7 +301,7 @@ def sizes(db: Path, papers: int) -> dict[str, Any]:
 
 
 def search_sql(db: Path) -> dict[str, Any]:
-    from etl.search import fts_query, search
+    from etl.db.search import fts_query, search
 
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     times: list[float] = []

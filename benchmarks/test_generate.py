@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks import generate
-from etl.records import Paper, Reject
+from etl.sources.records import Paper, Reject
 from etl.sources import open_listing
 
 HF_API = Path(__file__).resolve().parents[1] / "listings" / "hf-daily-api"  # the shipped API archive

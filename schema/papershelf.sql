@@ -1,4 +1,4 @@
--- Generated from etl/schema.py by `papershelf schema`; do not edit.
+-- Generated from etl/db/schema.py by `papershelf schema`; do not edit.
 
 CREATE TABLE authors (
 	id INTEGER NOT NULL, 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from etl.datasette_plugin import ensure_registered
+from etl.publish.datasette_plugin import ensure_registered
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -69,7 +69,7 @@ def contents(db: Path) -> dict[str, list[tuple]]:
 @pytest.fixture(scope="session")
 def seed_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database built from the seed alone (built once per session; tests must not write to it)."""
-    from etl.build import build
+    from etl.pipeline.build import build
 
     path = tmp_path_factory.mktemp("seed") / "papershelf.db"
     build([SEED], path)
@@ -124,7 +124,7 @@ def api_sample_files() -> list[Path]:
 def archive_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     """The whole Daily Papers API archive built, and the build's report (some seconds to build; built
     once per session, read-only for tests)."""
-    from etl.build import build
+    from etl.pipeline.build import build
 
     path = tmp_path_factory.mktemp("archive") / "papershelf.db"
     return path, build([HF_API], path)
@@ -133,7 +133,7 @@ def archive_db(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
 @pytest.fixture(scope="session")
 def api_sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database built from a sample of the API archive (built once per session; read-only for tests)."""
-    from etl.build import build
+    from etl.pipeline.build import build
 
     path = tmp_path_factory.mktemp("api") / "papershelf.db"
     build(api_sample_files(), path)
@@ -145,7 +145,7 @@ def hostile_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A database whose titles, abstracts, keywords, authors, links and file name are HTML and scripts."""
     import json
 
-    from etl.build import build
+    from etl.pipeline.build import build
 
     folder = tmp_path_factory.mktemp("hostile")
     listing = folder / "2025-06-10 <img src=x onerror=alert('file')>.json"

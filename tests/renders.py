@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-from etl.normalize import clean_text
+from etl.text.normalize import clean_text
 
 Item = dict[str, Any]
 

@@ -1,4 +1,4 @@
-"""etl.analysis: polars frames with dates as dates and lists as lists, checked against SQL on real data."""
+"""etl.publish.analysis: polars frames with dates as dates and lists as lists, checked against SQL on real data."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from etl import analysis
+from etl.publish import analysis
 
 
 @pytest.fixture(scope="module")

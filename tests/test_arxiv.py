@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.records import Paper, Reject
+from etl.sources.records import Paper, Reject
 from etl.sources import SourceError, arxiv_atom, arxiv_jsonl, open_listing
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

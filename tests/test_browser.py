@@ -21,8 +21,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from etl.build import build
-from etl.search import search as cli_search
+from etl.pipeline.build import build
+from etl.db.search import search as cli_search
 
 from .conftest import HOSTILE_PAPERS, HOSTILE_TITLE, api_sample_files
 

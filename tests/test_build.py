@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from etl.build import BuildError, add, build
-from etl.keyword_identity import key_of
-from etl.normalize import clean_text
-from etl.search import search
+from etl.pipeline.build import BuildError, add, build
+from etl.text.keyword_identity import key_of
+from etl.text.normalize import clean_text
+from etl.db.search import search
 
 from .conftest import LISTINGS, SEED, api_day, seed_paragraphs
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.records import Paper, Reject
+from etl.sources.records import Paper, Reject
 from etl.sources import PARSERS, detect_source
 from etl.sources.hf_api import paper_from_item
 from etl.sources.hf_text import looks_like_summary

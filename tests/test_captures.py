@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from etl.build import build
-from etl.links import find_urls
-from etl.normalize import parse_int
-from etl.records import Paper, Reject
+from etl.pipeline.build import build
+from etl.text.links import find_urls
+from etl.text.normalize import parse_int
+from etl.sources.records import Paper, Reject
 from etl.sources.hf_text import parse
 
 from .conftest import CAPTURES
@@ -109,7 +109,7 @@ def test_a_build_stores_the_papers_and_nothing_else(capture_db: Path) -> None:
         " where p.arxiv_id = '2610.05608' and l.kind = 'code'").fetchall()
     assert code == [("https://github.com/kandinskylab/kandinsky-6", 131)]
     # Every URL in a card's text, and every GitHub button, is a link of its paper.
-    from etl.links import canonicalize
+    from etl.text.links import canonicalize
 
     for w in want:
         stored_links = {url for (url,) in conn.execute(
@@ -160,7 +160,7 @@ def test_the_build_summary_names_each_capture_its_shape_and_rejects(tmp_path: Pa
 
 
 def test_search_finds_a_paper_by_its_ai_summary(capture_db: Path) -> None:
-    from etl.search import search
+    from etl.db.search import search
 
     conn = sqlite3.connect(capture_db)
     # "hierarchical RL algorithm" is in Agent Lightning's AI summary only (the capture shows no abstract).

@@ -118,7 +118,7 @@ def test_add_starts_without_the_heavy_libraries(tmp_path: Path) -> None:
     import subprocess
     import sys
 
-    from etl.build import build
+    from etl.pipeline.build import build
 
     db = tmp_path / "seed.db"
     build([SEED], db)
@@ -141,7 +141,7 @@ def test_a_killed_build_leaves_the_previous_database_and_no_temporary_file(tmp_p
     import sys
     import time
 
-    from etl.build import build
+    from etl.pipeline.build import build
 
     from .conftest import HF_API
 

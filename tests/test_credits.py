@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from etl.export import export
+from etl.publish.export import export
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -117,7 +117,7 @@ async def test_a_database_of_any_file_name_is_served_as_papershelf(mine_db: Path
 async def test_an_immutable_database_of_any_name_takes_its_counts_from_the_inspect_file(mine_db: Path) -> None:
     import json
 
-    from etl.serving import ensure_inspect_file
+    from etl.publish.serving import ensure_inspect_file
 
     inspect = json.loads(ensure_inspect_file(mine_db).read_text(encoding="utf-8"))
     assert list(inspect) == ["papershelf"]

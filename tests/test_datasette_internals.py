@@ -1,4 +1,4 @@
-"""What the plugin takes from Datasette's undocumented internals (etl/datasette_plugin/internals.py) is
+"""What the plugin takes from Datasette's undocumented internals (etl/publish/datasette_plugin/internals.py) is
 there and behaves as the plugin expects. A Datasette upgrade that moves or changes one fails here,
 by name, before a page fails for a user."""
 
@@ -14,9 +14,9 @@ from datasette.database import Database
 from datasette.utils import escape_fts
 from datasette.views.table import TableView
 
-from etl.datasette_plugin import internals
-from etl.search import fts_query
-from etl.serving import inspect_data
+from etl.publish.datasette_plugin import internals
+from etl.db.search import fts_query
+from etl.publish.serving import inspect_data
 
 
 def parameters(function: object) -> list[str]:
@@ -26,7 +26,7 @@ def parameters(function: object) -> list[str]:
 def test_the_datasette_series_the_internals_were_checked_against() -> None:
     version = datasette_version.__version__
     assert version.startswith(internals.TESTED_WITH + "."), (
-        f"Datasette {version}: check etl/datasette_plugin/internals.py against it, then TESTED_WITH"
+        f"Datasette {version}: check etl/publish/datasette_plugin/internals.py against it, then TESTED_WITH"
     )
 
 

@@ -13,8 +13,8 @@ from click.testing import CliRunner
 from frictionless import validate
 
 from etl.cli import cli
-from etl.export import BOOLEAN_COLUMNS, DATE_COLUMNS, DATETIME_COLUMNS, LIST_COLUMNS, export
-from etl.schema import metadata as schema_metadata
+from etl.publish.export import BOOLEAN_COLUMNS, DATE_COLUMNS, DATETIME_COLUMNS, LIST_COLUMNS, export
+from etl.db.schema import metadata as schema_metadata
 
 TABLES = [str(t.name) for t in schema_metadata.sorted_tables]
 

@@ -22,8 +22,16 @@ import pytest
 from click.testing import CliRunner
 
 from etl.cli import cli
-from etl.fetch import ARXIV_PAUSE, Fetcher, FetchError, RetryPolicy, fetch_arxiv, fetch_hf_day, fetch_hf_range
-from etl.records import Paper
+from etl.sources.fetch import (
+    ARXIV_PAUSE,
+    Fetcher,
+    FetchError,
+    RetryPolicy,
+    fetch_arxiv,
+    fetch_hf_day,
+    fetch_hf_range,
+)
+from etl.sources.records import Paper
 from etl.sources import open_listing
 
 from .conftest import api_bytes, api_day

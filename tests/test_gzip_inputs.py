@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from etl.build import resolve_inputs
+from etl.pipeline.build import resolve_inputs
 from etl.cli import cli
 
 from .conftest import HF_API, SEED, api_bytes, api_day

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.normalize import clean_text
-from etl.records import Paper, Reject
+from etl.text.normalize import clean_text
+from etl.sources.records import Paper, Reject
 from etl.sources import SourceError, hf_api, open_listing
 
 from .conftest import api_day, api_files, api_text

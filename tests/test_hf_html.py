@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from etl.build import build
-from etl.records import Paper, Reject
+from etl.pipeline.build import build
+from etl.sources.records import Paper, Reject
 from etl.sources import detect_source, open_listing
 from etl.sources.hf_html import parse
 

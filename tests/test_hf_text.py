@@ -13,8 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.normalize import clean_text
-from etl.records import RAW_LIMIT, Listing, Paper, Reject
+from etl.text.normalize import clean_text
+from etl.sources.records import RAW_LIMIT, Listing, Paper, Reject
 from etl.sources.hf_text import parse, sniff
 from etl.sources.markup import strip_markup
 

@@ -48,8 +48,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     # pip builds in the source folder (build/, *.egg-info): a copy of the checkout keeps it clean.
     source = tmp_path_factory.mktemp("source") / "papershelf"
-    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "build", "*.egg-info", "__pycache__", "db", "test-artifacts", "benchmarks", "export", "report"))
+    skip = shutil.ignore_patterns(".git", ".venv", "build", "*.egg-info", "__pycache__", "test-artifacts")
+    top_only = {"db", "benchmarks", "export", "report"}  # the clone's folders of output, not etl/db/
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return set(skip(folder, names)) | (top_only & set(names) if Path(folder) == ROOT else set())
+
+    shutil.copytree(ROOT, source, ignore=ignore)
     target = tmp_path_factory.mktemp("site")
     result = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile", "--target", str(target),

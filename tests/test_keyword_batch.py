@@ -1,5 +1,5 @@
-"""The batch path of keyphrase extraction (etl/keyword_batch.py) against the per-paper reference
-(etl/keywords.py), on the seed and the Daily Papers API archive."""
+"""The batch path of keyphrase extraction (etl/text/keyword_batch.py) against the per-paper reference
+(etl/text/keywords.py), on the seed and the Daily Papers API archive."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl import keyword_batch as kb
-from etl import keywords as kw
-from etl.keywords import (
+from etl.text import keyword_batch as kb
+from etl.text import keywords as kw
+from etl.text.keywords import (
     CorpusStats,
     candidates,
     candidates_batch,

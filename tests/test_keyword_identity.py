@@ -1,4 +1,4 @@
-"""One keyword per concept, whoever assigned it (etl.keyword_identity), on the shipped archive."""
+"""One keyword per concept, whoever assigned it (etl.text.keyword_identity), on the shipped archive."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from datasette.app import Datasette
 
-from etl import keyword_identity as identity
-from etl import keywords as kw
-from etl.build import add, build
-from etl.publish import render_metadata
+from etl.text import keyword_identity as identity
+from etl.text import keywords as kw
+from etl.pipeline.build import add, build
+from etl.publish.metadata import render_metadata
 
 from .conftest import SEED, api_day
 
@@ -224,7 +224,7 @@ def test_an_add_keeps_the_identity_a_full_build_gives(tmp_path: Path) -> None:
 
 
 def test_an_add_to_a_database_of_keywords_per_source_asks_for_a_rebuild(tmp_path: Path) -> None:
-    from etl.build import BuildError
+    from etl.pipeline.build import BuildError
 
     db = tmp_path / "p.db"
     build([SEED], db, workers=0)

@@ -1,4 +1,4 @@
-"""Keyphrase extraction (etl/keywords.py) and `papershelf keywords` (etl/keywords_cli.py), on real data."""
+"""Keyphrase extraction (etl/text/keywords.py) and `papershelf keywords` (etl/cli/keywords.py), on real data."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.keywords import (
+from etl.text.keywords import (
     CorpusStats,
     candidates,
     candidates_batch,
@@ -24,7 +24,7 @@ from etl.keywords import (
     rank_batch,
     split_alias,
 )
-from etl.keywords_cli import keywords_command
+from etl.cli.keywords import keywords_command
 
 from .conftest import SEED, api_text
 
@@ -430,7 +430,7 @@ def test_command_reads_a_large_file_twice_with_the_same_result(
     seed_jsonl: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     kept = CliRunner().invoke(keywords_command, [str(seed_jsonl)]).output
-    monkeypatch.setattr("etl.keywords_cli.KEEP_LIMIT", 10)  # 63 documents are "large" now
+    monkeypatch.setattr("etl.cli.keywords.KEEP_LIMIT", 10)  # 63 documents are "large" now
     assert CliRunner().invoke(keywords_command, [str(seed_jsonl)]).output == kept
 
 

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from etl.links import KINDS, canonicalize, classify, clean_field_url, find_urls, paper_links
+from etl.text.links import KINDS, canonicalize, classify, clean_field_url, find_urls, paper_links
 
 from .conftest import SEED, api_files
 

@@ -1,4 +1,4 @@
-"""etl.memory: freed memory given back between the stages of a build."""
+"""etl.pipeline.memory: freed memory given back between the stages of a build."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from etl import memory
+from etl.pipeline import memory
 
 
 def rss_mib() -> float:

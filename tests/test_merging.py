@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from etl.build import add, build, sort_inputs
-from etl.identity import normalize_arxiv_id
-from etl.keyword_identity import key_of
+from etl.pipeline.build import add, build, sort_inputs
+from etl.text.identity import normalize_arxiv_id
+from etl.text.keyword_identity import key_of
 
 from .conftest import LISTINGS, SEED, api_day, api_files
 

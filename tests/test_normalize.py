@@ -11,7 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from etl.normalize import clean_text, parse_int
+from etl.text.normalize import clean_text, parse_int
 
 from .conftest import LISTINGS
 

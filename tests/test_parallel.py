@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from etl import build as build_module
-from etl import enrich, load, memory, parallel
-from etl.build import build
+from etl.pipeline import build as build_module
+from etl.pipeline import enrich, load, memory, parallel
+from etl.pipeline.build import build
 from etl.sources import SourceError
 
 from .conftest import LISTINGS, SEED, api_day, api_sample_files, contents

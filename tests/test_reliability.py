@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from etl import build as build_module
-from etl.build import BuildError, add, build
+from etl.pipeline import build as build_module
+from etl.pipeline.build import BuildError, add, build
 from etl.cli import cli
 
 from .conftest import LISTINGS, SEED, api_day, api_text, contents

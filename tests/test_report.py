@@ -1,4 +1,4 @@
-"""papershelf report: PNG charts and an HTML page from etl.analysis, on the API sample and the seed."""
+"""papershelf report: PNG charts and an HTML page from etl.publish.analysis, on the API sample and the seed."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from etl.cli import cli
-from etl.report import make_report
+from etl.publish.report import make_report
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 

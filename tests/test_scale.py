@@ -10,10 +10,10 @@ from pathlib import Path
 
 from datasette.app import Datasette
 
-from etl import enrich
-from etl.build import add, build
-from etl.datasette_plugin import ensure_registered
-from etl.serving import ensure_inspect_file, inspect_path
+from etl.pipeline import enrich
+from etl.pipeline.build import add, build
+from etl.publish.datasette_plugin import ensure_registered
+from etl.publish.serving import ensure_inspect_file, inspect_path
 
 from .conftest import HF_API, LISTINGS, SEED, api_day
 

@@ -1,4 +1,4 @@
-"""The committed files derived from etl/schema.py must not drift from it."""
+"""The committed files derived from etl/db/schema.py must not drift from it."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from pathlib import Path
 
 import sqlite_utils
 
-from etl import ddl
-from etl.publish import DATABASE_NAME, base_metadata, metadata_yaml
-from etl.schema import ddl_module, ddl_values, metadata, schema_sql
+from etl.db import ddl
+from etl.publish.metadata import DATABASE_NAME, base_metadata, metadata_yaml
+from etl.db.schema import ddl_module, ddl_values, metadata, schema_sql
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,8 +25,8 @@ def test_metadata_yml_is_current() -> None:
 
 
 def test_ddl_module_is_current() -> None:
-    committed = (ROOT / "etl" / "ddl.py").read_text(encoding="utf-8")
-    assert committed == ddl_module(), "etl/ddl.py drifted: run `make schema`"
+    committed = (ROOT / "etl" / "db" / "ddl.py").read_text(encoding="utf-8")
+    assert committed == ddl_module(), "etl/db/ddl.py drifted: run `make schema`"
     for name, value in ddl_values().items():
         assert getattr(ddl, name) == value, name
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from etl.search import CANNED_SEARCH_SQL, TITLE_FTS_TABLE, fts_query, search
+from etl.db.search import CANNED_SEARCH_SQL, TITLE_FTS_TABLE, fts_query, search
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = ["video generation", "diffusion", "model", "speculative decoding", "reinforcement learning reasoning",
@@ -66,7 +66,7 @@ def test_the_canned_query_is_the_search_of_etl_search() -> None:
 
 
 def test_adds_keep_the_title_index_in_step(tmp_path: Path) -> None:
-    from etl.build import add, build
+    from etl.pipeline.build import add, build
 
     from .conftest import SEED, api_day
 

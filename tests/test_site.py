@@ -19,12 +19,12 @@ import pytest
 from datasette.app import Datasette
 from datasette.utils import escape_fts
 
-from etl.cli_publish import datasette_serve_args
-from etl.datasette_plugin import SETTINGS, highlight, http_url
-from etl.datasette_plugin.ranked import RankedSearch, sorted_strategy
-from etl.publish import render_metadata
-from etl.schema import FTS_TABLE
-from etl.search import search as cli_search
+from etl.cli.publish import datasette_serve_args
+from etl.publish.datasette_plugin import SETTINGS, highlight, http_url
+from etl.publish.datasette_plugin.ranked import RankedSearch, sorted_strategy
+from etl.publish.metadata import render_metadata
+from etl.db.schema import FTS_TABLE
+from etl.db.search import search as cli_search
 
 from .conftest import HOSTILE_IMG
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from etl.records import Paper, Reject
+from etl.sources.records import Paper, Reject
 from etl.sources import SourceError, detect_source, expand_inputs, open_listing, sha256_file
 from etl.sources.files import MAX_LINE_BYTES
 

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from etl.ddl import COLUMNS
+from etl.db.ddl import COLUMNS
 
 SQLITE_UTILS = Path(sys.executable).parent / "sqlite-utils"
 

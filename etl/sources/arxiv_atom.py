@@ -23,8 +23,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import cast
 
-from etl.identity import parse_arxiv_id
-from etl.records import Item, Listing, Paper, Reject, cut
+from etl.text.identity import parse_arxiv_id
+from etl.sources.records import Item, Listing, Paper, Reject, cut
 from etl.sources._common import as_text, iso_date, text_list
 from etl.sources.errors import SourceError
 

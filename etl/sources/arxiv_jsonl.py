@@ -24,8 +24,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from etl.identity import normalize_arxiv_id
-from etl.records import Item, Listing, Paper, Reject, cut
+from etl.text.identity import normalize_arxiv_id
+from etl.sources.records import Item, Listing, Paper, Reject, cut
 from etl.sources._common import as_text, iso_date, rfc2822_date, text_list
 
 SOURCE = "arxiv-jsonl"

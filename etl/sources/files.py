@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from etl.records import Item, Listing, Reject
+from etl.sources.records import Item, Listing, Reject
 from etl.sources import arxiv_atom, arxiv_jsonl, hf_api, hf_html, hf_text, ipynb
 from etl.sources._common import iso_date
 from etl.sources.errors import SourceError
@@ -182,7 +182,7 @@ def listing_date(listing: Listing, name: str) -> str | None:
     """The date of a listing read from the file ``name``: the day in the file name, else the date the
     listing states (an API envelope's ``date``, a page copy's date line with its year). When the
     two differ, a note in ``listing.notes`` says both and which was kept. (A build's ``--date``
-    overrides both: ``etl.build.ingest_file``.)"""
+    overrides both: ``etl.pipeline.build.ingest_file``.)"""
     named = date_in_name(name)
     if named is None:
         return listing.date

@@ -35,9 +35,9 @@ import json
 import re
 from typing import Any
 
-from etl.identity import normalize_arxiv_id
-from etl.normalize import clean_text
-from etl.records import Item, Listing, Paper, Reject, cut
+from etl.text.identity import normalize_arxiv_id
+from etl.text.normalize import clean_text
+from etl.sources.records import Item, Listing, Paper, Reject, cut
 from etl.sources._common import (
     LineIndex,
     as_int,

@@ -20,7 +20,7 @@ import re
 from html.parser import HTMLParser
 from typing import Any
 
-from etl.records import Item, Listing, Reject, cut
+from etl.sources.records import Item, Listing, Reject, cut
 from etl.sources import hf_api, hf_text
 from etl.sources._common import iso_date
 

@@ -38,9 +38,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from etl.identity import normalize_arxiv_id, title_key
-from etl.normalize import clean_text, parse_int
-from etl.records import Item, Listing, Paper, Reject, cut
+from etl.text.identity import normalize_arxiv_id, title_key
+from etl.text.normalize import clean_text, parse_int
+from etl.sources.records import Item, Listing, Paper, Reject, cut
 from etl.sources.hf_api import JSON_ARRAY_START
 from etl.sources.markup import Fact, has_markup, numbered_references, strip_markup
 

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from etl.records import Listing
+from etl.sources.records import Listing
 from etl.sources import hf_html, hf_text
 from etl.sources.markup import has_markup
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote
 
-from etl.identity import normalize_arxiv_id
-from etl.normalize import parse_int
+from etl.text.identity import normalize_arxiv_id
+from etl.text.normalize import parse_int
 
 
 @dataclass(slots=True)

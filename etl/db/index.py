@@ -1,5 +1,5 @@
-"""Index stage: the tables, the FTS5 indexes, their triggers and the views of etl/schema.py created in a
-database (from its rendering etl/ddl.py), and the FTS indexes filled."""
+"""Index stage: the tables, the FTS5 indexes, their triggers and the views of etl/db/schema.py created in a
+database (from its rendering etl/db/ddl.py), and the FTS indexes filled."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ DEFAULT_FTS_SETTINGS = {"hashsize": 1024 * 1024, "automerge": 4, "crisismerge": 
 
 
 def create_tables(conn: sqlite3.Connection, *, defer_indexes: bool = False) -> list[str]:
-    """Create every table and index of etl/schema.py in an empty database.
+    """Create every table and index of etl/db/schema.py in an empty database.
 
     With ``defer_indexes`` the secondary indexes the loader does not need are not created: they are
     returned, for ``create_indexes`` once the tables are loaded.
@@ -75,7 +75,7 @@ def rebuild_fts(conn: sqlite3.Connection) -> None:
     """(Re)create the FTS indexes from papers in one pass each, then the triggers that keep them in sync.
 
     One 'rebuild' after a bulk load is much cheaper than triggers firing per row (STYLE.md, pitfall 11).
-    The title index (``etl.search``) orders titles for ranked search.
+    The title index (``etl.db.search``) orders titles for ranked search.
     """
     drop_fts(conn)
     conn.execute(FTS_DDL)

@@ -14,8 +14,8 @@ stops after one page:
 
 Both stop after ``limit`` rows, so a search costs about the same for "model" as for a rare word;
 ``snippet()`` marks the words in the page's rows only. The Datasette ``search`` canned query runs the
-same SQL (``CANNED_SEARCH_SQL``, written into metadata.yml by ``etl.publish``). Both indexes are
-declared in ``etl.schema``.
+same SQL (``CANNED_SEARCH_SQL``, written into metadata.yml by ``etl.publish.metadata``). Both indexes are
+declared in ``etl.db.schema``.
 """
 
 from __future__ import annotations

@@ -12,13 +12,13 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from etl import keywords as kw  # its batch functions bring numpy in on first use, not at the CLI's start
+from etl.text import keywords as kw  # its batch functions bring numpy in on first use, not at the CLI's start
 
 if TYPE_CHECKING:
-    from etl.keywords import BatchCandidates, Keyword
+    from etl.text.keywords import BatchCandidates, Keyword
 
 KEEP_LIMIT = 20_000  # documents whose candidates the command keeps in memory between its passes
-BATCH_SIZE = 4096  # documents a batch (etl.keywords.candidates_batch)
+BATCH_SIZE = 4096  # documents a batch (etl.text.keywords.candidates_batch)
 
 
 class BadLine(ValueError):
@@ -152,4 +152,4 @@ def _run(
 
 
 if __name__ == "__main__":  # pragma: no cover
-    keywords_command(sys.argv[1:])  # python -m etl.keywords_cli IN.jsonl, until the group has it
+    keywords_command(sys.argv[1:])  # python -m etl.cli.keywords IN.jsonl, until the group has it

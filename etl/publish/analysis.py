@@ -5,7 +5,7 @@ Every function takes an open ``sqlite3.Connection`` (see :func:`connect`) and re
 dates and no keywords): dates are ``pl.Date`` (SQLite hands them over as text: STYLE.md pitfall 9),
 lists are ``pl.List(pl.String)``, flags are ``pl.Boolean``, shares are fractions between 0 and 1.
 
-    >>> import etl.analysis as a
+    >>> import etl.publish.analysis as a
     >>> conn = a.connect("db/papershelf.db")
     >>> a.keyword_trends(conn, top=5).pivot("keyword", index="period", values="papers")
 """
@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 import polars as pl
 
-from . import keyword_identity
+from etl.text import keyword_identity
 
 Period = Literal["day", "week", "month", "year"]
 _TRUNCATE = {"day": "1d", "week": "1w", "month": "1mo", "year": "1y"}

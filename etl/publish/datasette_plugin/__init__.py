@@ -52,9 +52,9 @@ def startup(datasette: Any) -> None:
 @hookimpl
 def prepare_connection(conn: Any, database: str, datasette: Any) -> None:
     # papershelf_key('Diffusion Models') = 'diffusionmodel': a keyword's concept key as the build
-    # made it (etl.keyword_identity), for the canned queries to find a keyword as a user writes it
+    # made it (etl.text.keyword_identity), for the canned queries to find a keyword as a user writes it
     # through the keys' indexes (keywords.key, keyword_aliases.key).
-    from ..keyword_identity import key_of
+    from etl.text.keyword_identity import key_of
 
     conn.create_function("papershelf_key", 1, lambda text: key_of(text) if isinstance(text, str) else None,
                          deterministic=True)

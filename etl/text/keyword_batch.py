@@ -1,6 +1,6 @@
-"""Keyphrases for many papers at once: the algorithm of ``etl.keywords``, vectorized with numpy.
+"""Keyphrases for many papers at once: the algorithm of ``etl.text.keywords``, vectorized with numpy.
 
-``etl.keywords`` works one paper at a time in CPython, which costs some hundred microseconds a paper
+``etl.text.keywords`` works one paper at a time in CPython, which costs some hundred microseconds a paper
 however it is written. Here a batch of papers is one byte buffer, and every step is an array
 operation over all the batch's tokens, phrases or keywords; Python runs only once per distinct token
 (the vocabulary grows slowly: a few thousand new tokens per thousand abstracts at first, then fewer),
@@ -38,7 +38,7 @@ Memory: a batch's candidates take about 6.5 kB a paper (arrays of word ids and p
 arrays of a chunk of ``CHUNK_DOCS`` papers peak at about 65 MB. The vocabulary keeps every distinct
 token seen (a hash-table slot, a few array entries and, for new words and written forms, a string).
 
-Public names are re-exported by ``etl.keywords``: ``candidates_batch``, ``BatchCandidates``,
+Public names are re-exported by ``etl.text.keywords``: ``candidates_batch``, ``BatchCandidates``,
 ``rank_batch``; ``CorpusStats.add_batch`` counts a batch.
 """
 
@@ -58,10 +58,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from etl import keywords as kw
+from etl.text import keywords as kw
 
 if TYPE_CHECKING:
-    from etl.keywords import CorpusStats, Keyword
+    from etl.text.keywords import CorpusStats, Keyword
 
 __all__ = ["BatchCandidates", "RankedColumns", "candidates_batch", "rank_batch", "rank_columns"]
 
@@ -93,7 +93,7 @@ Piece = tuple[str, str, bool, bool]  # (word key, as written, written as a name,
 def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
     """(boundary before the first word, boundary after the last, content words) of a white-space
     token. Between two content words of one token there is always a boundary. Mirrors
-    ``etl.keywords._token_key`` case by case (a test checks that the two agree)."""
+    ``etl.text.keywords._token_key`` case by case (a test checks that the two agree)."""
     if "://" in token or token.startswith(("www.", "(www.", "(http")):
         return True, True, []
     if token.isalnum():  # the common case: one word, no punctuation
@@ -1356,7 +1356,7 @@ def _arrays(stats: CorpusStats, vocab: _Vocabulary) -> _StatArrays:
             more = np.zeros(size - len(arrays.df), dtype=np.int64)
         else:
             words = vocab.words[len(arrays.df) : size]
-            # Counts kept mostly on disk (``etl.parallel``) are read many at a time.
+            # Counts kept mostly on disk (``etl.pipeline.parallel``) are read many at a time.
             get_many = getattr(stats.df, "get_many", None)
             get = stats.df.get
             more = np.array(get_many(words) if get_many else [get(word, 0) for word in words], dtype=np.int64)

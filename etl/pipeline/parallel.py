@@ -17,7 +17,7 @@ The stages of a build and where they run:
   them) and their written forms: the loader copies both in with ``INSERT ... SELECT``, with no Python
   per row, then resolves them (``keyword_identity.resolve``) as an in-process build does.
 
-Everything the enricher computes is what ``etl.enrich`` computes in-process from the final tables
+Everything the enricher computes is what ``etl.pipeline.enrich`` computes in-process from the final tables
 (a test builds both ways and compares every table): a paper is sent once its title and abstract are
 final (a merge only fills an empty abstract, so a paper stored without one is sent at the end), and
 again when a merge changes the repository or project page its links come from. No listing is taken
@@ -47,9 +47,10 @@ from operator import add
 from pathlib import Path
 from typing import Any
 
-from . import enrich, keyword_identity, memory
-from .records import Item
-from .sources import SourceError, SourceListing, open_listing, sha256_file
+from etl.pipeline import enrich, memory
+from etl.text import keyword_identity
+from etl.sources.records import Item
+from etl.sources import SourceError, SourceListing, open_listing, sha256_file
 
 CHUNK = 500  # items per message from a parse worker
 QUEUE_CHUNKS = 6  # messages a parse worker may run ahead by, per worker
@@ -238,7 +239,7 @@ STATS_DDL = [
     "create table counts (name text primary key, value integer not null)",
 ]
 KEYS_DDL = ["create table keys (id integer primary key, key text not null)"]  # each extracted keyword's key
-TRIM_EVERY = 50  # keyword blobs the loader copies between two trims of its heap (etl.memory)
+TRIM_EVERY = 50  # keyword blobs the loader copies between two trims of its heap (etl.pipeline.memory)
 NICE = 5  # the enricher's priority below the loader's: the loader is the build's critical path
 # Keys the enricher counts in memory before it writes the counts out (SQLite adds the parts up at the
 # end): counting a million papers meets millions of words, most in one paper only.

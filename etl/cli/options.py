@@ -1,4 +1,4 @@
-"""Options and checks the commands of etl/cli.py and etl/cli_publish.py share."""
+"""Options and checks the commands of etl/cli/__init__.py and etl/cli/publish.py share."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .build import DEFAULT_DB
+from etl.pipeline.build import DEFAULT_DB
 
 db_option = click.option(
     "--db",

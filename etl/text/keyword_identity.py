@@ -66,7 +66,7 @@ _CONCEPTS = kw._TokenCache(_concept)
 
 
 def concept_key(word_key: str) -> str:
-    """The concept key of a phrase's word key (``etl.keywords``: lower-case singular words, as
+    """The concept key of a phrase's word key (``etl.text.keywords``: lower-case singular words, as
     ``Keyword.key`` and ``keywords.normalize_key`` give it): "multi-modal large language model" ->
     "multimodallargelanguagemodel"."""
     return _CONCEPTS[word_key]
@@ -130,7 +130,7 @@ def _key(text: str) -> str:
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+)*")
-_GLUED = re.compile(r"-(?i:with|and|or|for|of|the|from|by|without|via|than)$")  # as etl.keywords._TOKEN_PUNCTUATION
+_GLUED = re.compile(r"-(?i:with|and|or|for|of|the|from|by|without|via|than)$")  # as etl.text.keywords._TOKEN_PUNCTUATION
 
 
 _READ = kw._TokenCache(_read)

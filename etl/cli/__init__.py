@@ -11,14 +11,14 @@ from pathlib import Path
 
 import click
 
-from . import build as build_module
-from .cli_options import db_option, existing_db
-from .search import HIGHLIGHT_END, HIGHLIGHT_START, search as run_search
+from etl.pipeline import build as build_module
+from etl.cli.options import db_option, existing_db
+from etl.db.search import HIGHLIGHT_END, HIGHLIGHT_START, search as run_search
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # etl/cli/__init__.py -> the clone
 # The shipped listings (the seed and the Daily Papers API archive): the copy an installed package
 # carries as package data (etl/listings, see pyproject.toml), else listings/ of the clone.
-PACKAGED_LISTINGS = Path(__file__).resolve().parent / "listings"
+PACKAGED_LISTINGS = Path(__file__).resolve().parents[1] / "listings"
 BUNDLED_LISTINGS = PACKAGED_LISTINGS if PACKAGED_LISTINGS.is_dir() else PROJECT_ROOT / "listings"
 # Downloads go beside the bundled listings in a clone, never into an installed package.
 FETCH_OUT = Path("listings") if BUNDLED_LISTINGS == PACKAGED_LISTINGS else BUNDLED_LISTINGS
@@ -156,7 +156,7 @@ base_url_option = click.option("--base-url", default=None, help="API base URL (d
 def fetch_hf(day: str | None, start: str | None, end: str | None, out: Path, base_url: str | None,
              db_path: Path) -> None:
     """Fetch Daily Papers API responses for a day or a range of days, then add them."""
-    from . import fetch as fetcher
+    from etl.sources import fetch as fetcher
 
     if bool(day) == bool(start):
         raise click.UsageError("give either --date or --from (with --to)")
@@ -179,7 +179,7 @@ def fetch_hf(day: str | None, start: str | None, end: str | None, out: Path, bas
 @db_option
 def fetch_arxiv(query: str, max_results: int, out: Path, base_url: str | None, db_path: Path) -> None:
     """Fetch arXiv API results (3 seconds between requests, as arXiv asks), then add them."""
-    from . import fetch as fetcher
+    from etl.sources import fetch as fetcher
 
     try:
         paths = fetcher.fetch_arxiv(query, max_results, out, base_url or fetcher.ARXIV_API_URL)
@@ -190,8 +190,8 @@ def fetch_arxiv(query: str, max_results: int, out: Path, base_url: str | None, d
 
 @cli.command()
 def schema() -> None:
-    """Print the database schema (the DDL of schema/papershelf.sql), declared in etl/schema.py."""
-    from .schema import schema_sql  # SQLAlchemy: imported by the commands that need it only
+    """Print the database schema (the DDL of schema/papershelf.sql), declared in etl/db/schema.py."""
+    from etl.db.schema import schema_sql  # SQLAlchemy: imported by the commands that need it only
 
     click.echo(schema_sql(), nl=False)
 
@@ -199,19 +199,19 @@ def schema() -> None:
 @cli.command()
 def metadata() -> None:
     """Print the Datasette metadata (metadata.yml) generated from the schema."""
-    from .publish import metadata_yaml
+    from etl.publish.metadata import metadata_yaml
 
     click.echo(metadata_yaml(), nl=False)
 
 
-# Publication commands (etl/cli_publish.py): serve, export, report.
-from .cli_publish import export, report, serve
+# Publication commands (etl/cli/publish.py): serve, export, report.
+from etl.cli.publish import export, report, serve
 
 cli.add_command(serve)
 cli.add_command(export)
 cli.add_command(report)
 
-# Keyphrases of any documents, with corpus statistics computed over the input (etl/keywords_cli.py).
-from .keywords_cli import keywords_command
+# Keyphrases of any documents, with corpus statistics computed over the input (etl/cli/keywords.py).
+from etl.cli.keywords import keywords_command
 
 cli.add_command(keywords_command)

@@ -27,8 +27,8 @@ from typing import Any, Self
 
 import httpx
 
-from etl.identity import slugify
-from etl.records import Reject
+from etl.text.identity import slugify
+from etl.sources.records import Reject
 from etl.sources import arxiv_atom, hf_api
 from etl.sources.errors import SourceError
 

@@ -31,7 +31,7 @@ Two paths compute the same keywords (tests/test_keyword_batch.py compares them):
 
 - **Per paper**: ``candidates(title, abstract)`` -> ``DocCandidates``; ``CorpusStats.add(doc)``;
   ``rank(doc, stats)``. Some hundred microseconds a paper: CPython work per token.
-- **By batch** (``etl.keyword_batch``, numpy): ``candidates_batch([(title, abstract), ...])`` ->
+- **By batch** (``etl.text.keyword_batch``, numpy): ``candidates_batch([(title, abstract), ...])`` ->
   ``BatchCandidates``; ``CorpusStats.add_batch(batch)``; ``rank_batch(batch, stats)`` -> one list of
   ``Keyword`` per paper, in order. Tens of microseconds a paper; it differs from ``rank`` only in
   displays (the first occurrence of the phrase itself) and in the order of exactly tied scores.
@@ -59,7 +59,7 @@ from operator import add, mul, sub
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from etl.keyword_batch import BatchCandidates
+    from etl.text.keyword_batch import BatchCandidates
 
 __all__ = [
     "BatchCandidates",
@@ -803,7 +803,7 @@ class CorpusStats:
             if "=" in key:
                 acronym, _, long_key = key.partition("=")
                 self._acronyms.setdefault(acronym, Counter())[long_key] = count
-        self._arrays: object = None  # the batch path's arrays (etl.keyword_batch), kept by add_batch
+        self._arrays: object = None  # the batch path's arrays (etl.text.keyword_batch), kept by add_batch
         self._forget()
 
     def _forget(self) -> None:
@@ -813,7 +813,7 @@ class CorpusStats:
     @classmethod
     def adopt(cls, n_docs: int, df: Counter[str]) -> CorpusStats:
         """Statistics over ``df`` itself, not a copy: a Counter subclass may keep only some counts in
-        memory and answer the others from storage (its ``__missing__``; ``etl.parallel`` does).
+        memory and answer the others from storage (its ``__missing__``; ``etl.pipeline.parallel`` does).
         Expansions are computed from the "acronym=long form" keys in memory: those of every acronym
         that a long form defines in two papers or more must be (no other acronym has an expansion)."""
         stats = cls(n_docs)
@@ -836,7 +836,7 @@ class CorpusStats:
 
     def add_batch(self, batch: BatchCandidates) -> None:
         """Count every paper of a batch from ``candidates_batch`` (as ``add`` for each)."""
-        from etl.keyword_batch import add_batch
+        from etl.text.keyword_batch import add_batch
 
         add_batch(self, batch)
 
@@ -1338,22 +1338,22 @@ def extract_corpus(
 
 
 def candidates_batch(docs: Sequence[tuple[str | None, str | None]]) -> BatchCandidates:
-    """Candidates of many papers, (title, abstract) each, as arrays: see ``etl.keyword_batch``."""
-    from etl.keyword_batch import candidates_batch as batch_candidates
+    """Candidates of many papers, (title, abstract) each, as arrays: see ``etl.text.keyword_batch``."""
+    from etl.text.keyword_batch import candidates_batch as batch_candidates
 
     return batch_candidates(docs)
 
 
 def rank_batch(batch: BatchCandidates, stats: CorpusStats, top: int = 10) -> list[list[Keyword]]:
-    """The ``top`` keyphrases of each paper of ``batch``, best first: see ``etl.keyword_batch``."""
-    from etl.keyword_batch import rank_batch as batch_rank
+    """The ``top`` keyphrases of each paper of ``batch``, best first: see ``etl.text.keyword_batch``."""
+    from etl.text.keyword_batch import rank_batch as batch_rank
 
     return batch_rank(batch, stats, top)
 
 
 def __getattr__(name: str) -> object:
     if name == "BatchCandidates":  # defined with the batch path, which imports this module
-        from etl.keyword_batch import BatchCandidates
+        from etl.text.keyword_batch import BatchCandidates
 
         return BatchCandidates
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,7 +3,7 @@
 Datasette 0.65 filters a table by ``?_search=`` but orders the matches by a column, never by relevance.
 This view takes over such requests when the user asked for no sort of their own: it keeps the
 table's column filters (``has_code=1``, ``last_seen__gte=2025-01-01``: Datasette's own filter syntax),
-orders by relevance as ``etl.search`` does (every word in the title first, shorter titles first, as
+orders by relevance as ``etl.db.search`` does (every word in the title first, shorter titles first, as
 bm25 weighs them; then the other matches, newest first) and adds a snippet with the matching words
 in ``<mark>``. Anything else (an explicit ``_sort``, facets, ``_where``, CSV, …)
 goes to Datasette's table view unchanged.
@@ -18,9 +18,9 @@ from typing import Any, NamedTuple
 
 from datasette.utils.asgi import Response
 
-from .. import search as search_module
+from etl.db import search as search_module
 from .internals import Filters, QueryInterrupted, escape_sqlite, table_view
-from ..ddl import COLUMNS, DATABASE, FTS_TABLE
+from etl.db.ddl import COLUMNS, DATABASE, FTS_TABLE
 
 TABLE = "papers"
 PAPER_COLUMNS = list(COLUMNS[TABLE])
@@ -84,7 +84,7 @@ class RankedSearch:
         where, params = self.where()
         params = {**params, "search": self.match_expression(), "limit": self.size + 1, "offset": self.offset}
         if not self.raw:
-            # etl.search's ranking: one page read in rank order, the same for any corpus size.
+            # etl.db.search's ranking: one page read in rank order, the same for any corpus size.
             rows_sql = search_module.ranked_sql(
                 ":search", ":limit", SNIPPET, where="" if where == "1" else where, offset=":offset",
                 columns="".join(f", papers.{escape_sqlite(c)} as {escape_sqlite(c)}" for c in PAPER_COLUMNS),

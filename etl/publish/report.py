@@ -1,4 +1,4 @@
-"""``papershelf report``: a few PNG charts and an HTML page that shows them, from etl.analysis.
+"""``papershelf report``: a few PNG charts and an HTML page that shows them, from etl.publish.analysis.
 
 Charts are drawn with matplotlib's object API on the Agg canvas (no display, no global pyplot state).
 A chart whose data is missing (the seed has no dates, no keywords, no upvotes) is not drawn: the page

@@ -1,6 +1,6 @@
 """Orchestration of the stages for a full build (into a new file, renamed into place) and for adds.
 
-A large build runs its stages on every core (``etl.parallel``): parse workers read the files ahead of
+A large build runs its stages on every core (``etl.pipeline.parallel``): parse workers read the files ahead of
 the loader, an enrichment worker computes links and keywords while the loader stores papers, and
 ranks them while the loader builds the FTS index. A small build, and every add, runs in-process.
 Both give the same tables; the database is written by this process only.
@@ -16,11 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import enrich, index, keyword_identity, memory, parallel
-from .ddl import DATABASE
+from etl.pipeline import enrich, memory, parallel
+from etl.db import index
+from etl.text import keyword_identity
+from etl.db.ddl import DATABASE
 from .load import ListingCounts, Loader
-from .records import Reject
-from .sources import SourceError, date_in_name, expand_inputs, open_listing, sha256_file
+from etl.sources.records import Reject
+from etl.sources import SourceError, date_in_name, expand_inputs, open_listing, sha256_file
 
 DEFAULT_DB = Path("db") / f"{DATABASE}.db"
 # A build of fewer bytes than this runs in-process: worker processes cost more than they save.

@@ -1,5 +1,5 @@
 """Publication commands: serve (Datasette with papershelf's plugin), export (Parquet/CSV + datapackage.json)
-and report (charts and an HTML page from etl.analysis). Registered on the group in etl/cli.py."""
+and report (charts and an HTML page from etl.publish.analysis). Registered on the group in etl/cli/__init__.py."""
 
 from __future__ import annotations
 
@@ -7,16 +7,16 @@ from pathlib import Path
 
 import click
 
-from .cli_options import db_option, existing_db
+from etl.cli.options import db_option, existing_db
 
 
 def datasette_serve_args(db_path: Path, metadata: Path, port: int, host: str, immutable: bool,
                          inspect_file: Path | None = None) -> list[str]:
     """The `datasette serve` arguments papershelf serves with: its metadata, settings and time limits.
 
-    An immutable database is served with its inspect file (etl/serving.py): table counts known in advance.
+    An immutable database is served with its inspect file (etl/publish/serving.py): table counts known in advance.
     """
-    from .datasette_plugin import SETTINGS
+    from etl.publish.datasette_plugin import SETTINGS
 
     args = ["serve", "-i" if immutable else "", str(db_path), "--metadata", str(metadata),
             "--host", host, "--port", str(port)]
@@ -40,15 +40,15 @@ def serve(db_path: Path, port: int, host: str, immutable: bool) -> None:
     served as /papershelf (the name its pages and canned queries expect).
     """
     existing_db(db_path)
-    from .ddl import DATABASE
+    from etl.db.ddl import DATABASE
 
     click.echo(f"Serving {db_path} as the database {DATABASE!r}: http://{host}:{port}/ and /{DATABASE}", err=True)
     import tempfile
 
     from datasette.cli import cli as datasette_cli
 
-    from .datasette_plugin import ensure_registered
-    from .publish import metadata_yaml
+    from etl.publish.datasette_plugin import ensure_registered
+    from etl.publish.metadata import metadata_yaml
 
     ensure_registered()
     with tempfile.TemporaryDirectory(prefix="papershelf-") as folder:
@@ -57,7 +57,7 @@ def serve(db_path: Path, port: int, host: str, immutable: bool) -> None:
         metadata.write_text(metadata_yaml(), encoding="utf-8")
         inspect_file = None
         if immutable:
-            from .serving import ensure_inspect_file
+            from etl.publish.serving import ensure_inspect_file
 
             inspect_file = ensure_inspect_file(db_path)
         datasette_cli.main(args=datasette_serve_args(db_path, metadata, port, host, immutable, inspect_file),
@@ -76,7 +76,7 @@ def export(db_path: Path, fmt: str, out: Path) -> None:
     The descriptor (types, descriptions, primary and foreign keys, license, sources) is generated
     from the schema; check it with `frictionless validate DIR/datapackage.json`.
     """
-    from .export import export as run_export
+    from etl.publish.export import export as run_export
 
     descriptor = run_export(existing_db(db_path), out, fmt)  # type: ignore[arg-type]
     for resource in descriptor["resources"]:
@@ -92,9 +92,9 @@ def export(db_path: Path, fmt: str, out: Path) -> None:
 def report(db_path: Path, out: Path) -> None:
     """Draw charts (papers per month, keyword trends, code availability, upvotes) and an HTML page.
 
-    Built from the polars functions of etl/analysis.py; open DIR/index.html in a browser.
+    Built from the polars functions of etl/publish/analysis.py; open DIR/index.html in a browser.
     """
-    from .report import make_report
+    from etl.publish.report import make_report
 
     result = make_report(existing_db(db_path), out)
     for chart in result.charts:

@@ -1,6 +1,6 @@
 """Links of a paper: URLs found in abstracts and structured fields, repaired, canonicalized, classified.
 
-Pure functions over text; nothing here touches a database. ``etl.enrich`` (``paper_link_rows``) turns
+Pure functions over text; nothing here touches a database. ``etl.pipeline.enrich`` (``paper_link_rows``) turns
 ``paper_links`` rows into the ``links`` table (``source`` stored as a JSON list).
 
 Three layers:

@@ -18,7 +18,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-from .ddl import DATABASE  # the name the site, its metadata and its canned queries expect
+from etl.db.ddl import DATABASE  # the name the site, its metadata and its canned queries expect
 
 STAMP = "papershelf_stamp"  # extra keys in the database's entry: Datasette ignores them
 VIEWS = "papershelf_views"  # the views' counts, given to Datasette by the plugin (``internals.add_view_counts``)

@@ -11,7 +11,7 @@ tests/test_datasette_internals.py fails loudly, naming the name, when an upgrade
 - ``Filters`` (its column-filter syntax: ``has_code=1``, ``last_seen__gte=``), ``QueryInterrupted``
   (a query cut by ``sql_time_limit_ms``), ``escape_sqlite``, ``urlsafe_components``: so that the
   ranked view reads filters and row keys exactly as Datasette's views do. (Searches are escaped by
-  ``etl.search.fts_query`` with Datasette's ``escape_fts``, which the canned queries call: imported
+  ``etl.db.search.fts_query`` with Datasette's ``escape_fts``, which the canned queries call: imported
   there from ``datasette.utils`` alone, as `papershelf search` does not load the plugin.)
 - ``add_view_counts``: the inspect data changed in place, so that a view's page takes its count from it.
 - ``register``: the plugin registered with Datasette's plugin manager when no entry point did.

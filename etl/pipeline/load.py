@@ -1,9 +1,9 @@
 """The one place that writes the database: listings, papers (identity and merging), sightings, rejects.
 
-Enrichment (links, keywords), aggregates and the FTS index are applied by ``etl.enrich`` and
-``etl.index`` to the papers this module reports as touched. During a full build the loader can also
+Enrichment (links, keywords), aggregates and the FTS index are applied by ``etl.pipeline.enrich`` and
+``etl.db.index`` to the papers this module reports as touched. During a full build the loader can also
 report, paper by paper, what enrichment needs (``Loader(conn, events=True)``), so that a worker
-process enriches while the loader is still writing (``etl.parallel``).
+process enriches while the loader is still writing (``etl.pipeline.parallel``).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import keyword_identity
-from .identity import slugify, title_key
-from .keyword_identity import FORMS_UPSERT as KEYWORD_FORMS_UPSERT
-from .records import Listing, Paper, Reject, cut
+from etl.text import keyword_identity
+from etl.text.identity import slugify, title_key
+from etl.text.keyword_identity import FORMS_UPSERT as KEYWORD_FORMS_UPSERT
+from etl.sources.records import Listing, Paper, Reject, cut
 
 
 @dataclass

@@ -3,9 +3,9 @@
 The ``refresh_links`` and ``refresh_keywords`` functions take the set of paper ids to refresh, or
 None for all papers (a full build). The per-paper work is in pure functions (``paper_link_rows``,
 ``candidates``, ``rank_columns``) and in ``KeywordWriter``, so that a full build can run it in a
-worker process (``etl.parallel``) and get the same rows as this module gives in-process.
+worker process (``etl.pipeline.parallel``) and get the same rows as this module gives in-process.
 
-Keywords extracted by papershelf (``etl.keywords``) are ranked against corpus statistics: the
+Keywords extracted by papershelf (``etl.text.keywords``) are ranked against corpus statistics: the
 document frequencies of every word in ``keyword_df`` and the number of documents in ``build_info``
 (``keyword_docs``). A full build counts every paper first, then ranks each one; an add counts the
 new papers into the stored statistics and ranks only them (older papers keep their scores).
@@ -19,9 +19,9 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from . import keyword_identity
-from . import keywords as keywords_module
-from . import links as links_module
+from etl.text import keyword_identity
+from etl.text import keywords as keywords_module
+from etl.text import links as links_module
 
 # Structured link fields a source gives, by the name the source uses (kept as the link's source).
 LINK_FIELDS = {"githubRepo": "github_repo", "projectPage": "project_page"}
@@ -96,7 +96,7 @@ def refresh_links(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
 
 
 def candidates(papers: Sequence[tuple[str | None, str | None]]) -> keywords_module.BatchCandidates:
-    """The keyword candidates of (title, abstract) pairs, on the batch path (``etl.keyword_batch``):
+    """The keyword candidates of (title, abstract) pairs, on the batch path (``etl.text.keyword_batch``):
     builds, adds and the enrichment worker all extract keywords this way, so that they agree."""
     return keywords_module.candidates_batch(papers)
 
@@ -107,8 +107,8 @@ def rank(batch: Any, stats: keywords_module.CorpusStats) -> list[list[keywords_m
 
 
 def rank_columns(batch: Any, stats: keywords_module.CorpusStats) -> Any:
-    """``rank`` as columns (``etl.keyword_batch.RankedColumns``), for a writer of rows."""
-    from .keyword_batch import rank_columns as batch_rank_columns
+    """``rank`` as columns (``etl.text.keyword_batch.RankedColumns``), for a writer of rows."""
+    from etl.text.keyword_batch import rank_columns as batch_rank_columns
 
     return batch_rank_columns(batch, stats, top=TOP_KEYWORDS)
 

@@ -1,0 +1,1 @@
+"""Publish: Datasette metadata, serving and plugin (the pages), exports, analysis, report."""

@@ -1,0 +1,1 @@
+"""Text rules: normalization, paper identity (arXiv ids, title keys), links and keywords."""
