@@ -48,6 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from . import enrich, keyword_identity, memory
+from .keywords import CorpusStats
 from .records import Item
 from .sources import SourceError, SourceListing, open_listing, sha256_file
 
@@ -411,7 +412,7 @@ class _Enrichment:
         self.side.executemany("insert into df_part values (?, ?)", self.counted.items())
         self.counted = {}
 
-    def count_all(self) -> enrich.keywords_module.CorpusStats:
+    def count_all(self) -> CorpusStats:
         """The corpus's counts, from the spilled parts (SQLite adds them up: Python holds one copy of
         the frequent keys, not of every key), committed: the loader copies them while pass 2 runs."""
         self.spill_counts()
@@ -419,13 +420,13 @@ class _Enrichment:
         self.side.execute("drop table df_part")
         self.side.execute("insert into counts values ('n_docs', ?)", (self.n_docs,))
         self.side.execute("commit")
-        return enrich.keywords_module.CorpusStats.adopt(self.n_docs, _StoredFrequencies(self.side))
+        return CorpusStats.adopt(self.n_docs, _StoredFrequencies(self.side))
 
     def spooled(self) -> Iterator[tuple]:
         for papers in _read_blobs(self.spool_path):
             yield from papers
 
-    def rank_all(self, stats: enrich.keywords_module.CorpusStats, first_id: int, outbox: Any) -> int:
+    def rank_all(self, stats: CorpusStats, first_id: int, outbox: Any) -> int:
         """Pass 2: every paper in rowid order, ranked on the corpus's counts, its keywords given ids
         in order of first appearance (a keyword shows as its first paper writes it). The rows go to
         the keyword file, a blob a batch of papers, each announced to the loader (("keywords", end
