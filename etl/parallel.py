@@ -45,12 +45,14 @@ from itertools import compress, repeat
 from multiprocessing.process import BaseProcess
 from operator import add
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import enrich, keyword_identity, memory
-from .keywords import CorpusStats
 from .records import Item
 from .sources import SourceError, SourceListing, open_listing, sha256_file
+
+if TYPE_CHECKING:  # etl.keywords brings numpy in: imported by the enricher, not at `add`'s start
+    from .keywords import CorpusStats
 
 CHUNK = 500  # items per message from a parse worker
 QUEUE_CHUNKS = 6  # messages a parse worker may run ahead by, per worker
@@ -420,6 +422,8 @@ class _Enrichment:
         self.side.execute("drop table df_part")
         self.side.execute("insert into counts values ('n_docs', ?)", (self.n_docs,))
         self.side.execute("commit")
+        from .keywords import CorpusStats
+
         return CorpusStats.adopt(self.n_docs, _StoredFrequencies(self.side))
 
     def spooled(self) -> Iterator[tuple]:
