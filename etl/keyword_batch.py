@@ -1,7 +1,9 @@
-"""Keyphrases for many papers at once: the algorithm of ``etl.keywords``, vectorized with numpy.
+"""The keyphrase extractor (the algorithm ``etl.keywords`` describes), vectorized with numpy; the
+only one the package has (a single paper is a batch of one), with ``CorpusStats``, its statistics.
 
-``etl.keywords`` works one paper at a time in CPython, which costs some hundred microseconds a paper
-however it is written. Here a batch of papers is one byte buffer, and every step is an array
+Written paper by paper in CPython the algorithm costs some hundred microseconds a paper however it is
+written (tests/keyword_reference.py keeps that form as a test oracle, with the functions named
+below). Here a batch of papers is one byte buffer, and every step is an array
 operation over all the batch's tokens, phrases or keywords; Python runs only once per distinct token
 (the vocabulary grows slowly: a few thousand new tokens per thousand abstracts at first, then fewer),
 per acronym definition and per keyword returned. The steps, with the names of the reference functions
@@ -38,8 +40,8 @@ Memory: a batch's candidates take about 6.5 kB a paper (arrays of word ids and p
 arrays of a chunk of ``CHUNK_DOCS`` papers peak at about 65 MB. The vocabulary keeps every distinct
 token seen (a hash-table slot, a few array entries and, for new words and written forms, a string).
 
-Public names are re-exported by ``etl.keywords``: ``candidates_batch``, ``BatchCandidates``,
-``rank_batch``; ``CorpusStats.add_batch`` counts a batch.
+Public names are re-exported by ``etl.keywords``, the package's entry to keyphrases; the word rules
+are ``etl.lexicon``'s.
 """
 
 from __future__ import annotations

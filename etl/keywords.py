@@ -2,14 +2,14 @@
 
 The algorithm:
 
-1. **Candidates** (``candidates``, no corpus needed). Title and abstract are cut at white space; each
+1. **Candidates** (``candidates_batch``, no corpus needed). Title and abstract are cut at white space; each
    token's key comes from a cache filled once per distinct token: lower case, singular ("Models" ->
    "model", "LLMs" -> "llm"), or a *boundary* for punctuation, numbers, function words, common verb
    forms, ``-ly`` adverbs and vague adjectives ("novel", "various"). The runs of content words between
    boundaries are the candidate phrases, a stand-in for noun-phrase chunks with no tagger; a phrase
    does not end in an ``-ed`` form ("resources invested" -> "resource"). The phrase keys merge plural
-   and case variants: "Diffusion Models" and "diffusion model" are one keyword. Work per paper is a
-   handful of C-level string and dict operations over its tokens (split, map, join, split, Counter).
+   and case variants: "Diffusion Models" and "diffusion model" are one keyword. The word rules are
+   ``etl.lexicon``'s; Python runs once per distinct token, the rest is array work.
 2. **Acronyms**. "long form (ACRONYM)" whose words' initials spell the acronym ("Optimal Linear
    Subspace Search (OLSS)", "Mixture-of-Experts (MoE)") makes the acronym an alias: its uses count for
    the long form, which is the keyword. Definitions are counted over the corpus too, so a paper that
@@ -17,14 +17,14 @@ The algorithm:
 3. **Corpus statistics** (``CorpusStats``): the number of papers, and for each word key the number
    of papers that have it (df), plus "acronym=long form" definition counts. They are stored with the
    build (``keyword_df``, ``n_docs``) so that papers added later are scored consistently.
-4. **Ranking** (``rank``). A phrase scores the sum of its words' IDF (log((N + 1) / (df + 0.5)); a
+4. **Ranking** (``rank_batch``). A phrase scores the sum of its words' IDF (log((N + 1) / (df + 0.5)); a
    generic noun such as "performance" weighs 0.3 of it), times factors for its length (one word 0.5,
    four 0.6, five to eight 0.3, longer 0), for being in the title (1.5), for coming early among the
    paper's phrases (up to 3) and for repetition (1 + (k - 1)); a one-word name ("RLHF", "OptMATH")
    weighs 4 times a plain word. A generic noun alone is never a keyword. Computed without Python code
-   per phrase: sums of the word weights read from prefix sums at phrase ends. The settings were tuned on
+   per phrase (``etl.keyword_batch``). The settings were tuned on
    Inspec lines 1-1000 only (see benchmarks/keywords_bench.py for the held-out figures).
-5. **Display**: the keyword as the paper writes it (the abstract's spelling, plural kept), with
+5. **Display**: the keyword as the paper first writes it (the abstract's spelling, plural kept), with
    capitals that only mark a title or a sentence start made lower case.
 
 Modules: ``etl.lexicon`` (the word rules), ``etl.keyword_batch`` (the extractor, numpy: a batch of
