@@ -124,7 +124,7 @@ Piece = tuple[str, str, bool, bool]  # (word key, as written, written as a name,
 def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
     """(boundary before the first word, boundary after the last, content words) of a white-space
     token. Between two content words of one token there is always a boundary. Mirrors
-    ``etl.keywords._token_key`` case by case (a test checks that the two agree)."""
+    ``etl.lexicon.token_key`` case by case (a test checks that the two agree)."""
     if "://" in token or token.startswith(("www.", "(www.", "(http")):
         return True, True, []
     if token.isalnum():  # the common case: one word, no punctuation

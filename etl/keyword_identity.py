@@ -130,7 +130,7 @@ def _key(text: str) -> str:
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+)*")
-_GLUED = re.compile(r"-(?i:with|and|or|for|of|the|from|by|without|via|than)$")  # as etl.keywords._TOKEN_PUNCTUATION
+_GLUED = re.compile(r"-(?i:with|and|or|for|of|the|from|by|without|via|than)$")  # as etl.lexicon.TOKEN_PUNCTUATION
 
 
 _READ = lexicon.TokenCache(_read)
