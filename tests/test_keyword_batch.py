@@ -1,5 +1,5 @@
-"""The batch path of keyphrase extraction (etl/text/keyword_batch.py) against the per-paper reference
-(etl/text/keywords.py), on the seed and the Daily Papers API archive."""
+"""The keyphrase extractor that ships (etl/text/keyword_batch.py, through etl/text/keywords.py) against the per-paper
+reference (tests/keyword_reference.py), on the seed and the Daily Papers API archive."""
 
 from __future__ import annotations
 
@@ -15,19 +15,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from etl.text import keyword_batch as kb
-from etl.text import keywords as kw
-from etl.text.keywords import (
-    CorpusStats,
-    candidates,
-    candidates_batch,
-    extract_corpus,
-    normalize_key,
-    rank,
-    rank_batch,
-)
+from etl.text import lexicon
+from etl.text.keywords import CorpusStats, candidates_batch, extract_corpus, normalize_key, rank_batch
 
+from . import keyword_reference
 from .conftest import SEED, api_files
-from .test_keywords import FUZZ_WORDS
+from .keyword_reference import FUZZ_WORDS, add_doc, candidates, rank
 
 
 
@@ -74,7 +67,7 @@ def both_ways(
     docs = [candidates(title, abstract) for title, abstract in papers]
     stats = CorpusStats()
     for doc in docs:
-        stats.add(doc)
+        add_doc(stats, doc)
     batch = candidates_batch(papers)
     batch_stats = CorpusStats()
     batch_stats.add_batch(batch)
@@ -137,7 +130,7 @@ def test_token_pieces_agree_with_token_key(
     }  # fmt: skip
     assert len(tokens) > 70_000
     different = [
-        token for token in tokens if collapsed(kw._token_key(token)) != collapsed(key_of_pieces(token))
+        token for token in tokens if collapsed(lexicon.token_key(token)) != collapsed(key_of_pieces(token))
     ]
     assert different == []
 
@@ -150,9 +143,9 @@ def test_acronym_definitions_equal_the_first_version(
     found = 0
     for _, abstract in seed + archive:
         normalized = " ".join(abstract.split())
-        expected = kw._acronym_definitions_reference(normalized)
-        assert kw._acronym_definitions(abstract) == expected
-        assert kw._acronym_definitions(normalized) == expected
+        expected = keyword_reference.acronym_definitions_reference(normalized)
+        assert lexicon.acronym_definitions(abstract) == expected
+        assert lexicon.acronym_definitions(normalized) == expected
         found += len(expected)
     assert found > 7000
 
@@ -160,7 +153,7 @@ def test_acronym_definitions_equal_the_first_version(
 def words_before_reference(text: str, end: int, width: int, count: int) -> list[str]:
     prefix = text[:end]
     normalized = " ".join(prefix.split()) + (" " if prefix[-1:].isspace() else "")
-    return kw._PUNCTUATION.split(normalized[max(0, len(normalized) - width) :])[-1].split()[-count:]
+    return lexicon.PUNCTUATION.split(normalized[max(0, len(normalized) - width) :])[-1].split()[-count:]
 
 
 @settings(max_examples=3000, deadline=None)
@@ -174,7 +167,7 @@ def words_before_reference(text: str, end: int, width: int, count: int) -> list[
 )
 def test_words_before_reads_as_the_normalized_text(text: str, end: int, width: int, count: int) -> None:
     end = min(end, len(text))
-    assert kw._words_before(text, end, width, count) == words_before_reference(text, end, width, count)
+    assert lexicon._words_before(text, end, width, count) == words_before_reference(text, end, width, count)
 
 
 def test_token_hashes_and_table_on_many_tokens() -> None:
@@ -190,7 +183,7 @@ def test_token_hashes_and_table_on_many_tokens() -> None:
         ids = ids[ids != vocab.separator]
         assert len(ids) == len(tokens) == len(set(ids.tolist()))
         words = [vocab.words[vocab.piece_word.data[vocab.tok_first.data[i]]] for i in ids.tolist()]
-        assert words == [kw._SINGULARS[token] for token in tokens]
+        assert words == [lexicon.SINGULARS[token] for token in tokens]
     assert vocab.table.count == len(tokens) + 1
 
 
@@ -311,7 +304,7 @@ def test_compacted_vocabularies_change_nothing_on_the_archive(
     stats = CorpusStats()
     for start in range(0, 3000, 200):
         stats.add_batch(candidates_batch(archive[start : start + 200]))
-    carried = kb._arrays(stats, kb._vocabulary()).df
+    carried = stats.arrays_for(kb._vocabulary()).df
     assert carried.tolist() == [stats.df.get(word, 0) for word in kb._vocabulary().words]
 
 
@@ -321,7 +314,7 @@ def test_batch_stats_serve_the_per_paper_ranking(seed: list[tuple[str, str]]) ->
     stats.add_batch(candidates_batch(seed))
     reference = CorpusStats()
     for title, abstract in seed:
-        reference.add(candidates(title, abstract))
+        add_doc(reference, candidates(title, abstract))
     assert stats.df == reference.df and stats.n_docs == reference.n_docs
     for title, abstract in seed[:10]:
         doc = candidates(title, abstract)
@@ -484,10 +477,10 @@ def test_statistics_arrays_follow_the_counts(seed: list[tuple[str, str]], monkey
         rank_batch(batch, stats)  # arrays made (from nothing) and used between the batches
     stats.add_batch(batches[2])
     vocab = batches[0].chunks[0].vocab
-    arrays = kb._arrays(stats, vocab)
+    arrays = stats.arrays_for(vocab)
     assert arrays.from_empty
     assert arrays.df.tolist() == [stats.df.get(word, 0) for word in vocab.words]
     stored = CorpusStats(stats.n_docs, stats.rows())
     stored.add_batch(candidates_batch(seed[60:]))
-    assert not kb._arrays(stored, vocab).from_empty
-    assert kb._arrays(stored, vocab).df.tolist() == [stored.df.get(word, 0) for word in vocab.words]
+    assert not stored.arrays_for(vocab).from_empty
+    assert stored.arrays_for(vocab).df.tolist() == [stored.df.get(word, 0) for word in vocab.words]

@@ -1,4 +1,6 @@
-"""Keyphrase extraction (etl/text/keywords.py) and `papershelf keywords` (etl/cli/keywords.py), on real data."""
+"""Keyphrase extraction as it ships (etl/text/keywords.py: the batch extractor, a single paper a batch of one) and
+`papershelf keywords` (etl/cli/keywords.py), on real data. A few checks of phrase counts read the candidates of
+the per-paper reference (tests/keyword_reference.py), which tests/test_keyword_batch.py holds to the extractor."""
 
 from __future__ import annotations
 
@@ -14,22 +16,20 @@ from hypothesis import strategies as st
 
 from etl.text.keywords import (
     CorpusStats,
-    candidates,
     candidates_batch,
-    display_of,
     extract_corpus,
+    keywords_of,
     normalize_key,
     pick_display,
-    rank,
     rank_batch,
     split_alias,
 )
 from etl.cli.keywords import keywords_command
 
+from . import keyword_reference as reference
 from .conftest import SEED, api_text
+from .keyword_reference import FUZZ_WORDS
 
-# Tokens the fuzz tests mix: punctuation glued to words, control characters, possessives, accents.
-FUZZ_WORDS = ["models,", "of", "the", "GPT-4o's", "3D", "\x01", "\x03", "|", "(", ")", "-", "'s", "Ünïcödé", "e.g.", "2.5"]
 
 # Words that name no topic: none of them may be a keyword among the seed corpus's top 50 ...
 GENERIC = {
@@ -81,6 +81,11 @@ def seed_keywords(seed: list[tuple[str, str]]) -> dict[str, list]:
     )
 
 
+def acronyms_of(title: str, abstract: str) -> dict[str, str]:
+    """Acronym key -> long-form key of the definitions the extractor reads in one paper."""
+    return {acronym: long_key for _, acronym, long_key in candidates_batch([(title, abstract)]).definitions()}
+
+
 def paper_keys(seed: list[tuple[str, str]], seed_keywords: dict[str, list], title_start: str) -> list[str]:
     number = next(number for number, (title, _) in enumerate(seed) if title.startswith(title_start))
     return [keyword.key for keyword in seed_keywords[str(number)]]
@@ -94,8 +99,9 @@ def test_acronym_definition_becomes_alias_of_its_long_form(
 ) -> None:
     number, (title, abstract) = next((n, p) for n, p in enumerate(seed) if p[0].startswith("Optimal Linear"))
     assert "a novel method called Optimal Linear Subspace Search (OLSS), which" in abstract
-    doc = candidates(title, abstract)
-    assert doc.acronyms == {"olss": "optimal linear subspace search"}
+    assert acronyms_of(title, abstract) == {"olss": "optimal linear subspace search"}
+    assert "olss" not in [keyword.key for keyword in seed_keywords[str(number)]]
+    doc = reference.candidates(title, abstract)
     assert "olss" not in doc.tf  # "OLSS is able to ...", "OLSS can ..." count for the long form
     assert doc.tf["optimal linear subspace search"] == 4  # title, definition, two uses of OLSS
     best = seed_keywords[str(number)][0]
@@ -109,50 +115,53 @@ def test_acronym_definition_becomes_alias_of_its_long_form(
 def test_acronyms_of_real_abstracts(seed: list[tuple[str, str]]) -> None:
     title, abstract = next(p for p in seed if p[0].startswith("OptMATH"))
     assert "Despite the rapid development of large language models (LLMs), a fundamental" in abstract
-    doc = candidates(title, abstract)
-    assert doc.acronyms["llm"] == "large language model"
-    assert doc.aliases["large language model"] == ["LLMs"]
+    assert acronyms_of(title, abstract)["llm"] == "large language model"
+    by_key = {keyword.key: keyword for keyword in keywords_of(title, abstract, top=30)}
+    assert by_key["large language model"].aliases == ("LLMs",)
+    doc = reference.candidates(title, abstract)
     assert "llm" not in doc.tf and doc.tf["large language model"] == 2  # "... hampers LLMs' robust ..."
     assert "robust modeling" in doc.tf  # the possessive ends a phrase
 
     title, abstract = next(p for p in seed if p[0].startswith("Bellman Optimal"))
-    assert candidates(title, abstract).acronyms == {"boss": "bellman optimal step-size straightening"}
+    assert acronyms_of(title, abstract) == {"boss": "bellman optimal step-size straightening"}
 
     parrot = api_paper("2024-06-06.json", "2406.02539")
     assert (
         "The rapid development of Multimodal Large Language Models (MLLMs) like GPT-4V" in parrot["summary"]
     )
     assert "uses Mixture-of-Experts (MoE) to promote" in parrot["summary"]
-    acronyms = candidates(parrot["title"], parrot["summary"]).acronyms
+    acronyms = acronyms_of(parrot["title"], parrot["summary"])
     assert acronyms["mllm"] == "multimodal large language model"
     assert acronyms["moe"] == "mixture-of-expert"
 
     convllava = api_paper("2024-05-27.json", "2405.15738")
     assert "to replace Vision Transformer (ViT)." in convllava["summary"]
-    assert candidates(convllava["title"], convllava["summary"]).acronyms["vit"] == "vision transformer"
+    assert acronyms_of(convllava["title"], convllava["summary"])["vit"] == "vision transformer"
 
 
 def test_parenthesis_whose_initials_do_not_match_is_no_definition(seed: list[tuple[str, str]]) -> None:
     title, abstract = next(p for p in seed if p[0].startswith("Making RL with"))
     assert "Reinforcement Learning algorithms that learn from human feedback (RLHF) need" in abstract
-    doc = candidates(title, abstract)
-    assert "rlhf" not in doc.acronyms
+    assert "rlhf" not in acronyms_of(title, abstract)
+    assert "rlhf" in [keyword.key for keyword in keywords_of(title, abstract)]
+    doc = reference.candidates(title, abstract)
     assert doc.tf["rlhf"] == 1 and "rlhf" in doc.names  # the acronym stays a keyword of its own
     assert doc.tf["rlhf setting"] == 1
 
 
 def test_undefined_acronym_takes_the_corpus_expansion() -> None:
     stats = CorpusStats()
-    for abstract in (
-        "We study large language models (LLMs) for code.",
-        "Large language models (LLMs) can plan.",
-        "Agents built on LLMs use tools. LLMs fail at long horizons.",
-    ):
-        stats.add(candidates("", abstract))
-    assert stats.expansion("llm") == "large language model"
-    keywords = rank(
-        candidates("Tool use", "Agents built on LLMs use tools. LLMs fail at long horizons."), stats
+    stats.add_batch(
+        candidates_batch(
+            [
+                ("", "We study large language models (LLMs) for code."),
+                ("", "Large language models (LLMs) can plan."),
+                ("", "Agents built on LLMs use tools. LLMs fail at long horizons."),
+            ]
+        )
     )
+    assert stats.expansion("llm") == "large language model"
+    keywords = keywords_of("Tool use", "Agents built on LLMs use tools. LLMs fail at long horizons.", stats)
     by_key = {keyword.key: keyword for keyword in keywords}
     assert "llm" not in by_key
     assert by_key["large language model"].display == "LLMs"  # the paper only writes the acronym
@@ -171,7 +180,7 @@ def test_api_ai_keywords_normalize_to_extracted_keys() -> None:
     # The paper's own ai_keywords and our keys meet on the same normalized forms.
     parrot = api_paper("2024-06-06.json", "2406.02539")
     ours = {
-        keyword.key for keyword in rank(candidates(parrot["title"], parrot["summary"]), CorpusStats(), 30)
+        keyword.key for keyword in keywords_of(parrot["title"], parrot["summary"], CorpusStats(), 30)
     }
     assert normalize_key("Mixture-of-Experts (MoE)") in ours
     assert normalize_key("Parrot") in ours
@@ -183,10 +192,12 @@ def test_api_ai_keywords_normalize_to_extracted_keys() -> None:
 def test_plural_and_case_variants_are_one_keyword(seed: list[tuple[str, str]]) -> None:
     title, abstract = next(p for p in seed if p[0].startswith("Optimal Linear"))
     assert title.endswith("Schedulers for Diffusion Models") and "the diffusion models based on" in abstract
-    doc = candidates(title, abstract)
+    doc = reference.candidates(title, abstract)
     assert doc.tf["diffusion model"] == 4
     assert not any(key.endswith(("diffusion models", "Diffusion Model")) for key in doc.tf)
-    keyword = next(k for k in rank(doc, CorpusStats(), 20) if k.key == "diffusion model")
+    keywords = keywords_of(title, abstract, CorpusStats(), 20)
+    assert not any(k.key.endswith(("diffusion models", "Diffusion Model")) for k in keywords)
+    keyword = next(k for k in keywords if k.key == "diffusion model")
     assert keyword.display == "diffusion models"  # the abstract's spelling, not the title's capitals
 
 
@@ -270,55 +281,43 @@ def test_corpus_display_of_a_keyword(seed_keywords: dict[str, list]) -> None:
         pick_display([])
 
 
-def test_keys_only_ranking_matches_and_displays_on_demand(seed: list[tuple[str, str]]) -> None:
-    docs = [candidates(title, abstract) for title, abstract in seed]
-    stats = CorpusStats()
-    for doc in docs:
-        stats.add(doc)
-    for doc in docs:
-        full, bare = rank(doc, stats), rank(doc, stats, displays=False)
-        assert [(k.key, k.score, k.aliases) for k in bare] == [(k.key, k.score, k.aliases) for k in full]
-        assert [display_of(doc, k.key) if k.display == k.key else k.display for k in bare] == [
-            k.display for k in full
-        ]
-
-
 def test_no_phrase_ends_in_a_past_participle() -> None:
-    doc = candidates(
-        "", "The computational resources invested in training these models. Models trained on it."
-    )
-    assert "computational resource" in doc.tf and "model" in doc.tf
-    assert not [key for key in doc.tf if key.endswith(("invested", "trained"))]
-    assert "supervised learning" in candidates("", "We use supervised learning for it.").tf
+    keys = [
+        keyword.key
+        for keyword in keywords_of(
+            "", "The computational resources invested in training these models. Models trained on it.", top=30
+        )
+    ]
+    assert "computational resource" in keys
+    assert not [key for key in keys if key.endswith(("invested", "trained"))]
+    assert "supervised learning" in [k.key for k in keywords_of("", "We use supervised learning for it.")]
 
 
 # --- corpus statistics --------------------------------------------------------------------------
 
 
 def test_stats_stored_and_reloaded_rank_the_same(seed: list[tuple[str, str]]) -> None:
-    docs = [candidates(title, abstract) for title, abstract in seed]
+    batch = candidates_batch(seed)
     stats = CorpusStats()
-    for doc in docs:
-        stats.add(doc)
+    stats.add_batch(batch)
     reloaded = CorpusStats(stats.n_docs, stats.rows())
     assert reloaded.expansions() == stats.expansions()
-    assert [rank(doc, reloaded) for doc in docs] == [rank(doc, stats) for doc in docs]
+    assert rank_batch(batch, reloaded) == rank_batch(batch, stats)
 
 
 def test_adding_papers_later_scores_like_one_build(seed: list[tuple[str, str]]) -> None:
     """A build over the first 40 papers, stored, then an add of the other 23 (added to the stats first)
-    ranks the new papers as a single build over all 63 does: paper by paper, and by batches."""
+    ranks the new papers as a single build over all 63 does: one paper at a time, and by batches."""
     first = CorpusStats()
-    for title, abstract in seed[:40]:
-        first.add(candidates(title, abstract))
+    first.add_batch(candidates_batch(seed[:40]))
     later = CorpusStats(first.n_docs, first.rows())
-    new_docs = [candidates(title, abstract) for title, abstract in seed[40:]]
-    for doc in new_docs:
-        later.add(doc)
+    for title, abstract in seed[40:]:
+        later.add_batch(candidates_batch([(title, abstract)]))
     whole = CorpusStats()
-    for title, abstract in seed:
-        whole.add(candidates(title, abstract))
-    assert [rank(doc, later) for doc in new_docs] == [rank(doc, whole) for doc in new_docs]
+    whole.add_batch(candidates_batch(seed))
+    assert [keywords_of(title, abstract, later) for title, abstract in seed[40:]] == [
+        keywords_of(title, abstract, whole) for title, abstract in seed[40:]
+    ]
 
     first = CorpusStats()
     first.add_batch(candidates_batch(seed[:40]))
@@ -339,7 +338,7 @@ def test_extraction_is_deterministic_and_ignores_input_order(seed: list[tuple[st
 
 def test_a_single_paper_still_gets_keywords(seed: list[tuple[str, str]]) -> None:
     title, abstract = seed[0]
-    keys = [keyword.key for keyword in rank(candidates(title, abstract), CorpusStats())]
+    keys = [keyword.key for keyword in keywords_of(title, abstract)]
     assert len(keys) == 10 and "semi-parametric neural image synthesis" in keys
 
 
@@ -355,10 +354,9 @@ def test_odd_inputs_do_not_crash() -> None:
         ("Title", "(" * 500 + "ABC" + ")" * 500),
         ("Diffusion Models", "We study diffusion models. " * 2000),
     ]
-    docs = [candidates(title, abstract) for title, abstract in odd]  # type: ignore[arg-type]
-    for doc in docs:
-        stats.add(doc)
-    ranked = [[keyword.key for keyword in rank(doc, stats)] for doc in docs]
+    batch = candidates_batch(odd)  # type: ignore[arg-type]
+    stats.add_batch(batch)
+    ranked = [[keyword.key for keyword in keywords] for keywords in rank_batch(batch, stats)]
     assert ranked[:3] == [[], [], []] and ranked[5] == []
     assert ranked[4][0] == "schrödinger bridge" and ranked[6][0] == "abc" and ranked[7] == ["diffusion model"]
     with pytest.raises(ValueError):
@@ -382,14 +380,10 @@ def test_odd_inputs_do_not_crash() -> None:
 )
 def test_any_text_gives_clean_keys(noise: str, words: list[str]) -> None:
     title, abstract = noise[:40], " ".join(words) + " " + noise
-    doc = candidates(title, abstract)
-    stats = CorpusStats()
-    stats.add(doc)
-    for keyword in rank(doc, stats, 20):
+    for keyword in keywords_of(title, abstract, top=20):
         assert keyword.key and keyword.key == keyword.key.strip() and "  " not in keyword.key
         assert not set(keyword.key) & {"|", "\x01", "\x02", "\x03"}
         assert keyword.display and keyword.score > 0
-    assert all(key and "|" not in key for key in doc.tf)
 
 
 # --- the command ----------------------------------------------------------------------------------

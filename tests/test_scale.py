@@ -51,8 +51,8 @@ def test_ranking_on_the_rows_an_add_loads_equals_ranking_on_all_of_them(tmp_path
     papers = conn.execute("select title, abstract from papers order by rowid desc limit 300").fetchall()
     batch = enrich.candidates(papers)
     n_docs = enrich.stored_docs(conn)
-    full = enrich.keywords_module.CorpusStats(n_docs, conn.execute("select key, df from keyword_df"))
-    partial = enrich.keywords_module.CorpusStats(n_docs, enrich.needed_df_rows(conn, batch.words(), batch.single_keys()))
+    full = enrich.new_stats(n_docs, conn.execute("select key, df from keyword_df"))
+    partial = enrich.new_stats(n_docs, enrich.needed_df_rows(conn, batch.words(), batch.single_keys()))
     assert len(partial.df) < len(full.df)
     assert enrich.rank(batch, partial) == enrich.rank(batch, full)
 

@@ -51,6 +51,7 @@ MOVES: dict[str, str] = {
     "etl.keywords": "etl.text.keywords",
     "etl.keyword_batch": "etl.text.keyword_batch",
     "etl.keyword_identity": "etl.text.keyword_identity",  # a module of the keyword-identity branch
+    "etl.lexicon": "etl.text.lexicon",  # the word rules of the one keyword extractor (one-keywords branch)
     # pipeline: the stages run in order, in process or in workers
     "etl.build": "etl.pipeline.build",
     "etl.load": "etl.pipeline.load",

@@ -12,9 +12,7 @@ from typing import IO, TYPE_CHECKING
 
 import click
 
-from etl.text import keywords as kw  # its batch functions bring numpy in on first use, not at the CLI's start
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # etl.text.keywords brings numpy in: imported when the command runs, not at the CLI's start
     from etl.text.keywords import BatchCandidates, Keyword
 
 KEEP_LIMIT = 20_000  # documents whose candidates the command keeps in memory between its passes
@@ -95,7 +93,9 @@ def keywords_command(input_path: str, top: int, output: IO[str], details: bool) 
                     bad += 1
                     click.echo(f"papershelf keywords: {input_path}: {item}", err=True)
 
-    with kw.gc_paused():
+    from etl.text.keywords import gc_paused
+
+    with gc_paused():
         _run(documents, input_path, top, output, details)
     if bad:
         click.echo(f"papershelf keywords: {bad} line(s) skipped", err=True)
@@ -127,6 +127,8 @@ def _run(
     # First pass: corpus statistics. The candidates are kept for the second pass, unless the input is
     # a large file: then it is read again, so that memory does not grow with it (standard input can
     # be read only once and is always kept).
+    from etl.text import keywords as kw
+
     stats = kw.CorpusStats()
     kept: list[tuple[list[object], BatchCandidates]] | None = []
     n_kept = 0

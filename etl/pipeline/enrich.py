@@ -17,11 +17,13 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from etl.text import keyword_identity
-from etl.text import keywords as keywords_module
 from etl.text import links as links_module
+
+if TYPE_CHECKING:  # etl.text.keywords brings numpy in: imported where keywords are extracted, not at `add`'s start
+    from etl.text.keywords import BatchCandidates, CorpusStats, Keyword
 
 # Structured link fields a source gives, by the name the source uses (kept as the link's source).
 LINK_FIELDS = {"githubRepo": "github_repo", "projectPage": "project_page"}
@@ -30,7 +32,7 @@ PAPERSHELF = "papershelf"  # the source of extracted keywords
 TOP_KEYWORDS = 10
 N_DOCS_KEY = "keyword_docs"  # build_info key: papers counted in keyword_df
 KEYWORD_CACHE = 200_000  # keyword ids kept in memory by a writer (the unique index answers the rest)
-KEYWORD_CHUNK = 2048  # papers per batch of keyword extraction (keyword_batch.CHUNK_DOCS)
+KEYWORD_CHUNK = 2048  # papers per batch of keyword extraction (etl.text.keyword_batch.CHUNK_DOCS)
 
 LINK_INSERT = "insert into links (paper_id, url, raw, host, kind, repo, source) values (?, ?, ?, ?, ?, ?, ?)"
 
@@ -95,22 +97,33 @@ def refresh_links(conn: sqlite3.Connection, paper_ids: set[str] | None) -> None:
 # ---- keywords ------------------------------------------------------------------------------------
 
 
-def candidates(papers: Sequence[tuple[str | None, str | None]]) -> keywords_module.BatchCandidates:
-    """The keyword candidates of (title, abstract) pairs, on the batch path (``etl.text.keyword_batch``):
+def candidates(papers: Sequence[tuple[str | None, str | None]]) -> BatchCandidates:
+    """The keyword candidates of (title, abstract) pairs (``etl.text.keywords``, the one extractor):
     builds, adds and the enrichment worker all extract keywords this way, so that they agree."""
-    return keywords_module.candidates_batch(papers)
+    from etl.text.keywords import candidates_batch
+
+    return candidates_batch(papers)
 
 
-def rank(batch: Any, stats: keywords_module.CorpusStats) -> list[list[keywords_module.Keyword]]:
+def rank(batch: BatchCandidates, stats: CorpusStats) -> list[list[Keyword]]:
     """The ranked keywords of each paper of ``batch`` (best first, with their displays)."""
-    return keywords_module.rank_batch(batch, stats, top=TOP_KEYWORDS)
+    from etl.text.keywords import rank_batch
+
+    return rank_batch(batch, stats, top=TOP_KEYWORDS)
 
 
-def rank_columns(batch: Any, stats: keywords_module.CorpusStats) -> Any:
-    """``rank`` as columns (``etl.text.keyword_batch.RankedColumns``), for a writer of rows."""
-    from etl.text.keyword_batch import rank_columns as batch_rank_columns
+def rank_columns(batch: BatchCandidates, stats: CorpusStats) -> Any:
+    """``rank`` as columns (``etl.text.keywords.RankedColumns``), for a writer of rows."""
+    from etl.text.keywords import rank_columns as ranked_columns
 
-    return batch_rank_columns(batch, stats, top=TOP_KEYWORDS)
+    return ranked_columns(batch, stats, top=TOP_KEYWORDS)
+
+
+def new_stats(n_docs: int = 0, df: Iterable[tuple[str, int]] = ()) -> CorpusStats:
+    """Corpus statistics for keyword ranking (``etl.text.keywords.CorpusStats``)."""
+    from etl.text.keywords import CorpusStats
+
+    return CorpusStats(n_docs, df)
 
 
 def chunked(rows: Iterable[tuple], size: int | None = None) -> Iterator[list[tuple]]:
@@ -246,7 +259,7 @@ def refresh_keywords(
 def _refresh_all_keywords(conn: sqlite3.Connection) -> None:
     """Every paper counted, then every paper ranked (the batch path: candidates computed twice
     rather than kept, a few kB a paper)."""
-    stats = keywords_module.CorpusStats()
+    stats = new_stats()
     for chunk in chunked(conn.execute("select title, abstract from papers order by rowid")):
         stats.add_batch(candidates(chunk))
     _delete_extracted(conn)
@@ -271,7 +284,7 @@ def _refresh_some_keywords(conn: sqlite3.Connection, paper_ids: set[str], filled
     _apply_df_delta(conn, delta)
     n_docs = stored_docs(conn) + len(papers) - len(titles_alone)
     set_info(conn, N_DOCS_KEY, str(n_docs))
-    stats = keywords_module.CorpusStats(n_docs, needed_df_rows(conn, batch.words(), batch.single_keys()))
+    stats = new_stats(n_docs, needed_df_rows(conn, batch.words(), batch.single_keys()))
     writer = KeywordWriter(conn, replace=True)
     for (paper_id, _, _), keywords in zip(papers, rank(batch, stats)):
         writer.add(paper_id, keywords)

@@ -45,12 +45,15 @@ from itertools import compress, repeat
 from multiprocessing.process import BaseProcess
 from operator import add
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from etl.pipeline import enrich, memory
 from etl.text import keyword_identity
 from etl.sources.records import Item
 from etl.sources import SourceError, SourceListing, open_listing, sha256_file
+
+if TYPE_CHECKING:  # etl.text.keywords brings numpy in: imported by the enricher, not at `add`'s start
+    from etl.text.keywords import CorpusStats
 
 CHUNK = 500  # items per message from a parse worker
 QUEUE_CHUNKS = 6  # messages a parse worker may run ahead by, per worker
@@ -412,7 +415,7 @@ class _Enrichment:
         self.side.executemany("insert into df_part values (?, ?)", self.counted.items())
         self.counted = {}
 
-    def count_all(self) -> enrich.keywords_module.CorpusStats:
+    def count_all(self) -> CorpusStats:
         """The corpus's counts, from the spilled parts (SQLite adds them up: Python holds one copy of
         the frequent keys, not of every key), committed: the loader copies them while pass 2 runs."""
         self.spill_counts()
@@ -420,13 +423,15 @@ class _Enrichment:
         self.side.execute("drop table df_part")
         self.side.execute("insert into counts values ('n_docs', ?)", (self.n_docs,))
         self.side.execute("commit")
-        return enrich.keywords_module.CorpusStats.adopt(self.n_docs, _StoredFrequencies(self.side))
+        from etl.text.keywords import CorpusStats
+
+        return CorpusStats.adopt(self.n_docs, _StoredFrequencies(self.side))
 
     def spooled(self) -> Iterator[tuple]:
         for papers in _read_blobs(self.spool_path):
             yield from papers
 
-    def rank_all(self, stats: enrich.keywords_module.CorpusStats, first_id: int, outbox: Any) -> int:
+    def rank_all(self, stats: CorpusStats, first_id: int, outbox: Any) -> int:
         """Pass 2: every paper in rowid order, ranked on the corpus's counts, its keywords given ids
         in order of first appearance (a keyword shows as its first paper writes it). The rows go to
         the keyword file, a blob a batch of papers, each announced to the loader (("keywords", end

@@ -1,7 +1,9 @@
-"""Keyphrases for many papers at once: the algorithm of ``etl.text.keywords``, vectorized with numpy.
+"""The keyphrase extractor (the algorithm ``etl.text.keywords`` describes), vectorized with numpy; the
+only one the package has (a single paper is a batch of one), with ``CorpusStats``, its statistics.
 
-``etl.text.keywords`` works one paper at a time in CPython, which costs some hundred microseconds a paper
-however it is written. Here a batch of papers is one byte buffer, and every step is an array
+Written paper by paper in CPython the algorithm costs some hundred microseconds a paper however it is
+written (tests/keyword_reference.py keeps that form as a test oracle, with the functions named
+below). Here a batch of papers is one byte buffer, and every step is an array
 operation over all the batch's tokens, phrases or keywords; Python runs only once per distinct token
 (the vocabulary grows slowly: a few thousand new tokens per thousand abstracts at first, then fewer),
 per acronym definition and per keyword returned. The steps, with the names of the reference functions
@@ -11,16 +13,16 @@ they reproduce:
    plain space first) in the bytes; each token gets a 64-bit hash (its first eight bytes times an odd
    constant: unique for tokens of up to eight bytes; longer ones are mixed in eight-byte steps) and,
    through an open-addressing table, its id. A new token's properties come from ``_token_pieces``,
-   the piece-by-piece form of ``_token_key``: its content words (key, written form, name or ``-ed``
+   the piece-by-piece form of ``token_key``: its content words (key, written form, name or ``-ed``
    marks) and whether a boundary comes before and after them.
 2. *Phrases* (``_phrases``): the words of the tokens in order; a phrase starts after a boundary; a
    phrase's last word loses its place when it is an ``-ed`` form; a one-word phrase written as a name
    is a name. A phrase's identity is a 64-bit hash of its word ids.
-3. *Acronyms* (``_acronym_definitions``, ``_add_acronyms``): a token "(ACRONYM)" after as many plain
+3. *Acronyms* (``acronym_definitions``, ``_add_acronyms``): a token "(ACRONYM)" after as many plain
    words whose initials spell it is read from the arrays; other such tokens go through
-   ``_long_form_of`` in Python on the words the arrays show (``_long_form`` on the text when they do
+   ``long_form_of`` in Python on the words the arrays show (``long_form`` on the text when they do
    not), and an abstract with a definition no token shows alone ("( LLMs )", "models(LLMs)") through
-   ``_acronym_definitions``. A defined acronym's one-word phrases take the long form's identity, and
+   ``acronym_definitions``. A defined acronym's one-word phrases take the long form's identity, and
    the long form as written is added as a phrase of its own that counts only when no other
    occurrence does.
 4. *Counts* (``Counter`` of phrases): the phrases of the batch sorted by (identity, paper, order) and
@@ -29,7 +31,7 @@ they reproduce:
    factors by table look-ups; the corpus's acronym expansions rename or merge one-word phrases; the
    best ``top`` of each paper by one sort of (paper, score, position) packed in 64-bit integers.
 6. *Display* (``_display``): the keyword as the paper first writes it in the abstract (else the
-   title), capitals of a sentence start or of the title lowered (``_readable``). The reference finds
+   title), capitals of a sentence start or of the title lowered (``readable``). The reference finds
    this place by searching the text, which can land inside a longer phrase ("Latent Diffusion Models"
    for "diffusion model") or miss it (then it shows the key); here it is the first occurrence of the
    phrase itself.
@@ -38,8 +40,8 @@ Memory: a batch's candidates take about 6.5 kB a paper (arrays of word ids and p
 arrays of a chunk of ``CHUNK_DOCS`` papers peak at about 65 MB. The vocabulary keeps every distinct
 token seen (a hash-table slot, a few array entries and, for new words and written forms, a string).
 
-Public names are re-exported by ``etl.text.keywords``: ``candidates_batch``, ``BatchCandidates``,
-``rank_batch``; ``CorpusStats.add_batch`` counts a batch.
+Public names are re-exported by ``etl.text.keywords``, the package's entry to keyphrases; the word rules
+are ``etl.text.lexicon``'s.
 """
 
 from __future__ import annotations
@@ -49,21 +51,50 @@ import re
 import unicodedata
 import weakref
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from itertools import compress, count, repeat
 from operator import add, is_
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
 import numpy as np
 
-from etl.text import keywords as kw
+from etl.text import lexicon
 
-if TYPE_CHECKING:
-    from etl.text.keywords import CorpusStats, Keyword
+__all__ = [
+    "BatchCandidates",
+    "CorpusStats",
+    "Keyword",
+    "RankedColumns",
+    "candidates_batch",
+    "rank_batch",
+    "rank_columns",
+]
 
-__all__ = ["BatchCandidates", "RankedColumns", "candidates_batch", "rank_batch", "rank_columns"]
+# ---------------------------------------------------------------------------------------------
+# Scoring settings (tuned on Inspec lines 1-1000; see etl.text.keywords for the algorithm).
+
+TITLE_BOOST = 0.5  # a phrase of the title weighs 1 + TITLE_BOOST times more
+POSITION_BOOST = 2.0  # the n-th distinct phrase of a paper weighs 1 + POSITION_BOOST * S / (S + n) more
+POSITION_SCALE = 15.0  # S
+PHRASE_TF = 1.0  # a phrase written k times weighs 1 + PHRASE_TF * (k - 1) times more
+LENGTH_FACTORS = (0.5, 1.0, 1.0, 0.6)  # phrase weight factor by number of words, 1 to 4
+LONG_FACTOR = 0.3  # five words or more
+MAX_WORDS = 8  # a longer run of words is no keyphrase (a list of names, a run-on title)
+NAME_FACTOR = 4.0  # a one-word phrase written as a name weighs this much more than another word
+GENERIC_WEIGHT = 0.3  # a generic word ("performance", "model") weighs this share of its IDF
+
+
+class Keyword(NamedTuple):
+    """One ranked keyphrase of a paper. A named tuple: the batch path makes millions of them, and a
+    tuple is made in C (``tuple.__new__(Keyword, fields)``) at a third of a dataclass's cost."""
+
+    key: str  # normalized: lower case, singular, acronym resolved ("large language model")
+    display: str  # as the paper writes it, with the title's and the sentence's capitals undone
+    score: float
+    aliases: tuple[str, ...] = ()  # acronyms standing for it, as written ("LLMs")
+
 
 CHUNK_DOCS = 2048  # papers per chunk: bounds the work arrays (~65 MB) and the bit packing
 
@@ -85,7 +116,7 @@ def _at(values: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------------------------
-# Token pieces: ``_token_key`` in a form the arrays can use.
+# Token pieces: ``token_key`` in a form the arrays can use.
 
 Piece = tuple[str, str, bool, bool]  # (word key, as written, written as a name, an -ed form)
 
@@ -93,7 +124,7 @@ Piece = tuple[str, str, bool, bool]  # (word key, as written, written as a name,
 def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
     """(boundary before the first word, boundary after the last, content words) of a white-space
     token. Between two content words of one token there is always a boundary. Mirrors
-    ``etl.text.keywords._token_key`` case by case (a test checks that the two agree)."""
+    ``etl.text.lexicon.token_key`` case by case (a test checks that the two agree)."""
     if "://" in token or token.startswith(("www.", "(www.", "(http")):
         return True, True, []
     if token.isalnum():  # the common case: one word, no punctuation
@@ -107,10 +138,10 @@ def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
         if wrapped is None:
             return True, True, []
         return token[0] != core[0], token[-1] != core[-1], [wrapped]
-    singulars = kw._SINGULARS
-    is_boundary = kw._is_boundary
+    singulars = lexicon.SINGULARS
+    is_boundary = lexicon.is_boundary
     items: list[Piece | None] = []  # None: a boundary
-    for piece in kw._TOKEN_PUNCTUATION.split(token.replace("’", "'")):
+    for piece in lexicon.TOKEN_PUNCTUATION.split(token.replace("’", "'")):
         word = piece.strip("-'")
         if piece.endswith("'") and word.endswith("s") and not piece.endswith("''"):
             items.append(None if is_boundary(word) else (singulars[word], word, False, False))
@@ -122,7 +153,7 @@ def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
             items.append(None)
         elif not word or is_boundary(word):
             items.append(None)
-        elif kw._is_name(word):
+        elif lexicon.is_name(word):
             items.append((singulars[word], word, True, False))
         elif len(word) > 4 and word.endswith("ed") and not word.endswith("eed"):
             items.append((singulars[word], word, False, True))
@@ -132,18 +163,18 @@ def _token_pieces(token: str) -> tuple[bool, bool, list[Piece]]:
     return items[0] is None, items[-1] is None, content
 
 
-# ASCII punctuation that _PUNCTUATION always cuts at (not ' ’ - _, which pieces treat on their own).
+# ASCII punctuation that PUNCTUATION always cuts at (not ' ’ - _, which pieces treat on their own).
 _PLAIN_PUNCTUATION = '!"#$%&()*+,./:;<=>?@[\\]^`{|}~'
 
 
 def _word_piece(word: str) -> Piece | None:
-    """The piece of an alphanumeric word (``_token_key``'s cases for it), None for a boundary."""
-    if kw._is_boundary(word):
+    """The piece of an alphanumeric word (``token_key``'s cases for it), None for a boundary."""
+    if lexicon.is_boundary(word):
         return None
-    if kw._is_name(word):
-        return (kw._SINGULARS[word], word, True, False)
+    if lexicon.is_name(word):
+        return (lexicon.SINGULARS[word], word, True, False)
     return (
-        kw._SINGULARS[word],
+        lexicon.SINGULARS[word],
         word,
         False,
         len(word) > 4 and word.endswith("ed") and not word.endswith("eed"),
@@ -390,8 +421,8 @@ class _Vocabulary:
         if done < len(self.words):
             new = self.words[done:]
             self._word_code.extend(self._random_codes(len(new)))
-            self._word_generic.extend([word in kw.GENERIC_WORDS for word in new])
-            self._word_boundary.extend([word in kw.BOUNDARY_WORDS for word in new])
+            self._word_generic.extend([word in lexicon.GENERIC_WORDS for word in new])
+            self._word_boundary.extend([word in lexicon.BOUNDARY_WORDS for word in new])
 
     def _random_codes(self, count: int) -> np.ndarray:
         return np.array([self._random.getrandbits(64) for _ in range(count)], dtype=_U64)
@@ -402,13 +433,13 @@ class _Vocabulary:
         rows = []  # per token: count, first piece, lead, closes, acronym, complex, initial, long word, written, cut
         pieces_added: list[Piece] = []
         piece_at = self.piece_word.size
-        word_id, written_id, singulars = self.word_id, self.written_id, kw._SINGULARS
+        word_id, written_id, singulars = self.word_id, self.written_id, lexicon.SINGULARS
         for token in tokens:
             lead, trail, pieces = _token_pieces(token) if token != _SEPARATOR_TOKEN else (True, True, [])
             # For acronym definitions: "(ACRONYM)" tokens, and the words a long form is read from.
             acronym, spanning = self._acronym_of(token) if "(" in token else (-1, False)
             if token.isalnum() or (
-                token != _SEPARATOR_TOKEN and "’" not in token and not kw._PUNCTUATION_CANDIDATE.search(token)
+                token != _SEPARATOR_TOKEN and "’" not in token and not lexicon.PUNCTUATION_CANDIDATE.search(token)
             ):  # a plain word, maybe with - or ' ("Mixture-of-Experts")
                 initial = token[0].lower()
                 window = (
@@ -418,12 +449,12 @@ class _Vocabulary:
                 )
                 cut = False
             else:
-                window = (-1, -1, -1)  # punctuation (or a dot: _long_form decides) ends a long form
+                window = (-1, -1, -1)  # punctuation (or a dot: long_form decides) ends a long form
                 if token.strip(_PLAIN_PUNCTUATION).isalnum():
                     cut = token[-1] in _PLAIN_PUNCTUATION  # "models," but not "(models"
                 else:
                     cut = (
-                        token == _SEPARATOR_TOKEN or kw._PUNCTUATION.split(token.replace("’", "'"))[-1] == ""
+                        token == _SEPARATOR_TOKEN or lexicon.PUNCTUATION.split(token.replace("’", "'"))[-1] == ""
                     )
             rows.append((len(pieces), piece_at, lead, trail or not pieces, acronym, spanning, *window, cut))
             piece_at += len(pieces)
@@ -459,7 +490,7 @@ class _Vocabulary:
         """(acronym id of a token that is "(ACRONYM)" with what may follow, or -1; whether the token
         may hold a definition that the arrays do not read: one that spans white space ("( LLMs )"),
         starts inside the token ("models(LLMs)") or is not alone in it)."""
-        matches = list(kw._ACRONYM_DEFINITION.finditer(token))
+        matches = list(lexicon.ACRONYM_DEFINITION.finditer(token))
         if _SPANNING.search(token) or len(matches) > 1 or (matches and matches[0].start() > 0):
             return -1, True
         if not matches:
@@ -467,9 +498,9 @@ class _Vocabulary:
         acronym = matches[0].group(1)
         found = self.acronym_ids.get(acronym)
         if found is None:
-            letters = kw._acronym_letters(acronym)
+            letters = lexicon.acronym_letters(acronym)
             if not 2 <= len(letters) <= 10:
-                return -1, False  # no definition (as _long_form)
+                return -1, False  # no definition (as long_form)
             found = self.acronym_ids[acronym] = len(self.acronym_letters)
             self.acronym_letters.append(letters)
             self.acronym_strings.append(acronym)
@@ -485,7 +516,7 @@ class _Vocabulary:
                 [code for item in letters for code in [*map(ord, item), *[-2] * (11 - len(item))]]
             )
             self.acronym_size.extend([len(item) for item in letters])
-            self.acronym_word.extend([self.word_id(kw._SINGULARS[acronym]) for acronym in new])
+            self.acronym_word.extend([self.word_id(lexicon.SINGULARS[acronym]) for acronym in new])
             self.acronym_written.extend([self.written_id(acronym) for acronym in new])
 
     def phrase_hash(self, word_ids: Sequence[int]) -> int:
@@ -595,7 +626,7 @@ _UNICODE_SPACE = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205
 
 def _clean(text: str | None) -> str:
     """The text as the tokenizer reads it: NFC, white space that str.split knows made ASCII, control
-    characters (punctuation to ``_token_key``) made "|"."""
+    characters (punctuation to ``token_key``) made "|"."""
     if not text:
         return ""
     if not text.isascii():
@@ -673,7 +704,7 @@ def _tokens(vocab: _Vocabulary, texts: list[str]) -> tuple[np.ndarray, np.ndarra
     bytes_ = np.frombuffer(padded, dtype=np.uint8)
     low = bytes_[bytes_ < 32]  # white space, or control characters
     if np.count_nonzero(bytes_ == 0x7F) != len(texts) or _CONTROL_BYTE[low].any():
-        # Rare: control characters (punctuation to _token_key, as "|" is) or DEL in the input.
+        # Rare: control characters (punctuation to token_key, as "|" is) or DEL in the input.
         texts = [_CONTROL.sub("|", text).replace(_SEPARATOR_TOKEN, "|") for text in texts]
         padded = separator + separator.join([text.encode("utf-8") for text in texts]) + b" " * 16
         bytes_ = np.frombuffer(padded, dtype=np.uint8)
@@ -962,12 +993,12 @@ def _find_definitions(
     ends: np.ndarray,
     padded: bytes,
 ) -> _Definitions:
-    """The acronym definitions of the abstracts (``_acronym_definitions`` and ``_add_acronyms``).
+    """The acronym definitions of the abstracts (``acronym_definitions`` and ``_add_acronyms``).
 
     The common case is read from the arrays: a token "(ACRONYM)" after as many plain words, in the
     same abstract and within reach, whose initials spell it. Other "(ACRONYM)" tokens go through
-    ``_long_form`` in Python; abstracts with a definition the tokens do not show (one spanning white
-    space, or inside a token) go through ``_acronym_definitions``.
+    ``long_form`` in Python; abstracts with a definition the tokens do not show (one spanning white
+    space, or inside a token) go through ``acronym_definitions``.
     """
     in_abstract = (text_of_token & 1) == 1
     doc_of_token = text_of_token >> 1
@@ -1019,7 +1050,7 @@ def _find_definitions(
     letters_of = vocab.acronym_letters
     used = np.array(
         [
-            len(kw._long_form_of(letters_of[acronym_id], [written[i] for i in window]) or ())
+            len(lexicon.long_form_of(letters_of[acronym_id], [written[i] for i in window]) or ())
             for acronym_id, window in zip(
                 other_types[shown].tolist(), [w for w, ok in zip(windows, shown) if ok]
             )
@@ -1047,16 +1078,16 @@ def _find_definitions(
         position = int(starts[token]) - begin
         if not ascii_doc[doc]:
             position = len(bytes(data[begin : begin + position]).decode("utf-8"))
-        words = kw._long_form(abstract, position, letters_of[acronym_id])
+        words = lexicon.long_form(abstract, position, letters_of[acronym_id])
         if words:
             extra.append((doc, token, vocab.acronym_strings[acronym_id], words))
     for doc in python_docs.tolist():
         place = int(np.searchsorted(doc_of_token, doc))  # any place inside the paper's range
-        for acronym_text, words in kw._acronym_definitions(abstracts[doc]):
+        for acronym_text, words in lexicon.acronym_definitions(abstracts[doc]):
             extra.append((doc, place, acronym_text, words))
             place += 1
     if extra:
-        singulars = kw._SINGULARS
+        singulars = lexicon.SINGULARS
         docs.append(np.array([doc for doc, _, _, _ in extra], dtype=np.int64))
         places.append(np.array([place for _, place, _, _ in extra], dtype=np.int64))
         acronym_words.append(
@@ -1277,26 +1308,6 @@ def candidates_batch(docs: Sequence[tuple[str | None, str | None]]) -> BatchCand
     return batch
 
 
-def add_batch(stats: CorpusStats, batch: BatchCandidates) -> None:
-    """``CorpusStats.add`` for every paper of the batch."""
-    for chunk in batch.chunks:
-        ids, counts = chunk.df_words()
-        df = stats.df
-        if not df and stats._arrays is None:
-            stats._arrays = _StatArrays(chunk.vocab, np.zeros(0, np.int64), from_empty=True)
-        keys = list(map(chunk.vocab.words.__getitem__, ids.tolist()))
-        # df[key] += count for each key, with C loops: dict.update on a Counter sets (Counter.update
-        # would add, in a Python loop); the keys are distinct, so each is read before it is set.
-        dict.update(df, zip(keys, map(add, map(df.get, keys, repeat(0)), counts.tolist())))
-        for pair, n_papers in _definition_counts(chunk).items():
-            acronym, _, long_key = pair.partition("=")
-            df[pair] += n_papers
-            stats._acronyms.setdefault(acronym, Counter())[long_key] += n_papers
-        stats.n_docs += chunk.n_docs
-        stats._forget()
-        _batch_df_add(stats, chunk.vocab, ids, counts)
-
-
 def _definition_counts(chunk: _Chunk) -> dict[str, int]:
     """ "acronym=long form" -> the number of papers of the chunk defining it so (a paper defines an
     acronym once). Strings are made once per distinct definition."""
@@ -1344,93 +1355,198 @@ class _Expansions:
     keys: list[str]
 
 
-def _arrays(stats: CorpusStats, vocab: _Vocabulary) -> _StatArrays:
-    """The arrays of ``stats`` for ``vocab``, covering all its words."""
-    arrays = _carried(stats, vocab)
-    if arrays is None:
-        arrays = stats._arrays = _StatArrays(vocab, np.zeros(0, np.int64))
-    size = len(vocab.words)
-    if len(arrays.df) < size:
-        # Words new to these arrays: their counts from CorpusStats.df.
-        if arrays.from_empty:
-            more = np.zeros(size - len(arrays.df), dtype=np.int64)
-        else:
-            words = vocab.words[len(arrays.df) : size]
-            # Counts kept mostly on disk (``etl.pipeline.parallel``) are read many at a time.
-            get_many = getattr(stats.df, "get_many", None)
-            get = stats.df.get
-            more = np.array(get_many(words) if get_many else [get(word, 0) for word in words], dtype=np.int64)
-        arrays.df = np.concatenate([arrays.df, more])
-        arrays.weights = None
-        arrays.expansions = None
-    return arrays
+# ---------------------------------------------------------------------------------------------
+# Corpus statistics.
 
 
-def _carried(stats: CorpusStats, vocab: _Vocabulary) -> _StatArrays | None:
-    """The arrays of ``stats`` for ``vocab``: its own, or those of the vocabulary it was compacted
-    from, carried over to its word ids (the counts of the words it kept; its new words come after);
-    None when there are none."""
-    arrays = stats._arrays
-    if not isinstance(arrays, _StatArrays):
-        return None
-    if arrays.vocab is vocab:
+class CorpusStats:
+    """Corpus statistics: the number of papers and how many of them have each word (df).
+
+    ``df`` also counts acronym definitions, under keys "acronym=long form" ("llm=large language
+    model"; no word contains "="). A corpus usually expands an acronym one way, so a paper that only
+    writes "LLMs" gets the keyword "large language model" (``expansion``).
+
+    Store ``n_docs`` and ``rows()`` (tables ``build_info`` and ``keyword_df``) and rebuild with
+    ``CorpusStats(n_docs, rows)`` to score later papers consistently; ``add_batch`` the new papers first.
+    """
+
+    __slots__ = ("_acronyms", "_arrays", "_expansions", "df", "n_docs")
+
+    def __init__(self, n_docs: int = 0, df: Mapping[str, int] | Iterable[tuple[str, int]] = ()) -> None:
+        if n_docs < 0:
+            raise ValueError(f"n_docs must not be negative, got {n_docs}")
+        self.n_docs = n_docs
+        self.df: Counter[str] = Counter(dict(df))
+        self._acronyms: dict[str, Counter[str]] = {}
+        for key, n_papers in self.df.items():
+            if "=" in key:
+                acronym, _, long_key = key.partition("=")
+                self._acronyms.setdefault(acronym, Counter())[long_key] = n_papers
+        self._arrays: _StatArrays | None = None  # df by word id of a vocabulary, kept by add_batch
+        self._forget()
+
+    def _forget(self) -> None:
+        self._expansions: dict[str, str] | None = None
+
+    @classmethod
+    def adopt(cls, n_docs: int, df: Counter[str]) -> CorpusStats:
+        """Statistics over ``df`` itself, not a copy: a Counter subclass may keep only some counts in
+        memory and answer the others from storage (its ``__missing__``; ``etl.pipeline.parallel`` does).
+        Expansions are computed from the "acronym=long form" keys in memory: those of every acronym
+        that a long form defines in two papers or more must be (no other acronym has an expansion)."""
+        stats = cls(n_docs)
+        stats.df = df
+        for key, n_papers in dict.items(df):
+            if "=" in key:
+                acronym, _, long_key = key.partition("=")
+                stats._acronyms.setdefault(acronym, Counter())[long_key] = n_papers
+        return stats
+
+    def add_keys(self, keys: Iterable[str]) -> None:
+        """Count one more paper that has these keys: word keys, and "acronym=long form" for each
+        acronym it defines (the counts of a paper read some other way, e.g. by a reference)."""
+        keys = set(keys)
+        self.n_docs += 1
+        self.df.update(keys)
+        for key in keys:
+            if "=" in key:
+                acronym, _, long_key = key.partition("=")
+                self._acronyms.setdefault(acronym, Counter())[long_key] += 1
+        self._arrays = None
+        self._forget()
+
+    def add_batch(self, batch: BatchCandidates) -> None:
+        """Count every paper of a batch from ``candidates_batch``."""
+        for chunk in batch.chunks:
+            ids, counts = chunk.df_words()
+            df = self.df
+            if not df and self._arrays is None:
+                self._arrays = _StatArrays(chunk.vocab, np.zeros(0, np.int64), from_empty=True)
+            keys = list(map(chunk.vocab.words.__getitem__, ids.tolist()))
+            # df[key] += count for each key, with C loops: dict.update on a Counter sets (Counter.update
+            # would add, in a Python loop); the keys are distinct, so each is read before it is set.
+            dict.update(df, zip(keys, map(add, map(df.get, keys, repeat(0)), counts.tolist())))
+            for pair, n_papers in _definition_counts(chunk).items():
+                acronym, _, long_key = pair.partition("=")
+                df[pair] += n_papers
+                self._acronyms.setdefault(acronym, Counter())[long_key] += n_papers
+            self.n_docs += chunk.n_docs
+            self._forget()
+            self._batch_df_add(chunk.vocab, ids, counts)
+
+    def rows(self) -> list[tuple[str, int]]:
+        """(key, df) pairs sorted by key, for storage."""
+        return sorted(self.df.items())
+
+    def expansion(self, acronym_key: str) -> str | None:
+        """The corpus's long form of an acronym key: defined by two papers at least, and two thirds
+        of the definitions agree."""
+        return self.expansions().get(acronym_key)
+
+    def expansions(self) -> dict[str, str]:
+        """Acronym key -> long-form key, for every acronym with a clear corpus-wide expansion."""
+        if self._expansions is None:
+            found = {}
+            for acronym, counts in self._acronyms.items():
+                long_key, count = max(counts.items(), key=lambda item: (item[1], item[0]))
+                if count >= 2 and 3 * count >= 2 * sum(counts.values()):
+                    found[acronym] = long_key
+            # A long form that is itself an expanded acronym would make a chain, resolved in whatever
+            # order a set gives: such an expansion is left out.
+            self._expansions = {
+                acronym: long_key for acronym, long_key in found.items() if long_key not in found
+            }
+        return self._expansions
+
+    def arrays_for(self, vocab: _Vocabulary) -> _StatArrays:
+        """The arrays of ``stats`` for ``vocab``, covering all its words."""
+        arrays = self._carried(vocab)
+        if arrays is None:
+            arrays = self._arrays = _StatArrays(vocab, np.zeros(0, np.int64))
+        size = len(vocab.words)
+        if len(arrays.df) < size:
+            # Words new to these arrays: their counts from CorpusStats.df.
+            if arrays.from_empty:
+                more = np.zeros(size - len(arrays.df), dtype=np.int64)
+            else:
+                words = vocab.words[len(arrays.df) : size]
+                # Counts kept mostly on disk (``etl.pipeline.parallel``) are read many at a time.
+                get_many = getattr(self.df, "get_many", None)
+                get = self.df.get
+                more = np.array(get_many(words) if get_many else [get(word, 0) for word in words], dtype=np.int64)
+            arrays.df = np.concatenate([arrays.df, more])
+            arrays.weights = None
+            arrays.expansions = None
         return arrays
-    parent = vocab.parent
-    if parent is None or parent[0]() is not arrays.vocab:
-        return None
-    old_ids = parent[1][: np.searchsorted(parent[1], len(arrays.df))]
-    # Not "from empty": a word new to a compacted vocabulary may be one it dropped, counted before.
-    arrays = stats._arrays = _StatArrays(vocab, arrays.df[old_ids])
-    return arrays
 
 
-def _batch_df_add(stats: CorpusStats, vocab: _Vocabulary, ids: np.ndarray, counts: np.ndarray) -> None:
-    """Keep the arrays of ``stats`` in step with a batch just counted (arrays of another vocabulary
-    are dropped: made again from ``CorpusStats.df`` when needed)."""
-    arrays = _carried(stats, vocab)
-    if arrays is not None:
-        if arrays.from_empty:
-            arrays = _arrays(stats, vocab)  # zeros for the new words, then this batch's counts
-        inside = ids < len(arrays.df)
-        arrays.df[ids[inside]] += counts[inside]  # ids are distinct
-        arrays.weights = None
-        arrays.expansions = None
-    else:
-        stats._arrays = None
+    def _carried(self, vocab: _Vocabulary) -> _StatArrays | None:
+        """The arrays of ``stats`` for ``vocab``: its own, or those of the vocabulary it was compacted
+        from, carried over to its word ids (the counts of the words it kept; its new words come after);
+        None when there are none."""
+        arrays = self._arrays
+        if not isinstance(arrays, _StatArrays):
+            return None
+        if arrays.vocab is vocab:
+            return arrays
+        parent = vocab.parent
+        if parent is None or parent[0]() is not arrays.vocab:
+            return None
+        old_ids = parent[1][: np.searchsorted(parent[1], len(arrays.df))]
+        # Not "from empty": a word new to a compacted vocabulary may be one it dropped, counted before.
+        arrays = self._arrays = _StatArrays(vocab, arrays.df[old_ids])
+        return arrays
 
 
-def _weights(stats: CorpusStats, vocab: _Vocabulary) -> np.ndarray:
-    """Each word's weight in a phrase score, by word id (``_WordWeights`` for all words at once)."""
-    arrays = _arrays(stats, vocab)
-    if arrays.weights is None:
-        weights = np.log(stats.n_docs + 1) - np.log(arrays.df + 0.5)
-        size = len(weights)
-        weights[vocab.word_generic[:size]] *= kw.GENERIC_WEIGHT
-        weights[vocab.word_boundary[:size]] = 0.0
-        arrays.weights = weights
-    return arrays.weights
+    def _batch_df_add(self, vocab: _Vocabulary, ids: np.ndarray, counts: np.ndarray) -> None:
+        """Keep the arrays of ``stats`` in step with a batch just counted (arrays of another vocabulary
+        are dropped: made again from ``CorpusStats.df`` when needed)."""
+        arrays = self._carried(vocab)
+        if arrays is not None:
+            if arrays.from_empty:
+                arrays = self.arrays_for(vocab)  # zeros for the new words, then this batch's counts
+            inside = ids < len(arrays.df)
+            arrays.df[ids[inside]] += counts[inside]  # ids are distinct
+            arrays.weights = None
+            arrays.expansions = None
+        else:
+            self._arrays = None
 
 
-def _expansions(stats: CorpusStats, vocab: _Vocabulary) -> _Expansions:
-    arrays = _arrays(stats, vocab)
-    if arrays.expansions is None:
-        found = []
-        for acronym, long_key in stats.expansions().items():
-            acronym_id = vocab.word_ids.get(acronym)
-            if acronym_id is not None:
-                found.append((acronym_id, long_key, [vocab.word_id(word) for word in long_key.split(" ")]))
-        arrays = _arrays(stats, vocab)  # the long forms may have brought new words
-        index = np.full(len(vocab.words), -1, dtype=np.int64)
-        for number, (acronym_id, _, _) in enumerate(found):
-            index[acronym_id] = number
-        lengths = np.array([len(ids) for _, _, ids in found], dtype=np.int64)
-        words = np.array([word for _, _, ids in found for word in ids], dtype=np.int64)
-        firsts = np.cumsum(lengths) - lengths
-        hashes = _phrase_hashes(vocab, words, firsts, lengths, np.repeat(np.arange(len(found)), lengths))
-        arrays.expansions = _Expansions(
-            index, hashes, [ids for _, _, ids in found], [long_key for _, long_key, _ in found]
-        )
-    return arrays.expansions
+    def word_weights(self, vocab: _Vocabulary) -> np.ndarray:
+        """Each word's weight in a phrase score (its IDF, log((N + 1) / (df + 0.5)), less for a generic
+        word, nothing for a boundary word), by word id of ``vocab``."""
+        arrays = self.arrays_for(vocab)
+        if arrays.weights is None:
+            weights = np.log(self.n_docs + 1) - np.log(arrays.df + 0.5)
+            size = len(weights)
+            weights[vocab.word_generic[:size]] *= GENERIC_WEIGHT
+            weights[vocab.word_boundary[:size]] = 0.0
+            arrays.weights = weights
+        return arrays.weights
+
+
+    def expansion_arrays(self, vocab: _Vocabulary) -> _Expansions:
+        """``expansions`` by word id of ``vocab``."""
+        arrays = self.arrays_for(vocab)
+        if arrays.expansions is None:
+            found = []
+            for acronym, long_key in self.expansions().items():
+                acronym_id = vocab.word_ids.get(acronym)
+                if acronym_id is not None:
+                    found.append((acronym_id, long_key, [vocab.word_id(word) for word in long_key.split(" ")]))
+            arrays = self.arrays_for(vocab)  # the long forms may have brought new words
+            index = np.full(len(vocab.words), -1, dtype=np.int64)
+            for number, (acronym_id, _, _) in enumerate(found):
+                index[acronym_id] = number
+            lengths = np.array([len(ids) for _, _, ids in found], dtype=np.int64)
+            words = np.array([word for _, _, ids in found for word in ids], dtype=np.int64)
+            firsts = np.cumsum(lengths) - lengths
+            hashes = _phrase_hashes(vocab, words, firsts, lengths, np.repeat(np.arange(len(found)), lengths))
+            arrays.expansions = _Expansions(
+                index, hashes, [ids for _, _, ids in found], [long_key for _, long_key, _ in found]
+            )
+        return arrays.expansions
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1442,10 +1558,10 @@ def _length_factors(longest: int) -> np.ndarray:
     factors = np.zeros(max(longest, 1) + 1)
     for words in range(1, len(factors)):
         spaces = words - 1
-        if spaces < len(kw.LENGTH_FACTORS):
-            factors[words] = kw.LENGTH_FACTORS[spaces]
+        if spaces < len(LENGTH_FACTORS):
+            factors[words] = LENGTH_FACTORS[spaces]
         else:
-            factors[words] = kw.LONG_FACTOR if spaces < kw.MAX_WORDS else 0.0
+            factors[words] = LONG_FACTOR if spaces < MAX_WORDS else 0.0
     return factors
 
 
@@ -1495,8 +1611,8 @@ def _rank_chunk(chunk: _Chunk, stats: CorpusStats, top: int) -> RankedColumns:
     if top <= 0 or n_groups == 0:
         return RankedColumns(n_docs, np.zeros(0, np.int64), [], [], [], [])
     vocab = chunk.vocab
-    expansions = _expansions(stats, vocab)
-    weights = _weights(stats, vocab)
+    expansions = stats.expansion_arrays(vocab)
+    weights = stats.word_weights(vocab)
     group_doc = chunk.group_doc
     runs = chunk.group_run
     first, length = _at(chunk.run_first, runs), _at(chunk.run_len, runs)
@@ -1548,11 +1664,11 @@ def _rank_chunk(chunk: _Chunk, stats: CorpusStats, top: int) -> RankedColumns:
     start = chunk.doc_group_start
     base = np.concatenate([[0], kept_before])[start[:-1]]
     position = kept_before - 1 - base[group_doc]
-    position_factor = 1.0 + kw.POSITION_BOOST * kw.POSITION_SCALE / (kw.POSITION_SCALE + position)
-    position_factor[chunk.group_title] *= 1.0 + kw.TITLE_BOOST
+    position_factor = 1.0 + POSITION_BOOST * POSITION_SCALE / (POSITION_SCALE + position)
+    position_factor[chunk.group_title] *= 1.0 + TITLE_BOOST
     score = weight_sum * _length_factors(int(length.max()))[length] * position_factor
-    score *= 1.0 + kw.PHRASE_TF * (count - 1.0)
-    score[name] *= kw.NAME_FACTOR
+    score *= 1.0 + PHRASE_TF * (count - 1.0)
+    score[name] *= NAME_FACTOR
     # "performance", "approach" alone are no keywords.
     eligible = kept & (score > 0.0) & ~((length == 1) & vocab.word_generic[word])
     if renamed_key:
@@ -1561,7 +1677,7 @@ def _rank_chunk(chunk: _Chunk, stats: CorpusStats, top: int) -> RankedColumns:
         eligible[renamed] = (
             kept[renamed]
             & (score[renamed] > 0.0)
-            & [key not in kw.GENERIC_WORDS for key in renamed_key.values()]
+            & [key not in lexicon.GENERIC_WORDS for key in renamed_key.values()]
         )
     chosen = _best(chunk, score, eligible, top)
     return _keywords(chunk, chosen, score, renamed_key, corpus_alias)
@@ -1589,7 +1705,7 @@ def _best(chunk: _Chunk, score: np.ndarray, eligible: np.ndarray, top: int) -> n
     return groups[np.arange(len(docs)) - doc_start < top]
 
 
-_new_keyword = partial(tuple.__new__, kw.Keyword)  # Keyword(*fields), made in C
+_new_keyword = partial(tuple.__new__, Keyword)  # Keyword(*fields), made in C
 _TITLE_MARK, _OPENS_MARK, _LONG_FORM_MARK = (0x5851F42D4C957F2D, 0x14057B7EF767814F, 0x2545F4914F6CDD1D)
 _CACHE_LIMIT = 100_000  # keys and displays kept (shared by a vocabulary and those compacted from it); a full cache is emptied
 
@@ -1662,7 +1778,7 @@ def _run_texts(strings: list[str], slot_values: np.ndarray, chunk: _Chunk, runs:
 
 
 def _displays(chunk: _Chunk, runs: np.ndarray) -> list[str]:
-    """How the paper writes each run, capitals of a title or a sentence start lowered (``_readable``);
+    """How the paper writes each run, capitals of a title or a sentence start lowered (``readable``);
     a definition's long form exactly as written. Cached by (written words, place)."""
     vocab = chunk.vocab
     first, length = chunk.run_first[runs], chunk.run_len[runs].astype(np.int64)
@@ -1690,6 +1806,6 @@ def _displays(chunk: _Chunk, runs: np.ndarray) -> list[str]:
                     chunk.run_opens[new_runs].tolist())
         for index, text, (synthetic, title, opens) in zip(missing, texts, flags):
             if not synthetic and not text.islower():
-                text = kw._readable(text.split(" "), title, opens)
+                text = lexicon.readable(text.split(" "), title, opens)
             displays[index] = vocab.displays[hash_list[index]] = text
     return displays  # type: ignore[return-value]  # (no None left)

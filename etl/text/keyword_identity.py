@@ -35,7 +35,7 @@ from collections.abc import Iterable
 from itertools import groupby
 from operator import itemgetter
 
-from . import keywords as kw
+from . import lexicon
 
 MIN_USES = 2  # uses of an acronym for one concept before it is merged into it
 SHARE = 2 / 3  # of the acronym's uses, for that concept
@@ -58,11 +58,11 @@ def _concept(word_key: str) -> str:
             part = part.strip("'")
             # Singular again: the pieces of a hyphenated word ("chains-of-thought"), and words in
             # capitals the extractor keeps as names ("CANON LAYERS").
-            pieces.append(kw._singular(part) if part.endswith("s") else part)
+            pieces.append(lexicon.singular(part) if part.endswith("s") else part)
     return "".join(pieces)
 
 
-_CONCEPTS = kw._TokenCache(_concept)
+_CONCEPTS = lexicon.TokenCache(_concept)
 
 
 def concept_key(word_key: str) -> str:
@@ -76,11 +76,11 @@ def is_acronym_of(acronym: str, words: list[str]) -> bool:
     """Whether ``acronym``'s letters are spelled by all of ``words`` ("LLMs", "large language models")."""
     if " " in acronym or not words:
         return False
-    letters = kw._acronym_letters(acronym)
-    if 2 <= len(letters) <= 10 and kw._long_form_of(letters, words) == words:
+    letters = lexicon.acronym_letters(acronym)
+    if 2 <= len(letters) <= 10 and lexicon.long_form_of(letters, words) == words:
         return True
     # A plural s written in capitals, or a lower-case acronym ("LLMS", "llms")
-    return letters[-1:] == "s" and 2 <= len(letters) - 1 <= 10 and kw._long_form_of(letters[:-1], words) == words
+    return letters[-1:] == "s" and 2 <= len(letters) - 1 <= 10 and lexicon.long_form_of(letters[:-1], words) == words
 
 
 def clean_form(text: str) -> str:
@@ -125,15 +125,15 @@ def _words(text: str) -> list[str]:
 def _key(text: str) -> str:
     if _PLAIN.fullmatch(text) and not _GLUED.search(text):
         # Words, spaces and single hyphens (most forms): what split_alias gives, without its passes.
-        return concept_key(" ".join(map(kw._SINGULARS.__getitem__, text.split(" "))))
-    return concept_key(kw.split_alias(text)[0])
+        return concept_key(" ".join(map(lexicon.SINGULARS.__getitem__, text.split(" "))))
+    return concept_key(lexicon.split_alias(text)[0])
 
 
 _PLAIN = re.compile(r"[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+)*")
-_GLUED = re.compile(r"-(?i:with|and|or|for|of|the|from|by|without|via|than)$")  # as etl.text.keywords._TOKEN_PUNCTUATION
+_GLUED = re.compile(r"-(?i:with|and|or|for|of|the|from|by|without|via|than)$")  # as etl.text.lexicon.TOKEN_PUNCTUATION
 
 
-_READ = kw._TokenCache(_read)
+_READ = lexicon.TokenCache(_read)
 
 
 def key_of(text: str) -> str:
@@ -146,7 +146,7 @@ def form_key(form: str) -> str:
     return _FORM_KEYS[form]
 
 
-_FORM_KEYS = kw._TokenCache(lambda form: _key(_case(form)))
+_FORM_KEYS = lexicon.TokenCache(lambda form: _key(_case(form)))
 
 
 def form_key_for(form: str, key: str) -> str:
