@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import enrich, index, memory, parallel
+from . import enrich, index, memory, parallel, serving
 from .load import ListingCounts, Loader, listing_date
 from .records import Reject
 from .sources import SourceError, expand_inputs, open_listing, sha256_file
@@ -293,6 +293,8 @@ def build(
             parsers.close()
         if enricher is not None:
             enricher.close()
+    # Datasette's inspect data (table counts), so that a server of this file starts at once.
+    serving.timed_write(db_path, report.timings, alone=True)
     return report
 
 
@@ -446,4 +448,6 @@ def add(
         _finish_report(conn, report)
     finally:
         conn.close()
+    if report.loaded or report.merged or report.rejected:
+        serving.timed_write(db_path, report.timings)  # the counts changed: keep the inspect data true
     return report
