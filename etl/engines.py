@@ -82,6 +82,7 @@ def spark_session(app: str = "papershelf") -> Any:
 
     return (SparkSession.builder.master("local[1]").appName(app)
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "4")
             .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
             .config("spark.sql.session.timeZone", "UTC")
