@@ -63,7 +63,11 @@ def start(settings: dict[str, str] | None = None) -> Server:
     folder = Path(tempfile.mkdtemp(prefix="papershelf-pg-"))
     prefix: list[str] = []
     if os.geteuid() == 0:
-        user = pwd.getpwnam("postgres")
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise RuntimeError("PostgreSQL does not run as root and there is no postgres user to run it as") from None
         os.chown(folder, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
