@@ -281,6 +281,10 @@ def build(
             conn.execute("pragma analysis_limit = 1000")  # statistics from a sample: enough for the planner
             conn.execute("analyze")
         _finish_report(conn, report)
+        with report.timed("inspect"):  # Datasette's inspect data: a server of this file starts at once
+            conn.execute("begin")
+            serving.store_inspect(conn)
+            conn.execute("commit")
         conn.execute("pragma journal_mode = wal")  # readers are never blocked by a later add
         conn.close()
         os.replace(temp_path, db_path)
@@ -293,8 +297,6 @@ def build(
             parsers.close()
         if enricher is not None:
             enricher.close()
-    # Datasette's inspect data (table counts), so that a server of this file starts at once.
-    serving.timed_write(db_path, report.timings, alone=True)
     return report
 
 
@@ -436,6 +438,8 @@ def add(
                     counts = ingest_file(loader, path, date=date, strict=strict)
                 if not counts.skipped:
                     _enrich_listing(conn, loader, counts, report)
+                    with report.timed("inspect"):  # the counts changed: the inspect data with them
+                        serving.store_inspect(conn)
                 with report.timed("commit"):
                     conn.execute("commit")
             except BaseException:
@@ -448,6 +452,4 @@ def add(
         _finish_report(conn, report)
     finally:
         conn.close()
-    if report.loaded or report.merged or report.rejected:
-        serving.timed_write(db_path, report.timings)  # the counts changed: keep the inspect data true
     return report

@@ -68,9 +68,9 @@ def serve(db_path: Path, port: int, host: str, immutable: bool) -> None:
         metadata.write_text(metadata_yaml(), encoding="utf-8")
         inspect_file = None
         if immutable:
-            from .serving import ensure_inspect_file
+            from .serving import inspect_file_for
 
-            inspect_file = ensure_inspect_file(db_path)
+            inspect_file = inspect_file_for(db_path, Path(folder))
         datasette_cli.main(args=datasette_serve_args(db_path, metadata, port, host, immutable, inspect_file),
                            prog_name="papershelf serve")
 

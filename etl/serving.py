@@ -1,18 +1,22 @@
-"""Serving a large database fast: Datasette's inspect data, written by the build (and every add).
+"""Serving a large database fast: Datasette's inspect data, kept in the database by the build and adds.
 
 With ``--immutable`` Datasette trusts that the file never changes and can take every table's row
 count from an inspect file instead of counting on each page (``select count(*)`` of a million-row
 table costs half a second and is not interrupted by the SQL time limit, STYLE.md pitfall 13).
 Without one, Datasette reads the whole file to hash it and counts every table when it starts (21 s
-at a million papers). ``papershelf build`` and ``papershelf add`` write that file beside the
-database (``<db>.inspect.json``), so that a server, or a replica given a copy of both files, answers
-at once; ``papershelf serve --immutable`` reuses it while it is true and writes it otherwise.
+at a million papers).
+
+The build knows the counts: it stores the inspect data in ``build_info`` (key ``datasette_inspect``)
+in its last transaction, and every add stores it again in the transaction of each file, so that it
+is true whenever the file is. ``papershelf serve --immutable`` writes it to the inspect file it
+hands Datasette, at once: a replica needs the database file and nothing else. (A database without
+it, built before, gets the inspect file computed beside it, ``<db>.inspect.json``, as before.)
 
 What makes it cheap: the views' counts are the counts of the tables they follow (``VIEW_COUNTS``),
 and the "hash" Datasette shows (and sends as the ETag of the database download) is a fingerprint of
-the database's contents: the papershelf version, the file's size and the SHA-256 of every listing
-ingested, in order (a build is a function of its inputs; an add changes the listings). Reading
-gigabytes to hash the file would cost more than the start it saves.
+the database's contents: the papershelf version and the SHA-256 of every listing ingested, in order
+(a build is a function of its inputs; an add changes the listings). Reading gigabytes to hash the
+file would cost more than the start it saves.
 """
 
 from __future__ import annotations
@@ -20,7 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
@@ -51,55 +54,101 @@ def _stamp(db_path: Path) -> list[int]:
 VIEW_COUNTS = {"keyword_papers": "paper_keywords", "paper_list": "papers"}
 
 
-def fingerprint(conn: sqlite3.Connection, size: int) -> str:
+INSPECT_KEY = "datasette_inspect"  # the build_info row that holds the inspect data (JSON)
+# Tables with one row per paper: the FTS index over papers' own rows (external content) and the
+# documents' sizes of both FTS indexes. A test checks them against counting.
+PER_PAPER = ("papers_fts", "papers_fts_docsize", "papers_fts_title_docsize")
+
+
+def fingerprint(conn: sqlite3.Connection) -> str:
     """A SHA-256 that changes with the database's contents (see the module docstring)."""
     from .export import _version
 
-    digest = hashlib.sha256(f"papershelf {_version()} {size}".encode())
+    digest = hashlib.sha256(f"papershelf {_version()}".encode())
     for (sha256,) in conn.execute("select sha256 from listings order by id"):
         digest.update(sha256.encode())
     return digest.hexdigest()
 
 
-def inspect_data(db_path: Path, *, alone: bool = False) -> dict[str, Any]:
-    """What ``datasette inspect`` writes for one database: hash, size, file and table counts.
-
-    ``alone``: no other connection has the file (a build's new file): read it as immutable, which
-    leaves no -wal and -shm files behind."""
-    conn = sqlite3.connect(f"file:{db_path}?{'immutable=1' if alone else 'mode=ro'}", uri=True)
-    try:
-        size = db_path.stat().st_size
-        counts: dict[str, dict[str, dict[str, int]]] = {"table": {}, "view": {}}
-        # Tables under "tables", as `datasette inspect` writes them: Datasette's database page looks
-        # every name there up among its tables (a view there is a server error). The views' counts
-        # go under VIEWS, for the plugin.
-        views = []
-        for kind, name in conn.execute(
-            "select type, name from sqlite_master where type in ('table', 'view') order by name"
-        ).fetchall():
-            if kind == "view":
-                views.append(name)
-                continue
+def counts(conn: sqlite3.Connection) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """Row counts of every table and view, as Datasette's inspect data gives them: (tables, views)."""
+    tables: dict[str, dict[str, int]] = {}
+    views = []
+    names = conn.execute("select type, name from sqlite_master where type in ('table', 'view') order by name").fetchall()
+    for kind, name in names:
+        if kind == "view":
+            views.append(name)
+        elif name not in PER_PAPER:
             try:
-                count = conn.execute(f'select count(*) from "{name}"').fetchone()[0]
+                tables[name] = {"count": conn.execute(f'select count(*) from "{name}"').fetchone()[0]}
             except sqlite3.OperationalError:  # a contentless FTS table cannot be counted
-                count = 0
-            counts["table"][name] = {"count": count}
-        for name in views:
-            if VIEW_COUNTS.get(name) in counts["table"]:
-                counts["view"][name] = dict(counts["table"][VIEW_COUNTS[name]])
-            else:
-                counts["view"][name] = {"count": conn.execute(f'select count(*) from "{name}"').fetchone()[0]}
-        digest = fingerprint(conn, size)
+                tables[name] = {"count": 0}
+    for kind, name in names:
+        if name in PER_PAPER:
+            tables[name] = dict(tables["papers"])
+    view_counts = {}
+    for name in views:
+        if VIEW_COUNTS.get(name) in tables:
+            view_counts[name] = dict(tables[VIEW_COUNTS[name]])
+        else:
+            view_counts[name] = {"count": conn.execute(f'select count(*) from "{name}"').fetchone()[0]}
+    return dict(sorted(tables.items())), view_counts
+
+
+def store_inspect(conn: sqlite3.Connection) -> None:
+    """Store the inspect data in build_info, inside the caller's transaction (its own row first, so
+    that build_info's count includes it)."""
+    conn.execute("insert or ignore into build_info (key, value) values (?, '{}')", (INSPECT_KEY,))
+    tables, views = counts(conn)
+    value = json.dumps({"hash": fingerprint(conn), "tables": tables, VIEWS: views}, separators=(",", ":"))
+    conn.execute("update build_info set value = ? where key = ?", (value, INSPECT_KEY))
+
+
+def stored_inspect(db_path: Path) -> dict[str, Any] | None:
+    """The inspect data the build stored in ``db_path``, in Datasette's form (None when it has none)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        row = conn.execute("select value from build_info where key = ?", (INSPECT_KEY,)).fetchone()
+    except sqlite3.OperationalError:  # not a papershelf database
+        row = None
+    finally:
+        conn.close()
+    if row is None:
+        return None
+    data = json.loads(row[0])
+    return {db_path.stem: {"hash": data["hash"], "size": db_path.stat().st_size, "file": str(db_path),
+                           "tables": data["tables"], VIEWS: data[VIEWS]}}
+
+
+def inspect_file_for(db_path: Path, folder: Path) -> Path:
+    """An inspect file for serving ``db_path`` as immutable: the stored data written into ``folder``
+    (at once), else the file computed beside the database (``ensure_inspect_file``)."""
+    data = stored_inspect(db_path)
+    if data is None:
+        return ensure_inspect_file(db_path)
+    path = folder / inspect_path(db_path).name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+def inspect_data(db_path: Path) -> dict[str, Any]:
+    """What ``datasette inspect`` writes for one database: hash, size, file and table counts."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        tables, views = counts(conn)
+        digest = fingerprint(conn)
     finally:
         conn.close()
     return {
         db_path.stem: {
             "hash": digest,
-            "size": size,
+            "size": db_path.stat().st_size,
             "file": str(db_path),
-            "tables": counts["table"],
-            VIEWS: counts["view"],
+            # Tables under "tables", as `datasette inspect` writes them: Datasette's database page
+            # looks every name there up among its tables (a view there is a server error). The
+            # views' counts go under VIEWS, for the plugin.
+            "tables": tables,
+            VIEWS: views,
             STAMP: _stamp(db_path),
         }
     }
@@ -117,44 +166,16 @@ def add_view_counts(datasette: Any) -> None:
         data["tables"] = {**data["tables"], **data[VIEWS]}
 
 
-def write_inspect_file(db_path: Path, *, alone: bool = False) -> Path:
-    """Write the inspect file of ``db_path`` (the build and adds call this once the file is final)."""
-    path = inspect_path(db_path)
-    temp = path.with_name(path.name + ".tmp")
-    temp.write_text(json.dumps(inspect_data(db_path, alone=alone), indent=2), encoding="utf-8")
-    temp.replace(path)
-    return path
-
-
-def _still_true(db_path: Path, data: dict[str, Any]) -> bool:
-    """The inspect data describes the database as it is: same size and time stamps, or, for a copy
-    (whose times differ), the same size and fingerprint with nothing pending in a write-ahead log."""
-    stamp = _stamp(db_path)
-    if data[STAMP] == stamp:
-        return True
-    if stamp[0] != data["size"] or stamp[2] != 0:
-        return False
-    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
-    try:
-        return bool(fingerprint(conn, stamp[0]) == data["hash"])
-    finally:
-        conn.close()
-
-
 def ensure_inspect_file(db_path: Path) -> Path:
     """The inspect file of ``db_path``, written or rewritten when the database changed since."""
     path = inspect_path(db_path)
     try:
         current = json.loads(path.read_text(encoding="utf-8"))
-        if _still_true(db_path, current[db_path.stem]):
+        if current[db_path.stem][STAMP] == _stamp(db_path):
             return path
-    except (OSError, ValueError, KeyError, TypeError, IndexError, sqlite3.Error):
+    except (OSError, ValueError, KeyError, TypeError):
         pass
-    return write_inspect_file(db_path)
-
-
-def timed_write(db_path: Path, timings: dict[str, float], *, alone: bool = False) -> None:
-    """``write_inspect_file``, its time added to ``timings["inspect"]`` (a build's or an add's report)."""
-    started = time.perf_counter()
-    write_inspect_file(db_path, alone=alone)
-    timings["inspect"] = timings.get("inspect", 0) + time.perf_counter() - started
+    temp = path.with_name(path.name + ".tmp")
+    temp.write_text(json.dumps(inspect_data(db_path), indent=2), encoding="utf-8")
+    temp.replace(path)
+    return path
