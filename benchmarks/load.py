@@ -152,7 +152,9 @@ async def drive(ports: list[int], mix: list[tuple[str, str]], clients: int, seco
         mine = [t for k, t, _ in results if k == kind]
         by_kind[kind] = {"requests": len(mine), "p50_ms": round(percentile(mine, 0.5) * 1000, 1),
                          "p95_ms": round(percentile(mine, 0.95) * 1000, 1),
-                         "errors": sum(1 for k, _, s in results if k == kind and s != 200)}
+                         "errors": sum(1 for k, _, s in results if k == kind and s != 200),
+                         "statuses": {str(code): sum(1 for k, _, s in results if k == kind and s == code)
+                                      for code in sorted({s for k, _, s in results if k == kind})}}
     return {"requests": len(results), "seconds": round(wall, 1), "req_per_s": round(len(results) / wall, 1),
             "p50_ms": round(percentile(times, 0.5) * 1000, 1), "p95_ms": round(percentile(times, 0.95) * 1000, 1),
             "p99_ms": round(percentile(times, 0.99) * 1000, 1),
@@ -189,7 +191,7 @@ def main(argv: list[str] | None = None) -> None:
                   flush=True)
             for kind, figures in run["by_kind"].items():
                 print(f"  {kind:7} {figures['requests']:6} requests  p50 {figures['p50_ms']:8} ms"
-                      f"  p95 {figures['p95_ms']:8} ms  errors {figures['errors']}", flush=True)
+                      f"  p95 {figures['p95_ms']:8} ms  HTTP statuses {figures['statuses']}", flush=True)
     if args.json:
         print(json.dumps(out))
 
