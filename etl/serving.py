@@ -55,9 +55,9 @@ VIEW_COUNTS = {"keyword_papers": "paper_keywords", "paper_list": "papers"}
 
 
 INSPECT_KEY = "datasette_inspect"  # the build_info row that holds the inspect data (JSON)
-# Tables with one row per paper: the FTS index over papers' own rows (external content) and the
-# documents' sizes of both FTS indexes. A test checks them against counting.
-PER_PAPER = ("papers_fts", "papers_fts_docsize", "papers_fts_title_docsize")
+# Tables with one row per paper: the FTS index over papers' own rows (external content), the title
+# index and the documents' sizes of both. A test checks them against counting.
+PER_PAPER = ("papers_fts", "papers_fts_docsize", "papers_fts_title", "papers_fts_title_docsize")
 
 
 def fingerprint(conn: sqlite3.Connection) -> str:
