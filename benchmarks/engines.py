@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, help="export folder (default: beside the database, removed after)")
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-spark", action="store_true")
+    parser.add_argument("--skip-parquet", action="store_true", help="no export, DuckDB or Spark")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     db = args.db.resolve()
@@ -113,6 +114,10 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             server.stop()
 
+    if args.skip_parquet:
+        if args.json:
+            print(json.dumps(out))
+        return
     folder = args.out or db.parent / "export-parquet"
     shutil.rmtree(folder, ignore_errors=True)
     started = time.perf_counter()

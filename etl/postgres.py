@@ -5,7 +5,7 @@
 1. a new schema ``papershelf_load_<pid>`` gets the tables of ``etl.schema.metadata`` (SQLAlchemy
    compiles the same Core tables for the PostgreSQL dialect: the one truth for both), with their
    primary keys and unique constraints, plus ``papers.search``, a generated ``tsvector`` over title
-   (weight A) and abstract (weight B);
+   (weight A) and abstract (weight B), and ``papers.title_search`` over the title alone;
 2. every row is copied with ``COPY ... FROM STDIN`` (psycopg 3), then the secondary indexes, the
    GIN index of ``search`` and the foreign keys are made (faster than keeping them during the copy);
 3. one transaction locks the tables of the current ``papershelf`` schema (waiting for the readers
@@ -41,6 +41,9 @@ SEARCH_EXPRESSION = (
     f"setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', coalesce(title, '')), 'A')"
     f" || setweight(to_tsvector('{TEXT_SEARCH_CONFIG}', coalesce(abstract, '')), 'B')"
 )
+# The title's words alone, for the first tier of the search (small vectors, ranked fast).
+TITLE_SEARCH_COLUMN = "title_search"
+TITLE_SEARCH_EXPRESSION = f"to_tsvector('{TEXT_SEARCH_CONFIG}', coalesce(title, ''))"
 COPY_BATCH = 10_000
 SWAP_LOCK_TIMEOUT = "200ms"  # each attempt's wait for the readers' locks
 SWAP_PATIENCE_S = 300.0  # attempts for this long, then the load fails (the old dataset stays)
@@ -131,7 +134,15 @@ def ddl(schema: str) -> Ddl:
         f'ALTER TABLE {quoted}."papers" ADD COLUMN "{SEARCH_COLUMN}" tsvector'
         f" GENERATED ALWAYS AS ({SEARCH_EXPRESSION}) STORED"
     )
+    out.tables.append(
+        f'ALTER TABLE {quoted}."papers" ADD COLUMN "{TITLE_SEARCH_COLUMN}" tsvector'
+        f" GENERATED ALWAYS AS ({TITLE_SEARCH_EXPRESSION}) STORED"
+    )
     out.after_copy.insert(0, f'CREATE INDEX "idx_papers_search" ON {quoted}."papers" USING gin ("{SEARCH_COLUMN}")')
+    out.after_copy.insert(1, f'CREATE INDEX "idx_papers_title_search" ON {quoted}."papers"'
+                             f' USING gin ("{TITLE_SEARCH_COLUMN}")')
+    out.after_copy.append(f"COMMENT ON COLUMN {quoted}.\"papers\".\"{TITLE_SEARCH_COLUMN}\" IS"
+                          " 'Full-text search vector of the title alone (the first tier of the ranked search)'")
     out.after_copy.append(f"COMMENT ON COLUMN {quoted}.\"papers\".\"{SEARCH_COLUMN}\" IS"
                           " 'Full-text search vector: title (weight A) and abstract (weight B), English stemming'")
     return out
@@ -251,32 +262,45 @@ def swap(conn: Any, staging: str) -> None:
 
 # ---- search ----------------------------------------------------------------------------------------
 
-# Tier 1: every word in the title (the A-weighted lexemes, ``ts_filter``), ranked by ts_rank_cd over
-# the title alone per word of the title (words counted by spaces, as etl.search counts them):
-# shorter titles first, as FTS5's bm25 and etl.search weigh them. Tier 2: the words anywhere, by ts_rank_cd over title and abstract (A 1.0,
-# B 0.4; normalization 1 divides by 1 + log of the length). Newest first among equals.
+# Tier 1: every word in the title (``title_search``), ranked by ts_rank_cd over the title per word of
+# the title (words counted by spaces, as etl.search counts them): shorter titles first, as FTS5's
+# bm25 and etl.search weigh them. Tier 2, only when the title matches do not fill the page: the
+# words anywhere, by ts_rank_cd over title and abstract (A 1.0, B 0.4; normalization 1 divides by
+# 1 + log of the length). Newest first among equals. ts_rank_cd looks at every match of its tier:
+# the small title vectors for a common word, the large ones only for words that few titles have.
+_ORDER = "rank desc, first_seen desc nulls last, id desc"
 SEARCH_SQL = f"""with q as (select {{query}} as q),
-hits as (
-  select p.id, p.title, p.abstract, p.first_seen, p.last_seen,
-         ts_filter(p.{SEARCH_COLUMN}, '{{a}}') @@ q.q as in_title, p.{SEARCH_COLUMN} as vector
+in_title as (
+  select p.id, p.first_seen,
+         ts_rank_cd(p.{TITLE_SEARCH_COLUMN}, q.q) / least(length(p.title) - length(replace(p.title, ' ', '')) + 1, 255)
+           as rank
   from papers p, q
-  where p.{SEARCH_COLUMN} @@ q.q
+  where p.{TITLE_SEARCH_COLUMN} @@ q.q
+  order by {_ORDER}
+  limit %(limit)s
 ),
-ranked as (
-  select hits.*, case when in_title then ts_rank_cd(ts_filter(vector, '{{a}}'), q.q)
-                             / least(length(title) - length(replace(title, ' ', '')) + 1, 255)
-                      else ts_rank_cd(vector, q.q, 1) end as rank
-  from hits, q
-  order by in_title desc, rank desc, first_seen desc nulls last, id desc
+in_text as (
+  select p.id, p.first_seen, ts_rank_cd(p.{SEARCH_COLUMN}, q.q, 1) as rank
+  from papers p, q
+  where (select count(*) from in_title) < %(limit)s
+    and p.{SEARCH_COLUMN} @@ q.q and not (p.{TITLE_SEARCH_COLUMN} @@ q.q)
+  order by {_ORDER}
+  limit %(limit)s
+),
+hits as (
+  select id, first_seen, rank, true as in_title from in_title
+  union all
+  select id, first_seen, rank, false from in_text
+  order by in_title desc, {_ORDER}
   limit %(limit)s
 )
-select ranked.id, ranked.title,
-       ts_headline('{TEXT_SEARCH_CONFIG}', ranked.title || ' — ' || ranked.abstract, q.q,
+select p.id, p.title,
+       ts_headline('{TEXT_SEARCH_CONFIG}', p.title || ' — ' || p.abstract, q.q,
                    'StartSel={HIGHLIGHT_START}, StopSel={HIGHLIGHT_END}, MaxWords=24, MinWords=12, MaxFragments=1')
          as snippet,
-       ranked.first_seen, ranked.last_seen, ranked.in_title, ranked.rank
-from ranked, q
-order by in_title desc, rank desc, first_seen desc nulls last, id desc"""
+       p.first_seen, p.last_seen, hits.in_title, hits.rank
+from hits join papers p on p.id = hits.id, q
+order by hits.in_title desc, hits.rank desc, hits.first_seen desc nulls last, hits.id desc"""
 
 _QUOTED = re.compile(r'"((?:[^"]|"")*)"')
 
