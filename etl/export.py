@@ -301,7 +301,11 @@ def write_partitioned(frame: pl.DataFrame, months: pl.DataFrame, path: Path) -> 
 
 
 def _replace(new: Path, path: Path) -> None:
-    """Put ``new`` (a file or a folder) in ``path``'s place, whichever of the two ``path`` was."""
+    """Put ``new`` (a file or a folder) in ``path``'s place, whichever of the two ``path`` was, readable
+    as a file the user wrote normally is (mkstemp and mkdtemp make them private to the user)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(new, (0o777 if new.is_dir() else 0o666) & ~umask)
     if path.is_dir() and not path.is_symlink():
         old = path.with_name(f".{path.name}.old-{os.getpid()}")
         os.replace(path, old)
