@@ -17,7 +17,8 @@ MODULES = sorted(
 
 
 # Usage sketches written as examples, which need a built database: not run (listed, so that it shows).
-SKETCHES = {"etl.publish.analysis": "its module docstring sketches use on db/papershelf.db"}
+SKETCHES = {"etl.publish.analysis": "its module docstring sketches use on db/papershelf.db",
+            "etl.publish.engines": "its module docstring sketches use on an export/ folder (DuckDB)"}
 
 
 def test_the_package_has_examples() -> None:

@@ -92,7 +92,8 @@ def test_parquet_export_of_the_seed_validates(seed_db: Path, tmp_path: Path) -> 
 def test_parquet_keeps_real_types(api_sample_db: Path, tmp_path: Path) -> None:
     descriptor = export(api_sample_db, tmp_path, "parquet")
     assert {r["format"] for r in descriptor["resources"]} == {"parquet"}
-    papers = pl.read_parquet(tmp_path / "papers.parquet")
+    # papers.parquet is a Hive-partitioned folder (month=YYYY-MM/part-0.parquet): rows by month, then id.
+    papers = pl.read_parquet(tmp_path / "papers.parquet").sort("id")
     assert papers.schema["first_seen"] == pl.Date and papers.schema["has_code"] == pl.Boolean
     assert papers.height == count(api_sample_db, "papers")
     conn = sqlite3.connect(api_sample_db)

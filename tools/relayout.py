@@ -52,6 +52,8 @@ MOVES: dict[str, str] = {
     "etl.keyword_batch": "etl.text.keyword_batch",
     "etl.keyword_identity": "etl.text.keyword_identity",  # a module of the keyword-identity branch
     "etl.lexicon": "etl.text.lexicon",  # the word rules of the one keyword extractor (one-keywords branch)
+    "etl.postgres": "etl.publish.postgres",  # the PostgreSQL hand-off (engines branch)
+    "etl.engines": "etl.publish.engines",  # partitioned Parquet for DuckDB and Spark (engines branch)
     # pipeline: the stages run in order, in process or in workers
     "etl.build": "etl.pipeline.build",
     "etl.load": "etl.pipeline.load",

@@ -102,12 +102,28 @@ def add(listings: tuple[Path, ...], db_path: Path, date: str | None, strict: boo
 
 @cli.command()
 @click.argument("query")
-@db_option
+@click.option("--db", "db_path", default=str(build_module.DEFAULT_DB), show_default=True,
+              help="SQLite database file, or a postgresql://USER@HOST:PORT/DB URL (papershelf export --format postgres)")
 @click.option("--limit", default=10, show_default=True, help="Number of results")
-def search(query: str, db_path: Path, limit: int) -> None:
+def search(query: str, db_path: str, limit: int) -> None:
     """Ranked full-text search of titles and abstracts, best match first."""
-    conn = sqlite3.connect(f"file:{existing_db(db_path)}?mode=ro", uri=True)
-    hits = run_search(conn, query, limit)
+    from etl.publish.postgres import is_url
+
+    if is_url(db_path):
+        from etl.publish import postgres
+
+        try:
+            import psycopg
+        except ImportError:
+            raise click.ClickException("PostgreSQL needs psycopg: pip install -e '.[engines]'")
+        try:
+            with postgres.connect(db_path) as pg:
+                hits = postgres.search(pg, query, limit)
+        except psycopg.Error as error:  # connection refused, no papershelf schema loaded, ...
+            raise click.ClickException(f"PostgreSQL: {error}".strip())
+    else:
+        conn = sqlite3.connect(f"file:{existing_db(Path(db_path))}?mode=ro", uri=True)
+        hits = run_search(conn, query, limit)
     if not hits:
         click.echo(f"No papers match {query!r}.")
     for number, hit in enumerate(hits, 1):

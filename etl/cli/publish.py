@@ -57,25 +57,49 @@ def serve(db_path: Path, port: int, host: str, immutable: bool) -> None:
         metadata.write_text(metadata_yaml(), encoding="utf-8")
         inspect_file = None
         if immutable:
-            from etl.publish.serving import ensure_inspect_file
+            from etl.publish.serving import inspect_file_for
 
-            inspect_file = ensure_inspect_file(db_path)
+            inspect_file = inspect_file_for(db_path, Path(folder))
         datasette_cli.main(args=datasette_serve_args(db_path, metadata, port, host, immutable, inspect_file),
                            prog_name="papershelf serve")
 
 
 @click.command()
 @db_option
-@click.option("--format", "fmt", type=click.Choice(["parquet", "csv"]), default="parquet", show_default=True,
-              help="File format of the tables")
+@click.option("--format", "fmt", type=click.Choice(["parquet", "csv", "postgres"]), default="parquet",
+              show_default=True, help="File format of the tables, or postgres: load a PostgreSQL database")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("export"),
               show_default=True, help="Folder to write the files and datapackage.json into")
-def export(db_path: Path, fmt: str, out: Path) -> None:
-    """Export every table as Parquet or CSV, with a Frictionless datapackage.json describing them.
+@click.option("--to", "url", help="With --format postgres: postgresql://USER@HOST:PORT/DB to load into")
+def export(db_path: Path, fmt: str, out: Path, url: str | None) -> None:
+    """Export every table as Parquet or CSV, with a Frictionless datapackage.json describing them;
+    or load them into PostgreSQL (--format postgres --to URL).
 
     The descriptor (types, descriptions, primary and foreign keys, license, sources) is generated
-    from the schema; check it with `frictionless validate DIR/datapackage.json`.
+    from the schema; check it with `frictionless validate DIR/datapackage.json`. The large tables'
+    Parquet files are Hive-partitioned folders (see the README). A PostgreSQL load fills a new schema
+    with COPY and swaps it for schema papershelf in one transaction: readers never see half a load.
     """
+    if fmt == "postgres":
+        from etl.publish.postgres import is_url, load
+
+        if not url or not is_url(url):
+            raise click.UsageError("--format postgres needs --to postgresql://USER@HOST:PORT/DB")
+        try:
+            import psycopg
+        except ImportError:
+            raise click.ClickException("PostgreSQL needs psycopg: pip install -e '.[engines]'")
+        try:
+            report = load(existing_db(db_path), url)
+        except psycopg.Error as error:
+            raise click.ClickException(f"PostgreSQL: {error}".strip())
+        for table, rows in report.rows.items():
+            click.echo(f"{table}: {rows:,} row{'' if rows == 1 else 's'}")
+        timings = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in report.timings.items())
+        click.echo(f"Loaded into schema papershelf in {report.seconds:.1f} s ({timings})")
+        return
+    if url:
+        raise click.UsageError("--to is for --format postgres; Parquet and CSV go to --out")
     from etl.publish.export import export as run_export
 
     descriptor = run_export(existing_db(db_path), out, fmt)  # type: ignore[arg-type]

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from etl.pipeline import enrich, memory, parallel
 from etl.db import index
+from etl.publish import serving
+from etl.sources.records import Reject
 from etl.text import keyword_identity
 from etl.db.ddl import DATABASE
 from .load import ListingCounts, Loader
-from etl.sources.records import Reject
 from etl.sources import SourceError, date_in_name, expand_inputs, open_listing, sha256_file
 
 DEFAULT_DB = Path("db") / f"{DATABASE}.db"
@@ -297,6 +298,10 @@ def build(
             conn.execute("pragma analysis_limit = 1000")  # statistics from a sample: enough for the planner
             conn.execute("analyze")
         _finish_report(conn, report)
+        with report.timed("inspect"):  # Datasette's inspect data: a server of this file starts at once
+            conn.execute("begin")
+            serving.store_inspect(conn)
+            conn.execute("commit")
         conn.execute("pragma journal_mode = wal")  # readers are never blocked by a later add
         conn.close()
         os.replace(temp_path, db_path)
@@ -448,6 +453,8 @@ def add(
                     counts = ingest_file(loader, path, date=date, strict=strict)
                 if not counts.skipped:
                     _enrich_listing(conn, loader, counts, report)
+                    with report.timed("inspect"):  # the counts changed: the inspect data with them
+                        serving.store_inspect(conn)
                 with report.timed("commit"):
                     conn.execute("commit")
             except BaseException:

@@ -27,7 +27,12 @@ STRING_LIST = pl.List(pl.String)
 
 
 def connect(db_path: str | Path) -> sqlite3.Connection:
-    """A read-only connection to a papershelf database."""
+    """A read-only connection to a papershelf database (a ``postgresql://`` URL: a psycopg connection
+    to the tables ``papershelf export --format postgres`` loaded, which every function here accepts)."""
+    from .postgres import connect as connect_postgres, is_url
+
+    if is_url(db_path):
+        return connect_postgres(str(db_path))  # type: ignore[no-any-return]
     path = Path(db_path)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: run `papershelf build` first")
@@ -39,7 +44,12 @@ def read(conn: sqlite3.Connection, sql: str, schema: dict[str, Any], params: dic
     """Run ``sql`` and return its rows with ``schema``'s types: pl.Date from ISO text, lists from JSON."""
     text_types = {name: (pl.String if dtype in (pl.Date, STRING_LIST, pl.Boolean) else dtype)
                   for name, dtype in schema.items()}
-    frame = pl.read_database(sql, conn, schema_overrides=text_types, execute_options={"parameters": params or {}})
+    key = "parameters"  # the keyword of the DB-API cursor's execute(): psycopg names it params
+    if _postgres(conn):
+        from .postgres import adapt_sql
+
+        sql, key = adapt_sql(sql), "params"
+    frame = pl.read_database(sql, conn, schema_overrides=text_types, execute_options={key: params or {}})
     if frame.width == 0:  # no rows and no description: build the empty frame ourselves
         frame = pl.DataFrame(schema={name: text_types[name] for name in schema})
     casts = []
@@ -53,25 +63,42 @@ def read(conn: sqlite3.Connection, sql: str, schema: dict[str, Any], params: dic
     return frame.with_columns(casts).select(list(schema)) if casts else frame.select(list(schema))
 
 
+def _find_key(conn: Any, text: str) -> str | None:
+    """keyword_identity.find_key through ``read``, so that it runs on PostgreSQL too."""
+    key = keyword_identity.key_of(text)
+    if not key:
+        return None
+    return read(conn, keyword_identity.FIND_SQL, {"key": pl.String}, {"key": key}).get_column("key")[0]
+
+
+def _postgres(conn: Any) -> bool:
+    return type(conn).__module__.startswith("psycopg")
+
+
+def _json_list(conn: Any, column: str, select: str) -> str:
+    """SQL for a JSON array of ``column`` of ``select``'s rows, in their order ([] when it has none)."""
+    if _postgres(conn):
+        return f"(select coalesce(json_agg({column})::text, '[]') from ({select}) as list_rows)"
+    return f"(select json_group_array({column}) from ({select}))"
+
+
 def _truncate(column: str, period: Period) -> pl.Expr:
     return pl.col(column).dt.truncate(_TRUNCATE[period]).alias("period")
 
 
 def papers(conn: sqlite3.Connection) -> pl.DataFrame:
     """One row per paper with its dates, figures and its keywords, authors and link kinds as lists."""
+    keywords = _json_list(conn, "display", "select k.display from paper_keywords pk join keywords k"
+                          " on k.id = pk.keyword_id where pk.paper_id = p.id order by pk.source, pk.rank")
+    authors = _json_list(conn, "name", "select a.name from paper_authors pa join authors a on a.id = pa.author_id"
+                         " where pa.paper_id = p.id order by pa.position")
+    link_kinds = _json_list(conn, "kind", "select distinct kind from links where links.paper_id = p.id order by kind")
     return read(
         conn,
-        """select p.id, p.title, p.first_seen, p.last_seen, p.published, p.upvotes, p.github_stars,
+        f"""select p.id, p.title, p.first_seen, p.last_seen, p.published, p.upvotes, p.github_stars,
                   p.has_code, p.listing_count, p.organization,
-                  (select json_group_array(display) from (
-                     select k.display from paper_keywords pk join keywords k on k.id = pk.keyword_id
-                     where pk.paper_id = p.id order by pk.source, pk.rank)) as keywords,
-                  (select json_group_array(name) from (
-                     select a.name from paper_authors pa join authors a on a.id = pa.author_id
-                     where pa.paper_id = p.id order by pa.position)) as authors,
-                  (select json_group_array(kind) from (
-                     select distinct kind from links where links.paper_id = p.id order by kind)) as link_kinds
-           from papers p order by p.first_seen, p.id""",
+                  {keywords} as keywords, {authors} as authors, {link_kinds} as link_kinds
+           from papers p order by p.first_seen nulls first, p.id""",
         {"id": pl.String, "title": pl.String, "first_seen": pl.Date, "last_seen": pl.Date, "published": pl.Date,
          "upvotes": pl.Int64, "github_stars": pl.Int64, "has_code": pl.Boolean, "listing_count": pl.Int64,
          "organization": pl.String, "keywords": STRING_LIST, "authors": STRING_LIST, "link_kinds": STRING_LIST},
@@ -122,7 +149,7 @@ def keyword_trends(conn: sqlite3.Connection, keywords: list[str] | None = None, 
     totals = (tagged.group_by(_truncate("date", period)).agg(pl.col("paper_id").n_unique().alias("keyworded"))
               .with_columns(pl.col("keyworded").cast(pl.Int64)))
     if keywords:
-        wanted = [key for key in map(partial(keyword_identity.find_key, conn), keywords) if key is not None]
+        wanted = [key for key in map(partial(_find_key, conn), keywords) if key is not None]
         tagged = tagged.filter(pl.col("key").is_in(wanted))
     else:
         best = (tagged.group_by("key").agg(pl.len().alias("n")).sort(["n", "key"], descending=[True, False])
@@ -175,7 +202,7 @@ def top_repos(conn: sqlite3.Connection, n: int = 20) -> pl.DataFrame:
                   max(papers.github_stars) as github_stars, max(papers.upvotes) as upvotes
            from links join papers on papers.id = links.paper_id
            where links.kind = 'code' and links.repo is not null
-           group by links.repo order by papers desc, github_stars desc, links.repo limit :n""",
+           group by links.repo order by papers desc, github_stars desc nulls last, links.repo limit :n""",
         {"repo": pl.String, "url": pl.String, "papers": pl.Int64, "github_stars": pl.Int64, "upvotes": pl.Int64},
         {"n": n},
     )

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
@@ -40,6 +41,28 @@ BOOLEAN_COLUMNS = {"papers": {"has_code"}, "paper_categories": {"is_primary"}}
 LIST_COLUMNS = {"links": {"source"}}
 
 MEDIATYPES = {"parquet": "application/vnd.apache.parquet", "csv": "text/csv"}
+
+# The tables that grow with the corpus are Parquet *folders* (``papers.parquet/month=2025-03/part-0.parquet``):
+# Hive partitions by the month of the paper's first listing (papers.first_seen), for the paper's own
+# row and every row that belongs to it. DuckDB, Spark, polars and pyarrow read the folder as one
+# table with a ``month`` column and skip the folders a filter on it excludes; the questions asked of
+# the dataset are per month of first listing (papers per month, a month's keywords, code share by
+# month), and the rows of one paper stay in the same month in every table, so a join of one month
+# reads one folder per table. Months are coarse enough (a few hundred files for all of arXiv) and fine
+# enough (1/12 of a year read for a month's question). Papers without a listing date go to Hive's
+# folder for null, month=__HIVE_DEFAULT_PARTITION__.
+PARTITIONED = ("papers", "listing_papers", "links", "paper_keywords", "paper_authors")
+PARTITION_COLUMN = "month"
+NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
+# Row groups of up to 256k rows (a few to tens of MB): large enough for engines to scan fast, with
+# min/max statistics per group for the filters on other columns.
+ROW_GROUP_ROWS = 256 * 1024
+PARTITION_FIELD = {
+    "name": PARTITION_COLUMN,
+    "type": "string",
+    "description": "Hive partition key (the folder month=YYYY-MM): the month of the paper's first listing;"
+                   " empty when the paper has no listing date",
+}
 
 
 def tables() -> list[Table]:
@@ -105,7 +128,7 @@ def _field(table: Table, column: Any, fmt: Format) -> dict[str, Any]:
     return field
 
 
-def table_schema(table: Table, fmt: Format) -> dict[str, Any]:
+def table_schema(table: Table, fmt: Format, partitioned: bool = False) -> dict[str, Any]:
     """The Frictionless Table Schema of one table: fields, primary key, foreign keys."""
     schema: dict[str, Any] = {"fields": [_field(table, column, fmt) for column in table.columns]}
     primary_key = [str(c.name) for c in table.primary_key.columns]
@@ -120,6 +143,8 @@ def table_schema(table: Table, fmt: Format) -> dict[str, Any]:
         })
     if foreign_keys:
         schema["foreignKeys"] = foreign_keys
+    if partitioned:
+        schema["fields"].append(dict(PARTITION_FIELD))  # read from the folder names, after the columns
     # Frictionless reads Parquet through pandas, which turns a missing integer into NaN.
     schema["missingValues"] = [""] if fmt == "csv" else ["", "nan"]
     return schema
@@ -133,8 +158,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def datapackage(files: dict[str, Path], fmt: Format, rows: dict[str, int]) -> dict[str, Any]:
-    """The descriptor of an export: the package's metadata and one resource per written file."""
+def datapackage(files: dict[str, Path], fmt: Format, rows: dict[str, int],
+                partitioned: frozenset[str] | set[str] = frozenset()) -> dict[str, Any]:
+    """The descriptor of an export: the package's metadata and one resource per written file (or
+    partitioned folder: ``partitioned`` names them)."""
     base = base_metadata()
     resources = []
     for table in tables():
@@ -148,8 +175,10 @@ def datapackage(files: dict[str, Path], fmt: Format, rows: dict[str, int]) -> di
             "profile": "tabular-data-resource",
             "format": fmt,
             "mediatype": MEDIATYPES[fmt],
-            "schema": table_schema(table, fmt),
+            "schema": table_schema(table, fmt, name in partitioned),
         }
+        if name in partitioned:
+            resource["papershelf:partitioning"] = {"style": "hive", "columns": [PARTITION_COLUMN]}
         if fmt == "csv":
             # Frictionless checks these while it reads a text file (it reads Parquet through pyarrow).
             resource["bytes"] = path.stat().st_size
@@ -204,24 +233,85 @@ def export(db_path: Path, out: Path, fmt: Format) -> dict[str, Any]:
     conn = connect(db_path)
     files: dict[str, Path] = {}
     rows: dict[str, int] = {}
+    months: pl.DataFrame | None = None  # paper id -> partition, from papers (exported first)
+    partitioned: set[str] = set()
     try:
         for table in tables():
+            name = str(table.name)
             frame = table_frame(conn, table)
-            path = out / f"{table.name}.{fmt}"
-            temporary = Path(tempfile.mkstemp(dir=out, prefix=f".{table.name}.", suffix=f".{fmt}")[1])
-            try:
-                if fmt == "parquet":
-                    frame.write_parquet(temporary, compression="zstd", statistics=True)
-                else:
-                    frame.write_csv(temporary, datetime_format="%Y-%m-%dT%H:%M:%S.%6f%z")
-                os.replace(temporary, path)
-            finally:
-                temporary.unlink(missing_ok=True)
-            files[str(table.name)] = path
-            rows[str(table.name)] = frame.height
+            path = out / f"{name}.{fmt}"
+            if fmt == "parquet" and name in PARTITIONED:
+                if name == "papers":
+                    months = frame.select(pl.col("id").alias("paper_id"), _month(pl.col("first_seen")))
+                assert months is not None
+                if write_partitioned(frame, months, path):
+                    partitioned.add(name)
+            else:
+                _write_file(frame, path, fmt)
+            files[name] = path
+            rows[name] = frame.height
+            del frame
     finally:
         conn.close()
-    descriptor = datapackage(files, fmt, rows)
+    descriptor = datapackage(files, fmt, rows, partitioned)
     (out / "datapackage.json").write_text(json.dumps(descriptor, indent=2, ensure_ascii=False) + "\n",
                                           encoding="utf-8")
     return descriptor
+
+
+def _month(date: pl.Expr) -> pl.Expr:
+    return date.dt.strftime("%Y-%m").alias(PARTITION_COLUMN)
+
+
+def _write_file(frame: pl.DataFrame, path: Path, fmt: Format) -> None:
+    """One file, written under a temporary name and renamed (no half file after a failure)."""
+    temporary = Path(tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=f".{fmt}")[1])
+    try:
+        if fmt == "parquet":
+            frame.write_parquet(temporary, compression="zstd", statistics=True, row_group_size=ROW_GROUP_ROWS)
+        else:
+            frame.write_csv(temporary, datetime_format="%Y-%m-%dT%H:%M:%S.%6f%z")
+        _replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_partitioned(frame: pl.DataFrame, months: pl.DataFrame, path: Path) -> bool:
+    """``frame`` as a Hive-partitioned folder ``path``: ``month=YYYY-MM/part-0.parquet``, one per month
+    of its papers' first listing (``months``: paper_id, month), rows in primary key order within.
+    Written into a temporary folder that replaces ``path`` when complete.
+
+    When none of its rows has a month (the seed has no dates) there is nothing to partition by, and
+    readers could not tell the type of an all-null partition column: one file, as for the small
+    tables. Returns whether it was partitioned."""
+    key = "id" if "paper_id" not in frame.columns else "paper_id"
+    with_month = frame.join(months.rename({"paper_id": key}), on=key, how="left", maintain_order="left")
+    if with_month.get_column(PARTITION_COLUMN).null_count() == with_month.height:
+        _write_file(frame, path, "parquet")
+        return False
+    temporary = Path(tempfile.mkdtemp(dir=path.parent, prefix=f".{path.name}."))
+    try:
+        for (month,), part in with_month.partition_by(PARTITION_COLUMN, as_dict=True, maintain_order=True).items():
+            folder = temporary / f"{PARTITION_COLUMN}={month if month is not None else NULL_PARTITION}"
+            folder.mkdir()
+            part.drop(PARTITION_COLUMN).write_parquet(folder / "part-0.parquet", compression="zstd", statistics=True,
+                                                      row_group_size=ROW_GROUP_ROWS)
+        _replace(temporary, path)
+    finally:
+        shutil.rmtree(temporary, ignore_errors=True)
+    return True
+
+
+def _replace(new: Path, path: Path) -> None:
+    """Put ``new`` (a file or a folder) in ``path``'s place, whichever of the two ``path`` was, readable
+    as a file the user wrote normally is (mkstemp and mkdtemp make them private to the user)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(new, (0o777 if new.is_dir() else 0o666) & ~umask)
+    if path.is_dir() and not path.is_symlink():
+        old = path.with_name(f".{path.name}.old-{os.getpid()}")
+        os.replace(path, old)
+        os.replace(new, path)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.replace(new, path)

@@ -1,10 +1,22 @@
-"""Serving a large database fast: Datasette's inspect data, made once per database file.
+"""Serving a large database fast: Datasette's inspect data, kept in the database by the build and adds.
 
 With ``--immutable`` Datasette trusts that the file never changes and can take every table's row
 count from an inspect file instead of counting on each page (``select count(*)`` of a million-row
 table costs half a second and is not interrupted by the SQL time limit, STYLE.md pitfall 13).
-``papershelf serve --immutable`` writes that file beside the database the first time
-(``<db>.inspect.json``) and reuses it until the database changes (size or modification time).
+Without one, Datasette reads the whole file to hash it and counts every table when it starts (21 s
+at a million papers).
+
+The build knows the counts: it stores the inspect data in ``build_info`` (key ``datasette_inspect``)
+in its last transaction, and every add stores it again in the transaction of each file, so that it
+is true whenever the file is. ``papershelf serve --immutable`` writes it to the inspect file it
+hands Datasette, at once: a replica needs the database file and nothing else. (A database without
+it, built before, gets the inspect file computed beside it, ``<db>.inspect.json``, as before.)
+
+What makes it cheap: the views' counts are the counts of the tables they follow (``VIEW_COUNTS``),
+and the "hash" Datasette shows (and sends as the ETag of the database download) is a fingerprint of
+the database's contents: the papershelf version and the SHA-256 of every listing ingested, in order
+(a build is a function of its inputs; an add changes the listings). Reading gigabytes to hash the
+file would cost more than the start it saves.
 
 Whatever its file is called, the database is served as ``papershelf`` (:func:`serve_as_papershelf`):
 the pages, canned queries and plugin expect that name, and Datasette names a database after its file.
@@ -41,45 +53,115 @@ def _stamp(db_path: Path) -> list[int]:
     return stamp
 
 
+# The views' counts without their joins: keyword_papers has one row per (paper, keyword) of paper_keywords
+# (foreign keys the build and adds keep), paper_list one row per paper. tests/test_inspect.py checks
+# these against counting.
+VIEW_COUNTS = {
+    # one row per (paper, keyword) whatever the sources: paper_keywords' primary key (paper, keyword,
+    # source) is read in order, without the view's joins
+    "keyword_papers": "select count(*) from (select 1 from paper_keywords group by paper_id, keyword_id)",
+    "paper_list": "select count(*) from papers",
+}
+
+
+INSPECT_KEY = "datasette_inspect"  # the build_info row that holds the inspect data (JSON)
+# Tables with one row per paper: the FTS index over papers' own rows (external content), the title
+# index and the documents' sizes of both. A test checks them against counting.
+PER_PAPER = ("papers_fts", "papers_fts_docsize", "papers_fts_title", "papers_fts_title_docsize")
+
+
+def fingerprint(conn: sqlite3.Connection) -> str:
+    """A SHA-256 that changes with the database's contents (see the module docstring)."""
+    from .export import _version
+
+    digest = hashlib.sha256(f"papershelf {_version()}".encode())
+    for (sha256,) in conn.execute("select sha256 from listings order by id"):
+        digest.update(sha256.encode())
+    return digest.hexdigest()
+
+
+def counts(conn: sqlite3.Connection) -> tuple[dict[str, dict[str, int]], dict[str, dict[str, int]]]:
+    """Row counts of every table and view, as Datasette's inspect data gives them: (tables, views)."""
+    tables: dict[str, dict[str, int]] = {}
+    views = []
+    names = conn.execute("select type, name from sqlite_master where type in ('table', 'view') order by name").fetchall()
+    for kind, name in names:
+        if kind == "view":
+            views.append(name)
+        elif name not in PER_PAPER:
+            try:
+                tables[name] = {"count": conn.execute(f'select count(*) from "{name}"').fetchone()[0]}
+            except sqlite3.OperationalError:  # a contentless FTS table cannot be counted
+                tables[name] = {"count": 0}
+    for kind, name in names:
+        if name in PER_PAPER:
+            tables[name] = dict(tables["papers"])
+    view_counts = {}
+    for name in views:
+        if name in VIEW_COUNTS:
+            view_counts[name] = {"count": conn.execute(VIEW_COUNTS[name]).fetchone()[0]}
+        else:
+            view_counts[name] = {"count": conn.execute(f'select count(*) from "{name}"').fetchone()[0]}
+    return dict(sorted(tables.items())), view_counts
+
+
+def store_inspect(conn: sqlite3.Connection) -> None:
+    """Store the inspect data in build_info, inside the caller's transaction (its own row first, so
+    that build_info's count includes it)."""
+    conn.execute("insert or ignore into build_info (key, value) values (?, '{}')", (INSPECT_KEY,))
+    tables, views = counts(conn)
+    value = json.dumps({"hash": fingerprint(conn), "tables": tables, VIEWS: views}, separators=(",", ":"))
+    conn.execute("update build_info set value = ? where key = ?", (value, INSPECT_KEY))
+
+
+def stored_inspect(db_path: Path) -> dict[str, Any] | None:
+    """The inspect data the build stored in ``db_path``, in Datasette's form (None when it has none)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        row = conn.execute("select value from build_info where key = ?", (INSPECT_KEY,)).fetchone()
+    except sqlite3.OperationalError:  # not a papershelf database
+        row = None
+    finally:
+        conn.close()
+    if row is None:
+        return None
+    data = json.loads(row[0])
+    return {DATABASE: {"hash": data["hash"], "size": db_path.stat().st_size, "file": str(db_path),
+                           "tables": data["tables"], VIEWS: data[VIEWS]}}
+
+
+def inspect_file_for(db_path: Path, folder: Path) -> Path:
+    """An inspect file for serving ``db_path`` as immutable: the stored data written into ``folder``
+    (at once), else the file computed beside the database (``ensure_inspect_file``)."""
+    data = stored_inspect(db_path)
+    if data is None:
+        return ensure_inspect_file(db_path)
+    path = folder / inspect_path(db_path).name
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
 def inspect_data(db_path: Path) -> dict[str, Any]:
     """What ``datasette inspect`` writes for one database: hash, size, file and table counts."""
-    digest = hashlib.sha256()
-    with db_path.open("rb") as handle:
-        while chunk := handle.read(1 << 22):
-            digest.update(chunk)
-    # sqlite-utils' introspection, imported here: it takes 0.3 s or more to import (numpy, pandas when
-    # installed), and only `papershelf serve --immutable` and the plugin's tests write inspect data.
-    import sqlite_utils
-
-    db = sqlite_utils.Database(sqlite3.connect(f"file:{db_path}?mode=ro", uri=True))
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
     try:
-        # Tables under "tables", as `datasette inspect` writes them: Datasette's database page looks
-        # every name there up among its tables (a view there is a server error). The views' counts
-        # (a join of ten million rows at a million papers) go under VIEWS, for the plugin.
-        counts = {
-            "table": {name: {"count": _count(db.table(name))} for name in sorted(db.table_names())},
-            "view": {name: {"count": _count(db.view(name))} for name in sorted(db.view_names())},
-        }
+        tables, views = counts(conn)
+        digest = fingerprint(conn)
     finally:
-        db.close()
+        conn.close()
     return {
         DATABASE: {
-            "hash": digest.hexdigest(),
+            "hash": digest,
             "size": db_path.stat().st_size,
             "file": str(db_path),
-            "tables": counts["table"],
-            VIEWS: counts["view"],
+            # Tables under "tables", as `datasette inspect` writes them: Datasette's database page
+            # looks every name there up among its tables (a view there is a server error). The
+            # views' counts go under VIEWS, for the plugin.
+            "tables": tables,
+            VIEWS: views,
             STAMP: _stamp(db_path),
         }
     }
-
-
-def _count(table: Any) -> int:
-    """A table's or view's row count (sqlite-utils ``Queryable``)."""
-    try:
-        return table.count
-    except sqlite3.OperationalError:  # an FTS table that cannot be counted
-        return 0
 
 
 def has_papershelf_tables(db_path: str | Path, immutable: bool = False) -> bool:
