@@ -32,7 +32,8 @@ import urllib.parse
 from pathlib import Path
 from typing import Any
 
-from benchmarks.run import QUERIES, ROOT, free_port, percentile
+from benchmarks.run import QUERIES, ROOT, percentile
+from etl.publish.local import ServerDidNotStart, free_port, wait_until_up
 
 WEIGHTS = {"search": 40, "paper": 30, "facet": 15, "canned": 15}
 
@@ -85,7 +86,6 @@ def request_mix(db: Path, seed: int = 7, size: int = 4000) -> list[tuple[str, st
 
 def start_servers(db: Path, processes: int) -> tuple[list[subprocess.Popen], list[int], list[float]]:
     """``processes`` `papershelf serve --immutable` processes; their ports and seconds to first answer."""
-    import httpx
 
     servers, ports, startup = [], [], []
     for _ in range(processes):
@@ -95,16 +95,11 @@ def start_servers(db: Path, processes: int) -> tuple[list[subprocess.Popen], lis
             [sys.executable, "-m", "etl", "serve", "--db", str(db), "--port", str(port), "--immutable"],
             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         ports.append(port)
-        while True:
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/papershelf.json", timeout=30).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if servers[-1].poll() is not None or time.perf_counter() - started > 600:
-                stop(servers)
-                raise SystemExit("papershelf serve did not start")
-            time.sleep(0.05)
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/papershelf.json", servers[-1], timeout=600, interval=0.05)
+        except ServerDidNotStart as error:
+            stop(servers)
+            raise SystemExit(f"papershelf serve did not start: {error}") from None
         startup.append(time.perf_counter() - started)
     return servers, ports, startup
 

@@ -31,7 +31,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -41,6 +40,8 @@ import time
 import urllib.parse
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from etl.publish.local import ServerDidNotStart, free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 QUERIES = [
@@ -335,12 +336,6 @@ def search_sql(db: Path) -> dict[str, Any]:
     }
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def datasette(db: Path, args: argparse.Namespace) -> dict[str, Any]:
     import httpx
 
@@ -353,15 +348,10 @@ def datasette(db: Path, args: argparse.Namespace) -> dict[str, Any]:
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=60) as client:
-            while True:
-                try:
-                    if client.get("/-/versions.json").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if server.poll() is not None or time.perf_counter() - started > 600:
-                    raise SystemExit("papershelf serve did not start")
-                time.sleep(0.2)
+            try:
+                wait_until_up(f"{base}/-/versions.json", server, timeout=600, request_timeout=60)
+            except ServerDidNotStart as error:
+                raise SystemExit(f"papershelf serve did not start: {error}") from None
             startup = time.perf_counter() - started
             times: list[float] = []
             per_query = {}

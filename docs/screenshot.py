@@ -8,14 +8,13 @@ Needs the test extras (Playwright) and Debian's chromium (/usr/bin/chromium).
 from __future__ import annotations
 
 import argparse
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
 from playwright.sync_api import sync_playwright
+
+from etl.publish.local import ServerDidNotStart, free_port, wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -25,21 +24,15 @@ def main() -> None:
     parser.add_argument("--db", type=Path, default=ROOT / "db" / "papershelf.db")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "home.png")
     args = parser.parse_args()
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     server = subprocess.Popen([sys.executable, "-m", "etl", "serve", "--db", str(args.db), "--port", str(port)],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/-/versions.json", timeout=1)
-                break
-            except httpx.TransportError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit("papershelf serve did not start")
-                time.sleep(0.3)
+        try:
+            wait_until_up(f"http://127.0.0.1:{port}/-/versions.json", server, timeout=60, interval=0.3,
+                          request_timeout=1)
+        except ServerDidNotStart as error:
+            raise SystemExit(f"papershelf serve did not start: {error}") from None
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
                                                  args=["--no-sandbox", "--disable-gpu"])

@@ -11,11 +11,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from etl.publish.local import free_port
 
 
 def binaries() -> Path | None:
@@ -27,12 +28,6 @@ def binaries() -> Path | None:
         if (Path(folder) / "initdb").exists() and (Path(folder) / "pg_ctl").exists():
             return Path(folder)
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -70,7 +65,7 @@ def start(settings: dict[str, str] | None = None) -> Server:
             raise RuntimeError("PostgreSQL does not run as root and there is no postgres user to run it as") from None
         os.chown(folder, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    port = free_port()
     server = Server(folder, port, prefix, folder_bin)
     try:
         subprocess.run([*prefix, str(folder_bin / "initdb"), "-D", str(folder / "data"), "-U", server.user,

@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from etl.pipeline.build import build
 from etl.db.search import search as cli_search
+from etl.pipeline.build import build
+from etl.publish.local import ServerDidNotStart, free_port, wait_until_up
 
 from .conftest import HOSTILE_PAPERS, HOSTILE_TITLE, api_sample_files
 
@@ -33,12 +31,6 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason=f"{CHROMIUM} is not installed (apt-get install chromium)")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -64,17 +56,11 @@ def server(site_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/-/versions.json", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
-                raise RuntimeError("papershelf serve did not start: " + Path(log.name).read_text()[-2000:])
-            time.sleep(0.2)
+        try:
+            wait_until_up(f"{base}/-/versions.json", process, timeout=30, request_timeout=1)
+        except ServerDidNotStart as error:
+            log.flush()
+            raise RuntimeError(f"papershelf serve did not start ({error}): " + Path(log.name).read_text()[-2000:])
         server_logs.append(Path(log.name))
         yield base
     finally:

@@ -8,17 +8,16 @@ folder of its own that comes first on PYTHONPATH); its dependencies are this env
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 import tomllib
 from pathlib import Path
 
 import httpx
 import pytest
 
+from etl.publish.local import ServerDidNotStart, free_port, wait_until_up
 from etl.sources import sha256_file
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,21 +99,15 @@ def test_installed_package_builds_and_serves_the_shipped_dataset(installed: Path
     assert papers > 6000 and dated > 6000 and first.startswith("2024-05") and last.startswith("2025-12")
     conn.close()
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     log = (tmp_path / "serve.log").open("w")
     server = run_installed(installed, empty, "serve", "--port", str(port), background=True, stdout=log,
                            stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                home = httpx.get(f"http://127.0.0.1:{port}/", timeout=2)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None and time.monotonic() < deadline, (tmp_path / "serve.log").read_text()
-                time.sleep(0.3)
+        try:
+            home = wait_until_up(f"http://127.0.0.1:{port}/", server, timeout=60, interval=0.3, request_timeout=2)
+        except ServerDidNotStart as error:
+            raise AssertionError(f"{error}: " + (tmp_path / "serve.log").read_text()) from None
         assert home.status_code == 200
         assert f"<strong>{papers:,}</strong> papers" in home.text
         found = httpx.get(f"http://127.0.0.1:{port}/papershelf/search.json?q=diffusion&_shape=array", timeout=10)

@@ -22,6 +22,7 @@ psycopg = pytest.importorskip("psycopg", reason="psycopg is not installed: pip i
 from etl.publish import analysis, postgres  # noqa: E402
 from etl.cli import cli  # noqa: E402
 from etl.db.schema import metadata  # noqa: E402
+from etl.publish.local import free_port  # noqa: E402
 from etl.db.search import search as sqlite_search  # noqa: E402
 
 from .test_search import QUERIES  # noqa: E402  (the seed queries of the SQLite search)
@@ -109,7 +110,7 @@ def test_the_search_command_reads_postgres(loaded: str) -> None:
 
 
 def test_errors_are_messages(server: pg_server.Server, api_sample_db: Path) -> None:
-    wrong = server.url().replace(str(server.port), str(pg_server._free_port()))
+    wrong = server.url().replace(str(server.port), str(free_port()))
     result = CliRunner().invoke(cli, ["search", "diffusion", "--db", wrong])
     assert result.exit_code == 1 and "PostgreSQL:" in result.output
     result = CliRunner().invoke(cli, ["export", "--db", str(api_sample_db), "--format", "postgres"])

@@ -126,8 +126,17 @@ def stored_inspect(db_path: Path) -> dict[str, Any] | None:
     if row is None:
         return None
     data = json.loads(row[0])
-    return {DATABASE: {"hash": data["hash"], "size": db_path.stat().st_size, "file": str(db_path),
-                           "tables": data["tables"], VIEWS: data[VIEWS]}}
+    return _entry(db_path, data["hash"], data["tables"], data[VIEWS])
+
+
+def _entry(db_path: Path, digest: str, tables: dict[str, Any], views: dict[str, Any],
+           **extra: Any) -> dict[str, Any]:
+    """One database's inspect data in Datasette's form, under the name it is served as. Tables under
+    "tables", as `datasette inspect` writes them: Datasette's database page looks every name there
+    up among its tables (a view there is a server error); the views' counts go under VIEWS, for the
+    plugin."""
+    return {DATABASE: {"hash": digest, "size": db_path.stat().st_size, "file": str(db_path),
+                       "tables": tables, VIEWS: views, **extra}}
 
 
 def inspect_file_for(db_path: Path, folder: Path) -> Path:
@@ -149,19 +158,7 @@ def inspect_data(db_path: Path) -> dict[str, Any]:
         digest = fingerprint(conn)
     finally:
         conn.close()
-    return {
-        DATABASE: {
-            "hash": digest,
-            "size": db_path.stat().st_size,
-            "file": str(db_path),
-            # Tables under "tables", as `datasette inspect` writes them: Datasette's database page
-            # looks every name there up among its tables (a view there is a server error). The
-            # views' counts go under VIEWS, for the plugin.
-            "tables": tables,
-            VIEWS: views,
-            STAMP: _stamp(db_path),
-        }
-    }
+    return _entry(db_path, digest, tables, views, **{STAMP: _stamp(db_path)})
 
 
 def has_papershelf_tables(db_path: str | Path, immutable: bool = False) -> bool:
