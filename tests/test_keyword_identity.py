@@ -12,6 +12,7 @@ from datasette.app import Datasette
 from etl.text import keyword_identity as identity
 from etl.text import keywords as kw
 from etl.pipeline.build import add, build
+from etl.publish import analysis
 from etl.publish.metadata import render_metadata
 
 from .conftest import SEED, api_day
@@ -70,7 +71,7 @@ def test_a_hyphen_glued_to_the_next_word_is_no_part_of_a_keyword() -> None:
 def concept(db: Path, form: str) -> dict[str, Any]:
     conn = sqlite3.connect(db)
     try:
-        key = identity.find_key(conn, form)
+        key = analysis.keyword_key(conn, form)
         [(keyword_id, display, papers)] = conn.execute(
             "select id, display, paper_count from keywords where key = ?", (key,)).fetchall()
         return {

@@ -63,8 +63,9 @@ def read(conn: sqlite3.Connection, sql: str, schema: dict[str, Any], params: dic
     return frame.with_columns(casts).select(list(schema)) if casts else frame.select(list(schema))
 
 
-def _find_key(conn: Any, text: str) -> str | None:
-    """keyword_identity.find_key through ``read``, so that it runs on PostgreSQL too."""
+def keyword_key(conn: Any, text: str) -> str | None:
+    """The key of the stored keyword that ``text`` names (any written form: "LLM", "large language
+    models"), None when none; on SQLite or PostgreSQL (through ``read``)."""
     key = keyword_identity.key_of(text)
     if not key:
         return None
@@ -149,7 +150,7 @@ def keyword_trends(conn: sqlite3.Connection, keywords: list[str] | None = None, 
     totals = (tagged.group_by(_truncate("date", period)).agg(pl.col("paper_id").n_unique().alias("keyworded"))
               .with_columns(pl.col("keyworded").cast(pl.Int64)))
     if keywords:
-        wanted = [key for key in map(partial(_find_key, conn), keywords) if key is not None]
+        wanted = [key for key in map(partial(keyword_key, conn), keywords) if key is not None]
         tagged = tagged.filter(pl.col("key").is_in(wanted))
     else:
         best = (tagged.group_by("key").agg(pl.len().alias("n")).sort(["n", "key"], descending=[True, False])

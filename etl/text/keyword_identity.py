@@ -169,17 +169,13 @@ def forms_of(display: str, aliases: tuple[str, ...], key: str) -> Iterable[tuple
 
 # The keyword a written form names: the concept with that key, else the one that form (an acronym
 # merged into its concept) was most used for. The canned query keyword_over_time does the same in SQL.
-# Standard SQL (grouped by the primary key) so that PostgreSQL answers it too (etl.publish.analysis).
+# The key of the stored keyword that a written form names (:key is ``key_of(form)``): the keyword of
+# that key, else the keyword whose aliases use that key most. Standard SQL (grouped by the primary
+# key), so that PostgreSQL answers it too: ``etl.publish.analysis.keyword_key`` runs it on either.
 FIND_SQL = """select coalesce(
   (select key from keywords where key = :key),
   (select k.key from keyword_aliases a join keywords k on k.id = a.keyword_id where a.key = :key
    group by k.id order by sum(a.uses) desc, k.id limit 1)) as key"""
-
-
-def find_key(conn: sqlite3.Connection, text: str) -> str | None:
-    """The key of the stored keyword that ``text`` names (any written form), None when none."""
-    key = key_of(text)
-    return conn.execute(FIND_SQL, {"key": key}).fetchone()[0] if key else None
 
 
 # ---- resolving the stored keywords ----------------------------------------------------------------
