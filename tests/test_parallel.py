@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from etl.pipeline import build as build_module
-from etl.pipeline import enrich, load, memory, parallel
+from etl.pipeline import enrich, memory, parallel
 from etl.pipeline.build import build
 from etl.sources import SourceError
 
@@ -48,19 +48,14 @@ def serial_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_parallel_build_equals_the_in_process_build(tmp_path: Path, serial_db: Path, workers: int,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # Small chunks, event batches, count spills and id maps, so that every path is taken on a small
-    # corpus: the enricher's recent keyword ids run out, so keys are found in its archive of
-    # hashes, and a hash that 60 values share makes new keys collide with archived ones.
-    monkeypatch.setattr(parallel, "CHUNK", 7)
-    monkeypatch.setattr(parallel, "COUNT_SPILL", 50)
-    monkeypatch.setattr(parallel, "RECENT_IDS", 40)
-    monkeypatch.setattr(parallel, "_key_hash", lambda key: hash(key) % 60)
+    # corpus: several spooled batches and late papers, and the enricher's recent keyword ids run out,
+    # so keys are found in its archive of hashes (tests/test_keyword_ids.py makes them collide).
+    tuning = parallel.Tuning(parse_chunk=7, event_batch=5, keyword_chunk=16, count_spill=50, recent_ids=40)
     # A slow ranking: the loader copies the links and statistics while the enricher ranks, and
     # takes the keyword rows in batch by batch as they are announced.
-    monkeypatch.setattr(enrich, "rank_columns", _slowly(enrich.rank_columns))
-    monkeypatch.setattr(enrich, "KEYWORD_CHUNK", 16)  # several spooled batches, and late papers
-    monkeypatch.setattr(load, "EVENT_BATCH", 5)
+    monkeypatch.setattr(enrich, "rank_chunk", _slowly(enrich.rank_chunk))
     path = tmp_path / "p.db"
-    report = build(inputs(), path, workers=workers)
+    report = build(inputs(), path, workers=workers, tuning=tuning)
     assert report.read == report.loaded + report.merged + report.rejected
     assert report.merged > 0 and report.rejected > 0
     assert_same(serial_db, path)

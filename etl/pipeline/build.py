@@ -217,12 +217,13 @@ def build(
     strict: bool = False,
     progress: Progress | None = None,
     workers: int | None = None,
+    tuning: parallel.Tuning = parallel.Tuning(),
 ) -> BuildReport:
     """A full build of ``inputs`` into a new database that replaces ``db_path`` only when complete.
 
     ``workers``: parse processes of a parallel build (0: everything in-process). By default a build
     of at least PARALLEL_MIN_BYTES of input is parallel, with all cores but one parsing and one
-    enrichment process.
+    enrichment process; ``tuning``: its batch sizes and memory bounds.
     """
     paths = resolve_inputs(inputs)
     if not paths:
@@ -247,11 +248,11 @@ def build(
         deferred = index.create_tables(conn, defer_indexes=True)
         conn.execute("begin")
         if workers > 0:
-            enricher = parallel.Enricher(temp_path.parent, temp_path.name)
+            enricher = parallel.Enricher(temp_path.parent, temp_path.name, tuning)
             enricher.start()
-            parsers = parallel.ParseWorkers(paths, workers)
+            parsers = parallel.ParseWorkers(paths, workers, tuning)
         loader = Loader(conn, events=enricher is not None, on_events=enricher.send if enricher else None,
-                        bulk=True)
+                        bulk=True, event_batch=tuning.event_batch)
         parsed_files = iter(parsers) if parsers is not None else (None for _ in paths)
         with report.timed("load"):
             for path, parsed in zip(paths, parsed_files):
@@ -289,7 +290,7 @@ def build(
                 enricher.copy_keywords(conn)
             _finish_keyword_tables(conn, deferred, report)
         else:
-            _enrich_all(conn, report)
+            _enrich_all(conn, report, tuning.keyword_chunk)
             deferred = _finish_linked_tables(conn, _finish_loaded_tables(conn, deferred, report), report)
             _finish_keyword_tables(conn, deferred, report)
             _index(conn, report)
@@ -396,12 +397,12 @@ def next_id(conn: sqlite3.Connection, table: str) -> int:
     return int(conn.execute(f"select coalesce(max(id), 0) + 1 from {table}").fetchone()[0])
 
 
-def _enrich_all(conn: sqlite3.Connection, report: BuildReport) -> None:
-    """Links and keywords of every paper, in-process."""
+def _enrich_all(conn: sqlite3.Connection, report: BuildReport, keyword_chunk: int) -> None:
+    """Links and keywords of every paper, in-process, ``keyword_chunk`` papers at a time."""
     with report.timed("links"):
         enrich.refresh_links(conn, None)
     with report.timed("keywords"):
-        enrich.refresh_keywords(conn, None)
+        enrich.refresh_keywords(conn, None, chunk=keyword_chunk)
 
 
 def _enrich_listing(conn: sqlite3.Connection, loader: Loader, counts: ListingCounts, report: BuildReport) -> None:

@@ -1,9 +1,10 @@
 """Enrich stage: links and keywords derived from each paper's text, then the per-paper aggregates.
 
 The ``refresh_links`` and ``refresh_keywords`` functions take the set of paper ids to refresh, or
-None for all papers (a full build). The per-paper work is in pure functions (``paper_link_rows``,
-``candidates``, ``rank_columns``) and in ``KeywordWriter``, so that a full build can run it in a
-worker process (``etl.pipeline.parallel``) and get the same rows as this module gives in-process.
+None for all papers (a full build). The work itself is in functions that read no table:
+``paper_link_rows`` for links and ``rank_chunk`` for keywords (given ids through
+``etl.pipeline.keyword_ids``), so that a full build can run them in a worker process
+(``etl.pipeline.parallel``) and get the same rows as this module gives in-process and an add gives.
 
 Keywords extracted by papershelf (``etl.text.keywords``) are ranked against corpus statistics: the
 document frequencies of every word in ``keyword_df`` and the number of documents in ``build_info``
@@ -17,13 +18,16 @@ import json
 import sqlite3
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from itertools import compress, repeat
+from typing import TYPE_CHECKING
 
+from etl.pipeline.keyword_ids import KeywordIds, StoredKeywordIds
 from etl.text import keyword_identity
 from etl.text import links as links_module
 
 if TYPE_CHECKING:  # etl.text.keywords brings numpy in: imported where keywords are extracted, not at `add`'s start
-    from etl.text.keywords import BatchCandidates, CorpusStats, Keyword
+    from etl.text.keywords import BatchCandidates, CorpusStats, RankedColumns
 
 # Structured link fields a source gives, by the name the source uses (kept as the link's source).
 LINK_FIELDS = {"githubRepo": "github_repo", "projectPage": "project_page"}
@@ -31,7 +35,6 @@ BATCH = 2000
 PAPERSHELF = "papershelf"  # the source of extracted keywords
 TOP_KEYWORDS = 10
 N_DOCS_KEY = "keyword_docs"  # build_info key: papers counted in keyword_df
-KEYWORD_CACHE = 200_000  # keyword ids kept in memory by a writer (the unique index answers the rest)
 KEYWORD_CHUNK = 2048  # papers per batch of keyword extraction (etl.text.keyword_batch.CHUNK_DOCS)
 
 LINK_INSERT = "insert into links (paper_id, url, raw, host, kind, repo, source) values (?, ?, ?, ?, ?, ?, ?)"
@@ -105,15 +108,8 @@ def candidates(papers: Sequence[tuple[str | None, str | None]]) -> BatchCandidat
     return candidates_batch(papers)
 
 
-def rank(batch: BatchCandidates, stats: CorpusStats) -> list[list[Keyword]]:
-    """The ranked keywords of each paper of ``batch`` (best first, with their displays)."""
-    from etl.text.keywords import rank_batch
-
-    return rank_batch(batch, stats, top=TOP_KEYWORDS)
-
-
-def rank_columns(batch: BatchCandidates, stats: CorpusStats) -> Any:
-    """``rank`` as columns (``etl.text.keywords.RankedColumns``), for a writer of rows."""
+def rank_columns(batch: BatchCandidates, stats: CorpusStats) -> RankedColumns:
+    """The ranked keywords of each paper of ``batch``, best first, as columns."""
     from etl.text.keywords import rank_columns as ranked_columns
 
     return ranked_columns(batch, stats, top=TOP_KEYWORDS)
@@ -139,89 +135,64 @@ def chunked(rows: Iterable[tuple], size: int | None = None) -> Iterator[list[tup
         yield chunk
 
 
-class KeywordWriter:
-    """Writes ranked keywords into ``keywords``, ``keyword_aliases`` and ``paper_keywords`` of ``conn``.
+@dataclass
+class KeywordRows:
+    """What ranking a chunk of papers writes: the keywords given new ids (id, key, display), each
+    paper's keywords (paper id, keyword id, rank, score) and their written forms (rows for
+    ``keyword_identity.FORMS_UPSERT``)."""
 
-    A keyword is its concept (``keyword_identity.concept_key``), shared with every source: ids are
-    given in order of first appearance to the concepts no source gave before; each paper's written
-    forms are counted in ``keyword_aliases`` (``keyword_identity.resolve`` sets the displays from
-    them). Papers must come in rowid order for a build to be deterministic. Rows are written in
-    batches: call ``flush`` at the end. ``touched`` holds the ids of keywords whose papers changed.
+    keywords: list[tuple[int, str, str]]
+    paper_keywords: list[tuple[str, int, int, float]]
+    aliases: list[tuple[int, str, str, str, int]]
+
+    def keyword_ids(self) -> set[int]:
+        return {keyword_id for _, keyword_id, _, _ in self.paper_keywords}
+
+
+def rank_chunk(paper_ids: Sequence[str], batch: BatchCandidates, stats: CorpusStats, ids: KeywordIds) -> KeywordRows:
+    """The keyword rows of papers ``paper_ids``, whose candidates are ``batch``, ranked against
+    ``stats`` with ids from ``ids``: the one enrichment of keywords, for builds in-process, the
+    parallel build's enricher and adds alike.
+
+    A keyword is its concept (``keyword_identity.concept_key``): an acronym ranked beside its long form
+    is one keyword of the paper, ranked where it first comes; ranks count from 1, scores keep 4 places.
     """
-
-    def __init__(self, conn: sqlite3.Connection, *, replace: bool = False) -> None:
-        self.conn = conn
-        self.replace = replace  # papers may already have extracted keywords (an add)
-        self._ids: dict[str, int] = {}
-        self._rows: list[tuple] = []
-        self._forms: Counter[tuple[int, str, str]] = Counter()
-        self.touched: set[int] = set()
-        self.count = 0
-
-    def _lookup(self, keys: list[str]) -> None:
-        """Cache the ids of the stored keywords among ``keys`` (one query for a paper's keywords)."""
-        if len(self._ids) + len(keys) > KEYWORD_CACHE:
-            self._ids.clear()
-        marks = ", ".join("?" * len(keys))
-        self._ids.update(self.conn.execute(f"select key, id from keywords where key in ({marks})", keys))
-
-    def _new_keyword(self, key: str, display: str) -> int:
-        keyword_id = int(self.conn.execute(
-            "insert into keywords (key, display) values (?, ?)", (key, display)
-        ).lastrowid or 0)
-        self._ids[key] = keyword_id
-        return keyword_id
-
-    def add(self, paper_id: str, ranked: list[Any]) -> None:
-        """The ranked keywords of one paper."""
-        if self.replace:
-            self.flush()
-            self.touched.update(
-                r[0] for r in self.conn.execute(
-                    "select keyword_id from paper_keywords where paper_id = ? and source = ?", (paper_id, PAPERSHELF)
-                )
-            )
-            self.conn.execute(
-                "delete from paper_keywords where paper_id = ? and source = ?", (paper_id, PAPERSHELF)
-            )
-        ids = self._ids
-        keys = [keyword_identity.concept_key(keyword.key) for keyword in ranked]
-        unknown = [key for key in keys if key not in ids]
-        if unknown:
-            self._lookup(unknown)
-        seen: set[int] = set()
-        position = 0
-        for key, keyword in zip(keys, ranked):
-            keyword_id = ids.get(key) or self._new_keyword(key, keyword.display)
-            if keyword_id in seen:
-                continue
-            seen.add(keyword_id)
-            position += 1
-            self._rows.append((paper_id, keyword_id, PAPERSHELF, position, round(float(keyword.score), 4)))
-            for form, form_key in keyword_identity.forms_of(keyword.display, keyword.aliases, key):
-                self._forms[(keyword_id, form, form_key)] += 1
-        if self.replace:
-            self.touched.update(seen)
-        self.count += 1
-        if len(self._rows) >= BATCH:
-            self.flush()
-
-    def flush(self) -> None:
-        self.conn.executemany(
-            "insert into paper_keywords (paper_id, keyword_id, source, rank, score) values (?, ?, ?, ?, ?)",
-            self._rows,
-        )
-        self.conn.executemany(keyword_identity.FORMS_UPSERT, form_rows(self._forms))
-        self._rows, self._forms = [], Counter()
+    ranked = rank_columns(batch, stats)
+    keys = list(map(keyword_identity.concept_key, ranked.keys))
+    ids.start_chunk(keys)
+    keyword_ids = list(map(ids.id_of, keys, ranked.displays))
+    docs = ranked.docs.tolist()
+    scores, displays, aliases = ranked.scores, ranked.displays, ranked.aliases
+    pairs = list(zip(docs, keyword_ids))
+    if len(set(pairs)) < len(pairs):  # an acronym and its long form, both ranked: one keyword
+        seen: set[tuple[int, int]] = set()
+        keep = [pair not in seen and not seen.add(pair) for pair in pairs]  # type: ignore[func-returns-value]
+        docs, keyword_ids, keys, scores, displays, aliases = (list(compress(column, keep)) for column in (
+            docs, keyword_ids, keys, scores, displays, aliases))
+    starts: dict[int, int] = {}  # each paper's first row: ranks count from it
+    for index, doc in enumerate(docs):
+        starts.setdefault(doc, index)
+    paper_keywords = list(zip(map(paper_ids.__getitem__, docs), keyword_ids,
+                              [index - starts[doc] + 1 for index, doc in enumerate(docs)],
+                              map(round, scores, repeat(4))))
+    forms: Counter[tuple[int, str, str]] = Counter(
+        (keyword_id, form, form_key) for keyword_id, key, display, listed in zip(keyword_ids, keys, displays, aliases)
+        for form, form_key in keyword_identity.forms_of(display, listed, key))
+    aliases_rows = [(keyword_id, form, PAPERSHELF, key, uses) for (keyword_id, form, key), uses in forms.items()]
+    return KeywordRows(ids.end_chunk(), paper_keywords, aliases_rows)
 
 
-def form_rows(forms: Counter[tuple[int, str, str]]) -> list[tuple]:
-    """Rows for ``keyword_identity.FORMS_UPSERT`` of extracted keywords' written forms, from
-    (keyword id, form, its key) and their uses."""
-    return [(keyword_id, form, PAPERSHELF, key, uses) for (keyword_id, form, key), uses in forms.items()]
+def write_keyword_rows(conn: sqlite3.Connection, rows: KeywordRows) -> None:
+    """``rank_chunk``'s rows into the database (the keywords' paper counts are set when they are
+    resolved: ``keyword_identity.resolve``)."""
+    conn.executemany("insert into keywords (id, key, display) values (?, ?, ?)", rows.keywords)
+    conn.executemany(
+        f"insert into paper_keywords (paper_id, keyword_id, source, rank, score) values (?, ?, '{PAPERSHELF}', ?, ?)",
+        rows.paper_keywords)
+    conn.executemany(keyword_identity.FORMS_UPSERT, rows.aliases)
 
 
-def store_stats(conn: sqlite3.Connection, stats: Any) -> None:
+def store_stats(conn: sqlite3.Connection, stats: CorpusStats) -> None:
     """Replace the stored corpus statistics with ``stats`` (a full build)."""
     conn.execute("delete from keyword_df")
     conn.executemany("insert into keyword_df (key, df) values (?, ?)", stats.rows())
@@ -244,35 +215,35 @@ def _delete_extracted(conn: sqlite3.Connection) -> None:
 
 
 def refresh_keywords(
-    conn: sqlite3.Connection, paper_ids: set[str] | None, *, filled: Iterable[str] = ()
+    conn: sqlite3.Connection, paper_ids: set[str] | None, *, filled: Iterable[str] = (), chunk: int = KEYWORD_CHUNK
 ) -> set[int]:
     """Extract and rank the keywords of ``paper_ids`` (new papers, or papers whose abstract was
-    ``filled`` in), or of every paper (None). Returns the ids of keywords whose papers changed."""
+    ``filled`` in), or of every paper (None, ``chunk`` papers at a time). Returns the ids of keywords
+    whose papers changed (an add's)."""
     if paper_ids is None:
-        _refresh_all_keywords(conn)
+        _refresh_all_keywords(conn, chunk)
         return set()
     if not paper_ids:
         return set()
     return _refresh_some_keywords(conn, paper_ids, set(filled))
 
 
-def _refresh_all_keywords(conn: sqlite3.Connection) -> None:
-    """Every paper counted, then every paper ranked (the batch path: candidates computed twice
-    rather than kept, a few kB a paper)."""
+def _refresh_all_keywords(conn: sqlite3.Connection, chunk_size: int) -> None:
+    """Every paper counted, then every paper ranked (candidates computed twice rather than kept, a
+    few kB a paper)."""
     stats = new_stats()
-    for chunk in chunked(conn.execute("select title, abstract from papers order by rowid")):
+    for chunk in chunked(conn.execute("select title, abstract from papers order by rowid"), chunk_size):
         stats.add_batch(candidates(chunk))
     _delete_extracted(conn)
-    writer = KeywordWriter(conn)
-    for chunk in chunked(conn.execute("select id, title, abstract from papers order by rowid")):
-        ranked = rank(candidates([(title, abstract) for _, title, abstract in chunk]), stats)
-        for (paper_id, _, _), keywords in zip(chunk, ranked):
-            writer.add(paper_id, keywords)
-    writer.flush()
+    ids = StoredKeywordIds(conn)
+    for chunk in chunked(conn.execute("select id, title, abstract from papers order by rowid"), chunk_size):
+        batch = candidates([(title, abstract) for _, title, abstract in chunk])
+        write_keyword_rows(conn, rank_chunk([paper_id for paper_id, _, _ in chunk], batch, stats, ids))
     store_stats(conn, stats)
 
 
 def _refresh_some_keywords(conn: sqlite3.Connection, paper_ids: set[str], filled: set[str]) -> set[int]:
+    """An add's papers, ranked as one chunk against the stored statistics and the new papers'."""
     papers = list(_select_papers(conn, "id, title, abstract", paper_ids))
     batch = candidates([(title, abstract) for _, title, abstract in papers])
     # The stored counts gain the new papers; a paper whose abstract was filled in was counted with
@@ -285,11 +256,22 @@ def _refresh_some_keywords(conn: sqlite3.Connection, paper_ids: set[str], filled
     n_docs = stored_docs(conn) + len(papers) - len(titles_alone)
     set_info(conn, N_DOCS_KEY, str(n_docs))
     stats = new_stats(n_docs, needed_df_rows(conn, batch.words(), batch.single_keys()))
-    writer = KeywordWriter(conn, replace=True)
-    for (paper_id, _, _), keywords in zip(papers, rank(batch, stats)):
-        writer.add(paper_id, keywords)
-    writer.flush()
-    return writer.touched
+    # Papers whose abstract was filled in had keywords from their title: replaced.
+    touched = _delete_extracted_of(conn, [paper_id for paper_id, _, _ in papers])
+    rows = rank_chunk([paper_id for paper_id, _, _ in papers], batch, stats, StoredKeywordIds(conn))
+    write_keyword_rows(conn, rows)
+    return touched | rows.keyword_ids()
+
+
+def _delete_extracted_of(conn: sqlite3.Connection, paper_ids: list[str]) -> set[int]:
+    """Delete the extracted keywords of ``paper_ids``; returns the ids of the keywords they had."""
+    touched: set[int] = set()
+    for chunk in _chunks(sorted(paper_ids)):
+        marks = ", ".join("?" * len(chunk))
+        where = f"where paper_id in ({marks}) and source = '{PAPERSHELF}'"
+        touched.update(row[0] for row in conn.execute(f"select keyword_id from paper_keywords {where}", chunk))
+        conn.execute(f"delete from paper_keywords {where}", chunk)
+    return touched
 
 
 def _apply_df_delta(conn: sqlite3.Connection, delta: Counter[str]) -> None:

@@ -64,7 +64,6 @@ def now_iso() -> str:
 # of names does not grow the process (the unique indexes answer the rest).
 CACHE_LIMIT = 300_000
 BULK_IDS = 2_000_000  # names and keywords a full build keeps in memory, each (about 120 bytes a name)
-EVENT_BATCH = 1000
 
 # What enrichment reads of a paper: (rowid, id, title, abstract, github_repo, project_page).
 TextEvent = tuple[int, str, str, str, str | None, str | None]
@@ -162,7 +161,7 @@ class Loader:
     def __init__(
         self, conn: sqlite3.Connection, *, events: bool = False,
         on_events: Callable[[list[tuple]], None] | None = None, track_keywords: bool = False,
-        bulk: bool = False,
+        bulk: bool = False, event_batch: int = 1000,
     ) -> None:
         self.conn = conn
         # In a bulk load (a full build, this loader the only writer) author names and keywords are
@@ -173,6 +172,7 @@ class Loader:
         self._keywords = IdMap(conn, "keywords", ("key", "display"), bulk=bulk, limit=limit)
         self.events: list[tuple] | None = [] if events else None
         self.on_events = on_events  # called with the events when they pile up inside a long listing
+        self.event_batch = event_batch  # events piled up before on_events is called
         self.listing_id: int | None = None  # the listing being loaded, and its records read so far
         self.listing_read = 0
         self.late: set[int] = set()
@@ -319,7 +319,7 @@ class Loader:
                 counts.new_papers.add(paper_id)
             else:
                 counts.merged += 1
-            if self.events is not None and self.on_events is not None and len(self.events) >= EVENT_BATCH:
+            if self.events is not None and self.on_events is not None and len(self.events) >= self.event_batch:
                 self.on_events(self.events)
                 self.events = []
         self.finish_listing(counts, listing)

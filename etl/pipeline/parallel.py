@@ -12,18 +12,21 @@ The stages of a build and where they run:
   loads). When the loader is done it ranks every paper against the final statistics (pass 2) while
   the loader builds the FTS index: SQLite's single-threaded part and Python's part of the build run
   side by side. It writes the links into a side SQLite file, finished as soon as the last paper is
-  in, and the keywords into another, with their final ids (the concepts the source keywords the
-  loader stored already have keep theirs; the others get ids in order of first appearance, after
-  them) and their written forms: the loader copies both in with ``INSERT ... SELECT``, with no Python
-  per row, then resolves them (``keyword_identity.resolve``) as an in-process build does.
+  in (the loader copies it with ``INSERT ... SELECT``), and the keywords, a chunk of papers at a time,
+  into a file of blobs the loader writes in as they come: rows with their final ids (the concepts of
+  the source keywords the loader stored keep theirs; the others get ids in order of first
+  appearance, after them) and their written forms. The loader then resolves them
+  (``keyword_identity.resolve``) as an in-process build does.
 
-Everything the enricher computes is what ``etl.pipeline.enrich`` computes in-process from the final tables
-(a test builds both ways and compares every table): a paper is sent once its title and abstract are
-final (a merge only fills an empty abstract, so a paper stored without one is sent at the end), and
-again when a merge changes the repository or project page its links come from. No listing is taken
-back after its papers were sent: a full build stops on a file that breaks half-way (see
-``build.ingest_file``). Only the loader writes the database; a worker that fails fails the build,
-and the database being built is thrown away as for any failure.
+The enricher runs the functions ``etl.pipeline.enrich`` runs in-process (``paper_link_rows``,
+``rank_chunk``; ``write_keyword_rows`` on the loader's side), with ids from an
+``ArchivedKeywordIds`` instead of the database (a test builds both ways and compares every table):
+a paper is sent once its title and abstract are final (a merge only fills an empty abstract, so a
+paper stored without one is sent at the end), and again when a merge changes the repository or
+project page its links come from. No listing is taken back after its papers were sent: a full build
+stops on a file that breaks half-way (see ``build.ingest_file``). Only the loader writes the
+database; a worker that fails fails the build, and the database being built is thrown away as for
+any failure.
 """
 
 from __future__ import annotations
@@ -36,29 +39,42 @@ import queue
 import signal
 import sqlite3
 import traceback
-from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from itertools import compress, repeat
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from itertools import repeat
 from multiprocessing.process import BaseProcess
 from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from etl.pipeline import enrich, memory
-from etl.text import keyword_identity
+from etl.pipeline import enrich, keyword_ids, memory
+from etl.pipeline.keyword_ids import ArchivedKeywordIds
 from etl.sources.records import Item
 from etl.sources import SourceError, SourceListing, open_listing, sha256_file
 
 if TYPE_CHECKING:  # etl.text.keywords brings numpy in: imported by the enricher, not at `add`'s start
     from etl.text.keywords import CorpusStats
 
-CHUNK = 500  # items per message from a parse worker
 QUEUE_CHUNKS = 6  # messages a parse worker may run ahead by, per worker
 ENRICH_QUEUE = 8  # event batches the loader may run ahead of the enricher by
 POLL = 1.0  # seconds between checks that a worker is still alive
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Batch sizes and memory bounds of a parallel build. The defaults are the measured ones; a test
+    makes them small, so that a small corpus takes every path (spilled counts, archived keyword ids,
+    several chunks and event batches)."""
+
+    parse_chunk: int = 500  # items per message from a parse worker
+    event_batch: int = 1000  # papers the loader sends the enricher at a time inside a long listing
+    keyword_chunk: int = enrich.KEYWORD_CHUNK  # papers per batch of keyword extraction
+    # Keys the enricher counts in memory before it writes the counts out (SQLite adds the parts up at
+    # the end): counting a million papers meets millions of words, most in one paper only.
+    count_spill: int = 200_000
+    recent_ids: int = keyword_ids.RECENT  # keyword ids kept in a dict while ranking (ArchivedKeywordIds)
 
 
 class WorkerError(RuntimeError):
@@ -108,7 +124,7 @@ def _default_signals() -> None:
 # ---- parse workers -------------------------------------------------------------------------------
 
 
-def _parse_files(paths: list[str], numbers: range, out: Any) -> None:
+def _parse_files(paths: list[str], numbers: range, out: Any, chunk_size: int) -> None:
     """Worker: parse the files ``numbers`` of ``paths`` in order, streaming their items to ``out``.
 
     Messages: ("start", n, sha256), ("meta", n, source, shape, date_text, date), ("items", n, [...])*,
@@ -126,7 +142,7 @@ def _parse_files(paths: list[str], numbers: range, out: Any) -> None:
                          listing.kind))
                 for item in listing.items:
                     chunk.append(item)
-                    if len(chunk) >= CHUNK:
+                    if len(chunk) >= chunk_size:
                         out.put(("items", number, chunk))
                         chunk = []
                 if chunk:
@@ -188,14 +204,15 @@ class ParsedFile:
 class ParseWorkers:
     """``workers`` processes parsing ``paths`` ahead of the loader; iterate for ``ParsedFile``s in order."""
 
-    def __init__(self, paths: list[Path], workers: int) -> None:
+    def __init__(self, paths: list[Path], workers: int, tuning: Tuning = Tuning()) -> None:
         context = _context()
         self.paths = paths
         count = max(1, min(workers, len(paths)))
         self.channels = [context.Queue(maxsize=QUEUE_CHUNKS) for _ in range(count)]
         names = [str(p) for p in paths]
         self.processes: list[BaseProcess] = [
-            context.Process(target=_parse_files, args=(names, range(k, len(paths), count), self.channels[k]),
+            context.Process(target=_parse_files,
+                            args=(names, range(k, len(paths), count), self.channels[k], tuning.parse_chunk),
                             name=f"papershelf-parse-{k}", daemon=True)
             for k in range(count)
         ]
@@ -230,7 +247,8 @@ class ParseWorkers:
 # The side files of a build's enricher, next to the database being built: links (SQLite, finished
 # when the last paper is in), statistics (SQLite, finished before ranking), the extracted keywords
 # (blobs of rows, announced one by one), and its own: their keys by id (SQLite) and the spool of
-# texts for pass 2; the loader's: the keywords its sources gave (SQLite, written before "end"). (A journal-less SQLite file is not read by the loader until it is finished.)
+# texts for pass 2; the loader's: the keywords its sources gave (SQLite, written before "end"). A
+# journal-less SQLite file is not read by the other process until it is finished.
 SIDE_FILES = ("links", "stats", "keys", "keywords", "spool", "sources")
 LINKS_DDL = [
     """create table link_rows (paper_rowid integer not null, paper_id text not null, url text not null,
@@ -244,12 +262,6 @@ STATS_DDL = [
 KEYS_DDL = ["create table keys (id integer primary key, key text not null)"]  # each extracted keyword's key
 TRIM_EVERY = 50  # keyword blobs the loader copies between two trims of its heap (etl.pipeline.memory)
 NICE = 5  # the enricher's priority below the loader's: the loader is the build's critical path
-# Keys the enricher counts in memory before it writes the counts out (SQLite adds the parts up at the
-# end): counting a million papers meets millions of words, most in one paper only.
-COUNT_SPILL = 200_000
-# Keyword ids kept in memory while ranking (see _KeywordIds); past it, they join the archive.
-RECENT_IDS = 100_000
-_key_hash = hash  # of a keyword's key, for the archive of keyword ids (a test makes it collide)
 
 
 class _StoredFrequencies(Counter):
@@ -288,12 +300,12 @@ class _StoredFrequencies(Counter):
         return [value if value is not None else stored.get(key, 0) for key, value in zip(keys, found)]
 
 
-def _enrich(inbox: Any, outbox: Any, paths: dict[str, str]) -> None:
+def _enrich(inbox: Any, outbox: Any, paths: dict[str, str], tuning: Tuning) -> None:
     """The enricher: pass 1 over the papers the loader sends, pass 2 once it sent the last."""
     _default_signals()
     os.nice(NICE)
     try:
-        outbox.put(("done", _Enrichment(paths).run(inbox, outbox)))
+        outbox.put(("done", _Enrichment(paths, tuning).run(inbox, outbox)))
     except BaseException:  # noqa: BLE001 - reported to the loader, which fails the build
         outbox.put(("error", traceback.format_exc()))
 
@@ -309,7 +321,8 @@ def _side_database(path: str, ddl: list[str]) -> sqlite3.Connection:
 
 
 class _Enrichment:
-    def __init__(self, paths: dict[str, str]) -> None:
+    def __init__(self, paths: dict[str, str], tuning: Tuning) -> None:
+        self.tuning = tuning
         self.links = _side_database(paths["links"], LINKS_DDL)
         self.side = _side_database(paths["stats"], STATS_DDL)
         self.keys = _side_database(paths["keys"], KEYS_DDL)
@@ -342,8 +355,8 @@ class _Enrichment:
         outbox.put(("links",))
         self.count_pending()
         self.spool.close()
-        for start in range(0, len(self.late), enrich.KEYWORD_CHUNK):
-            self.count(self.late[start : start + enrich.KEYWORD_CHUNK])
+        for chunk in enrich.chunked(self.late, self.tuning.keyword_chunk):
+            self.count(chunk)
         stats = self.count_all()
         outbox.put(("df",))
         memory.trim()  # pass 1's counts and candidates
@@ -370,7 +383,7 @@ class _Enrichment:
                 self.late.append(paper)
             else:
                 self.pending.append(paper)
-                if len(self.pending) >= enrich.KEYWORD_CHUNK:
+                if len(self.pending) >= self.tuning.keyword_chunk:
                     self.count_pending()
 
     def flush_links(self) -> None:
@@ -407,7 +420,7 @@ class _Enrichment:
         # counted[key] += n for each key with C loops (a Counter's update would loop in Python).
         dict.update(counted, zip(keys, map(add, map(counted.get, keys, repeat(0)), counts.values())))
         self.n_docs += len(papers)
-        if len(counted) >= COUNT_SPILL:
+        if len(counted) >= self.tuning.count_spill:
             self.spill_counts()
 
     def spill_counts(self) -> None:
@@ -432,172 +445,23 @@ class _Enrichment:
             yield from papers
 
     def rank_all(self, stats: CorpusStats, first_id: int, outbox: Any) -> int:
-        """Pass 2: every paper in rowid order, ranked on the corpus's counts, its keywords given ids
-        in order of first appearance (a keyword shows as its first paper writes it). The rows go to
-        the keyword file, a blob a batch of papers, each announced to the loader (("keywords", end
-        offset)), which copies them in while later papers are ranked; the last blob holds the paper
-        counts of the keywords in more than one paper. Returns the number of keywords."""
-        ids = _KeywordIds(self.keys, first_id)
-        ids.known(self.sources_path)
-        concept_key = keyword_identity.concept_key
+        """Pass 2: every paper in rowid order, ranked on the corpus's counts (``enrich.rank_chunk``,
+        ids from an ``ArchivedKeywordIds``: this process cannot read the database being loaded). The
+        rows go to the keyword file, a blob a chunk of papers, each announced to the loader
+        (("keywords", end offset)), which copies them in while later papers are ranked. Returns
+        the number of keywords."""
+        ids = ArchivedKeywordIds(self.keys, first_id, recent=self.tuning.recent_ids)
+        with closing(sqlite3.connect(f"file:{self.sources_path}?mode=ro", uri=True)) as sources:
+            ids.known(sources.execute("select id, key from known"))
+        papers = heapq.merge(self.spooled(), sorted(self.late))
         with open(self.keywords_path, "wb") as out:
-            for chunk in enrich.chunked(heapq.merge(self.spooled(), sorted(self.late))):
-                ranked = enrich.rank_columns(
-                    enrich.candidates([(title, abstract) for _, _, title, abstract in chunk]), stats)
-                keys = list(map(concept_key, ranked.keys))
-                ids.start_chunk(keys)
-                keyword_ids = list(map(ids.id_of, keys, ranked.displays))
-                docs = ranked.docs.tolist()
-                scores, displays, aliases = ranked.scores, ranked.displays, ranked.aliases
-                pairs = list(zip(docs, keyword_ids))
-                if len(set(pairs)) < len(pairs):  # an acronym and its long form, both ranked: one keyword
-                    seen: set[tuple[int, int]] = set()
-                    keep = [pair not in seen and not seen.add(pair) for pair in pairs]  # type: ignore[func-returns-value]
-                    docs, keyword_ids, keys, scores, displays, aliases = (list(compress(column, keep)) for column in (
-                        docs, keyword_ids, keys, scores, displays, aliases))
-                ids.count(keyword_ids)
-                # Each keyword's rank among its paper's, from 1.
-                starts: dict[int, int] = {}
-                for index, doc in enumerate(docs):
-                    starts.setdefault(doc, index)
-                paper_ids = [paper_id for _, paper_id, _, _ in chunk]
-                rows = list(zip(map(paper_ids.__getitem__, docs), keyword_ids,
-                                [index - starts[doc] + 1 for index, doc in enumerate(docs)],
-                                map(round, scores, repeat(4))))
-                forms: Counter[tuple[int, str, str]] = Counter(
-                    (keyword_id, form, form_key) for keyword_id, key, display, listed
-                    in zip(keyword_ids, keys, displays, aliases)
-                    for form, form_key in keyword_identity.forms_of(display, listed, key))
-                written = enrich.form_rows(forms)
-                _write_blob(out, ("rows", ids.end_chunk(), rows, written))
+            for chunk in enrich.chunked(papers, self.tuning.keyword_chunk):
+                batch = enrich.candidates([(title, abstract) for _, _, title, abstract in chunk])
+                rows = enrich.rank_chunk([paper_id for _, paper_id, _, _ in chunk], batch, stats, ids)
+                _write_blob(out, (rows.keywords, rows.paper_keywords, rows.aliases))
                 out.flush()
                 outbox.put(("keywords", out.tell()))
-            _write_blob(out, ("counts", ids.counts_over_one()))
-            out.flush()
-            outbox.put(("keywords", out.tell()))
         return ids.assigned
-
-
-class _KeywordIds:
-    """Ids of extracted keywords in order of first appearance, and the number of papers of each.
-
-    A key is looked up among the recent keys (a bounded dict), else among the hashes of all the
-    keys given an id before (sorted arrays, 12 bytes a key, new ones inserted in place): a hash
-    found there is confirmed by reading that id's key back from the side file (a key whose hash
-    another key has is kept apart); a key whose hash is not there is new, with no look-up at all."""
-
-    def __init__(self, keys: sqlite3.Connection, first_id: int) -> None:
-        import numpy as np
-
-        self.np = np
-        self.keys = keys
-        self.first = first_id
-        self.next = first_id
-        self.recent: dict[str, int] = {}
-        self.archived_hashes = np.zeros(0, dtype=np.int64)  # sorted
-        self.archived_ids = np.zeros(0, dtype=np.int32)
-        self.unarchived: list[tuple[str, int]] = []  # (key, id) given since the last archive
-        self.collided: dict[str, int] = {}
-        self.candidates: dict[str, int] = {}
-        self.new_rows: list[tuple] = []
-        self.papers = array("i")  # papers of each keyword, by id - first_id
-
-    @property
-    def assigned(self) -> int:
-        return self.next - self.first
-
-    def start_chunk(self, keys: list[str]) -> None:
-        """The keys the next papers' keywords hold: those not recent are looked for among the
-        archived hashes at once."""
-        np = self.np
-        if len(self.recent) > RECENT_IDS:
-            self.archive()
-        unknown = list(dict.fromkeys(key for key in keys if key not in self.recent))
-        self.candidates = {}
-        if unknown:
-            at, archived = self._find(np.array(list(map(_key_hash, unknown)), dtype=np.int64))
-            hit = np.flatnonzero(archived)
-            found = self.archived_ids[at[hit]].tolist()
-            self.candidates = dict(zip(map(unknown.__getitem__, hit.tolist()), found))
-
-    def _find(self, hashes: Any) -> tuple[Any, Any]:
-        """Where each of ``hashes`` is, or would go, in the archive, and whether it is there."""
-        np = self.np
-        at = np.searchsorted(self.archived_hashes, hashes)
-        if not len(self.archived_hashes):
-            return at, np.zeros(len(hashes), dtype=bool)
-        return at, self.archived_hashes[np.minimum(at, len(self.archived_hashes) - 1)] == hashes
-
-    def id_of(self, key: str, display: str) -> int:
-        found = self.recent.get(key)
-        if found is not None:
-            return found
-        found = self.candidates.get(key)
-        if found is not None:
-            row = self.keys.execute("select key from keys where id = ?", (found,)).fetchone()
-            if row is not None and row[0] == key:
-                self.recent[key] = found
-                return found
-        found = self.collided.get(key)
-        if found is not None:
-            return found
-        keyword_id = self.next
-        self.next += 1
-        self.recent[key] = keyword_id
-        self.unarchived.append((key, keyword_id))
-        self.new_rows.append((keyword_id, key, display))
-        self.papers.append(0)
-        return keyword_id
-
-    def count(self, keyword_ids: list[int]) -> None:
-        """One more paper for each of ``keyword_ids`` (a paper has a keyword once) that no source gave."""
-        papers, first = self.papers, self.first
-        for keyword_id in keyword_ids:
-            if keyword_id >= first:
-                papers[keyword_id - first] += 1
-
-    def known(self, path: str) -> None:
-        """The keywords the loader stored (the sources'), from its file: their concepts have ids."""
-        self.keys.execute("commit")
-        with _attached(self.keys, Path(path), "sources"):
-            self.keys.execute("insert into keys (id, key) select id, key from sources.known")
-            self.unarchived = self.keys.execute("select key, id from sources.known").fetchall()
-        self.keys.execute("begin")
-        if self.unarchived:
-            self.archive()
-
-    def end_chunk(self) -> list[tuple]:
-        """The keywords given ids since the last call, as rows (id, key, display); their keys are
-        kept in the side file."""
-        rows, self.new_rows = self.new_rows, []
-        self.keys.executemany("insert into keys values (?, ?)", ((keyword_id, key) for keyword_id, key, _ in rows))
-        return rows
-
-    def archive(self) -> None:
-        """The keys given ids since the last archive join the sorted hashes; the recent keys are
-        forgotten (the archive answers for them)."""
-        np = self.np
-        keys = [key for key, _ in self.unarchived]
-        hashes = np.array(list(map(_key_hash, keys)), dtype=np.int64)
-        ids = np.array([keyword_id for _, keyword_id in self.unarchived], dtype=np.int32)
-        # A hash already archived, or twice among these: that key is kept apart, by its string.
-        _, apart = self._find(hashes)
-        order = np.argsort(hashes, kind="stable")
-        apart[order[1:]] |= hashes[order[1:]] == hashes[order[:-1]]
-        for index in np.flatnonzero(apart).tolist():
-            self.collided[keys[index]] = int(ids[index])
-        # The others are new hashes, distinct: inserted in place (no sort of the whole archive).
-        joining = order[~apart[order]]
-        at = np.searchsorted(self.archived_hashes, hashes[joining])
-        self.archived_hashes = np.insert(self.archived_hashes, at, hashes[joining])
-        self.archived_ids = np.insert(self.archived_ids, at, ids[joining])
-        self.unarchived = []
-        self.recent = {}
-
-    def counts_over_one(self) -> list[tuple[int, int]]:
-        """(paper count, id) of each keyword in more than one paper (the others have one)."""
-        first = self.first
-        return [(n, first + offset) for offset, n in enumerate(self.papers) if n != 1]
 
 
 def _write_blob(out: Any, value: Any) -> None:
@@ -627,6 +491,7 @@ class Enricher:
 
     folder: Path
     stem: str
+    tuning: Tuning = field(default_factory=Tuning)
     sent: int = 0
     links_done: bool = False
     stats_done: bool = False
@@ -644,7 +509,8 @@ class Enricher:
         self._outbox = context.Queue()
         self._inbox = context.Queue(maxsize=ENRICH_QUEUE)
         self._process = context.Process(
-            target=_enrich, args=(self._inbox, self._outbox, {name: str(self.path(name)) for name in SIDE_FILES}),
+            target=_enrich,
+            args=(self._inbox, self._outbox, {name: str(self.path(name)) for name in SIDE_FILES}, self.tuning),
             name="papershelf-enrich", daemon=True,
         )
         self._process.start()
@@ -732,7 +598,6 @@ class Enricher:
     def copy_keywords(self, conn: sqlite3.Connection) -> None:
         """The extracted keywords, their rows and aliases, blob by blob as the worker announces them,
         until it is done (inside the caller's transaction)."""
-        source = enrich.PAPERSHELF
         copied = 0
         # The worker creates the file when it starts ranking, after it reported the statistics
         # (``copy_stats``): wait for its first announcement, or the file may not be there yet.
@@ -741,17 +606,7 @@ class Enricher:
         with open(self.path("keywords"), "rb") as stream:
             while True:
                 while stream.tell() < self.keywords_end:
-                    blob = _read_blob(stream)
-                    if blob[0] == "rows":
-                        _, keywords, rows, aliases = blob
-                        conn.executemany("insert into keywords (id, key, display, paper_count) values (?, ?, ?, 1)",
-                                         keywords)
-                        conn.executemany(
-                            "insert into paper_keywords (paper_id, keyword_id, source, rank, score)"
-                            f" values (?, ?, '{source}', ?, ?)", rows)
-                        conn.executemany(keyword_identity.FORMS_UPSERT, aliases)
-                    else:  # ("counts", [(paper count, id), ...]) of the keywords in more than one paper
-                        conn.executemany("update keywords set paper_count = ? where id = ?", blob[1])
+                    enrich.write_keyword_rows(conn, enrich.KeywordRows(*_read_blob(stream)))
                     copied += 1
                     if copied % TRIM_EVERY == 0:
                         memory.trim()  # the rows of the blobs copied so far

@@ -1,8 +1,8 @@
 """Keyword identity: one ``keywords`` row per concept, whoever assigned it.
 
 Every place that makes or looks up a keyword goes through this module: the extractor's keywords
-(``enrich.KeywordWriter`` and the parallel build's enricher, from ``Keyword.key``), the keywords a
-source gives (``load.Loader.write_source_keywords``, from the text as written), the SQL function
+(``enrich.rank_chunk``, for builds, their enricher worker and adds alike, from ``Keyword.key``), the
+keywords a source gives (``load.Loader.write_source_keywords``, from the text as written), the SQL function
 ``papershelf_key()`` of the Datasette plugin (canned queries and pages), and ``analysis``.
 
 Two levels:
