@@ -49,6 +49,15 @@ def seed_paragraphs() -> list[str]:
     return paragraphs[date_index + 1 :]
 
 
+def rows(db: Path, sql: str, params: tuple | dict = ()) -> list[tuple]:
+    """The rows ``sql`` selects from the database ``db``."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
 def contents(db: Path) -> dict[str, list[tuple]]:
     """Every table row by row, except the clock time of ingestion."""
     conn = sqlite3.connect(db)

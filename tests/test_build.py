@@ -14,15 +14,7 @@ from etl.text.keyword_identity import key_of
 from etl.text.normalize import clean_text
 from etl.db.search import search
 
-from .conftest import LISTINGS, SEED, api_day, seed_paragraphs
-
-
-def rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+from .conftest import LISTINGS, SEED, api_day, rows, seed_paragraphs
 
 
 def test_seed_builds_into_63_papers_equal_to_its_paragraphs(seed_db: Path) -> None:

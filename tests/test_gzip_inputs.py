@@ -14,21 +14,13 @@ from click.testing import CliRunner
 from etl.pipeline.build import resolve_inputs
 from etl.cli import cli
 
-from .conftest import HF_API, SEED, api_bytes, api_day
+from .conftest import HF_API, SEED, api_bytes, api_day, rows
 
 DAYS = ["2025-03-13", "2025-03-14", "2025-06-10"]
 
 
 def invoke(*args: str):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
-
-
-def rows(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
 
 
 def test_folders_and_globs_pick_up_gzip_files_in_canonical_order(tmp_path: Path) -> None:

@@ -15,17 +15,9 @@ from etl.pipeline.build import add, build
 from etl.publish import analysis
 from etl.publish.metadata import render_metadata
 
-from .conftest import SEED, api_day
+from .conftest import SEED, api_day, rows
 
 METADATA = render_metadata()
-
-
-def rows(db: Path, sql: str, params: tuple | dict = ()) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.mark.parametrize("forms", [

@@ -15,18 +15,13 @@ from etl.pipeline import build as build_module
 from etl.pipeline.build import BuildError, add, build
 from etl.cli import cli
 
-from .conftest import LISTINGS, SEED, api_day, api_text, contents
+from .conftest import LISTINGS, SEED, api_day, api_text, contents, rows
 
 PASTE = (LISTINGS / "2025-03-14.paste.txt").read_text(encoding="utf-8-sig")
 
 
-def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    with sqlite3.connect(db) as conn:
-        return conn.execute(sql, params).fetchall()
-
-
 def rejects(db: Path) -> list[tuple]:
-    return query(db, "select file, line, position, reason from rejects order by id")
+    return rows(db, "select file, line, position, reason from rejects order by id")
 
 
 def dump(db: Path) -> list[str]:
@@ -52,7 +47,7 @@ def test_an_empty_file_is_a_reject_naming_the_file(tmp_path: Path) -> None:
     report = build([empty, SEED], db)
     assert rejects(db) == [(str(empty), None, None, "empty file")]
     assert (report.read, report.loaded, report.rejected) == (64, 63, 1)
-    assert query(db, "select count(*) from papers") == [(63,)]
+    assert rows(db, "select count(*) from papers") == [(63,)]
 
 
 def test_a_binary_file_is_a_reject_naming_the_file(tmp_path: Path) -> None:
@@ -70,9 +65,9 @@ def test_other_encodings_are_read_and_say_so(tmp_path: Path, encoding: str) -> N
     db = tmp_path / "p.db"
     report = build([path], db)
     assert (report.loaded, report.rejected) == (26, 0)
-    [(abstract,)] = query(db, "select abstract from papers where title like 'CoSTAast%'")
+    [(abstract,)] = rows(db, "select abstract from papers where title like 'CoSTAast%'")
     assert abstract.startswith("Text–to–image café models like stable diffusion")
-    [(label, notes)] = query(db, "select encoding, notes from listings")
+    [(label, notes)] = rows(db, "select encoding, notes from listings")
     assert label == {"utf-16": "UTF-16 (BOM)", "utf-8-sig": "UTF-8 (BOM)", "cp1252": label}[encoding]
     if encoding == "cp1252":
         assert "cp1252" in (notes or "") and "cp1252" in report.summary()
@@ -82,8 +77,8 @@ def test_bom_crlf_and_non_breaking_spaces(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     build([LISTINGS / "2024-12-11.paste.txt"], db)
     expected = json.loads((LISTINGS / "2024-12-11.expected.json").read_text(encoding="utf-8"))["papers"]
-    assert [r[0] for r in query(db, "select title from papers order by rowid")] == [p["title"] for p in expected]
-    assert query(db, "select count(*) from papers where title like '%' || char(160) || '%'"
+    assert [r[0] for r in rows(db, "select title from papers order by rowid")] == [p["title"] for p in expected]
+    assert rows(db, "select count(*) from papers where title like '%' || char(160) || '%'"
                      " or abstract like '%' || char(13) || '%'") == [(0,)]
 
 
@@ -93,8 +88,8 @@ def test_nul_bytes_and_control_characters_are_removed_and_noted(tmp_path: Path) 
     db = tmp_path / "p.db"
     report = build([path], db)
     assert (report.loaded, report.rejected) == (26, 0)
-    assert query(db, "select count(*) from papers where title like 'CoSTAast:%'") == [(1,)]
-    assert "NUL" in (query(db, "select notes from listings")[0][0] or "")
+    assert rows(db, "select count(*) from papers where title like 'CoSTAast:%'") == [(1,)]
+    assert "NUL" in (rows(db, "select notes from listings")[0][0] or "")
 
 
 def test_a_truncated_json_array_keeps_what_is_complete_and_rejects_the_tail(tmp_path: Path) -> None:
@@ -104,7 +99,7 @@ def test_a_truncated_json_array_keeps_what_is_complete_and_rejects_the_tail(tmp_
     path = write(tmp_path, "2024-06-17.json", text[:cut_at])
     db = tmp_path / "p.db"
     report = build([path], db)
-    loaded = query(db, "select count(*) from papers")[0][0]
+    loaded = rows(db, "select count(*) from papers")[0][0]
     assert 0 < loaded < len(items)
     [(file, line, position, reason)] = rejects(db)
     assert file == str(path) and line is not None and position == loaded + 1
@@ -117,7 +112,7 @@ def test_json_items_of_the_wrong_type_are_rejects_with_their_position(tmp_path: 
     path = write(tmp_path, "2024-06-17.json", json.dumps([items[0], "status", 42, items[1], None, items[2]]))
     db = tmp_path / "p.db"
     build([path], db)
-    assert query(db, "select count(*) from papers") == [(3,)]
+    assert rows(db, "select count(*) from papers") == [(3,)]
     assert [(file, line, position, reason) for file, line, position, reason in rejects(db)] == [
         (str(path), 1, 2, "a bare string 'status' where a paper object was expected"),
         (str(path), 1, 3, "a JSON number where a paper object was expected"),
@@ -145,7 +140,7 @@ def test_the_same_paper_twice_in_one_listing(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     report = build([path], db)
     assert (report.loaded, report.rejected) == (26, 0)
-    assert query(db, "select count(*) from listing_papers") == [(26,)]
+    assert rows(db, "select count(*) from listing_papers") == [(26,)]
     # The same title again with another text is not the same card: kept as a reject, never lost.
     again = PASTE[first:card_end].replace("Text-to-image models", "Image generators", 1)
     path = write(tmp_path, "2025-03-15.txt", PASTE.rstrip("\n") + "\n\n" + again)
@@ -154,7 +149,7 @@ def test_the_same_paper_twice_in_one_listing(tmp_path: Path) -> None:
     assert (report.loaded, report.rejected) == (26, 1)
     [(_, line, _, reason)] = rejects(db)
     assert line > 50 and "appears again in this listing; first at line 11" in reason
-    assert query(db, "select count(*) from listing_papers") == [(26,)]
+    assert rows(db, "select count(*) from listing_papers") == [(26,)]
 
 
 def test_a_10_mb_line_is_a_reject_and_the_rest_loads(tmp_path: Path) -> None:
@@ -162,7 +157,7 @@ def test_a_10_mb_line_is_a_reject_and_the_rest_loads(tmp_path: Path) -> None:
     db = tmp_path / "p.db"
     report = build([path], db)
     assert (report.loaded, report.rejected) == (26, 1)
-    [(raw_length,)] = query(db, "select length(raw) from rejects")
+    [(raw_length,)] = rows(db, "select length(raw) from rejects")
     assert raw_length < 3000  # the raw text is kept, cut to a sane length
 
 
@@ -246,7 +241,7 @@ def test_a_full_disk_during_an_add_rolls_back_that_file(tmp_path: Path, monkeypa
     db = tmp_path / "p.db"
     build([SEED], db)
     before = dump(db)
-    pages = query(db, "pragma page_count")[0][0]
+    pages = rows(db, "pragma page_count")[0][0]
     monkeypatch.setattr(build_module, "connect", full_disk(pages + 5))
     with pytest.raises(sqlite3.OperationalError, match="full"):
         add([api_day("2025-03-14.json")], db)
@@ -323,4 +318,4 @@ def test_readers_are_never_blocked_nor_shown_half_a_listing(tmp_path: Path) -> N
         reader.join()
     assert errors == []
     assert seen <= {0, expected} and expected in seen | {expected}
-    assert query(db, "pragma journal_mode") == [("wal",)]
+    assert rows(db, "pragma journal_mode") == [("wal",)]

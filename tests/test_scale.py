@@ -15,15 +15,7 @@ from etl.pipeline.build import add, build
 from etl.publish.datasette_plugin import ensure_registered
 from etl.publish.serving import ensure_inspect_file, inspect_path
 
-from .conftest import HF_API, LISTINGS, SEED, api_day
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+from .conftest import HF_API, LISTINGS, SEED, api_day, rows
 
 
 def test_adds_keep_the_corpus_statistics_a_full_build_computes(tmp_path: Path) -> None:
@@ -35,12 +27,12 @@ def test_adds_keep_the_corpus_statistics_a_full_build_computes(tmp_path: Path) -
     build(inputs[:1], grown)
     for path in inputs[1:]:
         add([path], grown)
-    assert query(grown, "select key, df from keyword_df order by key") == query(full, "select key, df from keyword_df order by key")
-    assert query(grown, "select value from build_info where key = 'keyword_docs'") == [(str(query(full, "select count(*) from papers")[0][0]),)]
+    assert rows(grown, "select key, df from keyword_df order by key") == rows(full, "select key, df from keyword_df order by key")
+    assert rows(grown, "select value from build_info where key = 'keyword_docs'") == [(str(rows(full, "select count(*) from papers")[0][0]),)]
     # Every paper has its extracted keywords, and each keyword's paper count is right.
-    assert query(grown, "select count(distinct paper_id) from paper_keywords where source = 'papershelf'") == query(
+    assert rows(grown, "select count(distinct paper_id) from paper_keywords where source = 'papershelf'") == rows(
         grown, "select count(*) from papers")
-    assert query(grown, "select count(*) from keywords k where paper_count !="
+    assert rows(grown, "select count(*) from keywords k where paper_count !="
                         " (select count(distinct paper_id) from paper_keywords pk where pk.keyword_id = k.id)") == [(0,)]
 
 
@@ -60,8 +52,8 @@ def test_ranking_on_the_rows_an_add_loads_equals_ranking_on_all_of_them(tmp_path
 def test_an_inspect_file_is_written_once_and_again_when_the_database_changes(tmp_path: Path) -> None:
     db = tmp_path / "papershelf.db"
     build([SEED], db)
-    pairs = query(db, "select count(*) from paper_keywords")[0][0]
-    with_code = query(db, "select count(*) from paper_keywords join papers on papers.id = paper_id where has_code = 1")[0][0]
+    pairs = rows(db, "select count(*) from paper_keywords")[0][0]
+    with_code = rows(db, "select count(*) from paper_keywords join papers on papers.id = paper_id where has_code = 1")[0][0]
     path = ensure_inspect_file(db)
     assert path == inspect_path(db)
     data = json.loads(path.read_text())["papershelf"]

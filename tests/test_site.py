@@ -26,7 +26,7 @@ from etl.publish.metadata import render_metadata
 from etl.db.schema import FTS_TABLE
 from etl.db.search import search as cli_search
 
-from .conftest import HOSTILE_IMG
+from .conftest import HOSTILE_IMG, rows
 
 METADATA = render_metadata()
 QUERIES = METADATA["databases"]["papershelf"]["queries"]
@@ -39,14 +39,6 @@ TEST_SETTINGS = {**SETTINGS, "sql_time_limit_ms": 20_000, "facet_time_limit_ms":
 
 def site(db: Path) -> Datasette:
     return Datasette([str(db)], metadata=METADATA, settings=TEST_SETTINGS)
-
-
-def rows(db: Path, sql: str, params: tuple | dict = ()) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 async def get_json(ds: Datasette, path: str, status: int = 200) -> Any:

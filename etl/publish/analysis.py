@@ -166,15 +166,22 @@ def keyword_trends(conn: sqlite3.Connection, keywords: list[str] | None = None, 
             .select("period", "keyword", "papers", "keyworded", "share").sort("period", "keyword"))
 
 
-def code_share(conn: sqlite3.Connection, period: Period = "month") -> pl.DataFrame:
-    """Papers per period of first listing, how many have a code link, and the share."""
+def _by_first_listing(conn: sqlite3.Connection, column: str, dtype: Any, period: Period, *figures: pl.Expr
+                      ) -> pl.DataFrame:
+    """The papers with a ``column`` grouped by the period of their first listing: their number
+    (``papers``) and ``figures`` of each period."""
     frame = read(
         conn,
-        "select first_seen as date, has_code from papers where first_seen is not null",
-        {"date": pl.Date, "has_code": pl.Boolean},
+        f"select first_seen as date, {column} from papers where first_seen is not null and {column} is not null",
+        {"date": pl.Date, column: dtype},
     )
-    return (frame.group_by(_truncate("date", period))
-            .agg(pl.len().cast(pl.Int64).alias("papers"), pl.col("has_code").sum().cast(pl.Int64).alias("with_code"))
+    return frame.group_by(_truncate("date", period)).agg(pl.len().cast(pl.Int64).alias("papers"), *figures)
+
+
+def code_share(conn: sqlite3.Connection, period: Period = "month") -> pl.DataFrame:
+    """Papers per period of first listing, how many have a code link, and the share."""
+    with_code = pl.col("has_code").sum().cast(pl.Int64).alias("with_code")
+    return (_by_first_listing(conn, "has_code", pl.Boolean, period, with_code)
             .with_columns((pl.col("with_code") / pl.col("papers")).alias("share")).sort("period"))
 
 
@@ -229,13 +236,7 @@ def upvote_distribution(conn: sqlite3.Connection, bins: tuple[int, ...] = UPVOTE
 
 def upvotes_by_period(conn: sqlite3.Connection, period: Period = "month") -> pl.DataFrame:
     """Upvote statistics of the papers first listed in each period."""
-    frame = read(
-        conn,
-        "select first_seen as date, upvotes from papers where first_seen is not null and upvotes is not null",
-        {"date": pl.Date, "upvotes": pl.Int64},
-    )
-    return (frame.group_by(_truncate("date", period))
-            .agg(pl.len().cast(pl.Int64).alias("papers"), pl.col("upvotes").median().alias("median"),
-                 pl.col("upvotes").quantile(0.9, "nearest").cast(pl.Float64).alias("p90"),
-                 pl.col("upvotes").max().alias("max"))
-            .sort("period"))
+    upvotes = pl.col("upvotes")
+    return _by_first_listing(conn, "upvotes", pl.Int64, period, upvotes.median().alias("median"),
+                             upvotes.quantile(0.9, "nearest").cast(pl.Float64).alias("p90"),
+                             upvotes.max().alias("max")).sort("period")

@@ -219,9 +219,7 @@ def strip_markup(
                     position = text.find("\n", position + 1, start)
                 _continue_heading(text, open_start, open_end, start, edits)
                 if url:
-                    paper = paper_id_of(url)
-                    if paper:
-                        facts.append((start, Fact("paper", paper=paper, url=url)))
+                    _paper_fact(facts, start, url)
             else:
                 edits.append(_Span(open_start, end, ""))
                 if isinstance(fact, Fact):
@@ -279,13 +277,18 @@ def _numbered_link(text: str, start: int, end: int, url: str, edits: list[_Span]
         fact = None
     if fact is None:
         edits.append(_Span(start, end, ""))
-        paper = paper_id_of(url)
-        if paper:
-            facts.append((start, Fact("paper", paper=paper, url=url)))
+        _paper_fact(facts, start, url)
     else:
         edits.append(_Span(start, line_end, ""))
         if isinstance(fact, Fact):
             facts.append((start, fact))
+
+
+def _paper_fact(facts: list[tuple[int, Fact]], start: int, url: str) -> None:
+    """A link to a papers page left in the text is still a fact: the card's paper id."""
+    paper = paper_id_of(url)
+    if paper:
+        facts.append((start, Fact("paper", paper=paper, url=url)))
 
 
 def _continue_heading(text: str, open_start: int, open_end: int, close: int, edits: list[_Span]) -> None:
