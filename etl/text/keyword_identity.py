@@ -232,10 +232,15 @@ def merge(conn: sqlite3.Connection, into: dict[int, int]) -> None:
     conn.execute("create temp table if not exists merge_map (src integer primary key, dst integer not null)")
     conn.execute("delete from merge_map")
     conn.executemany("insert into merge_map (src, dst) values (?, ?)", into.items())
+    # From the merged keywords' rows (merge_map first: SQLite would otherwise scan all of paper_keywords,
+    # 0.6 s an add at a million papers) to the concept's row of the same paper and source.
     conn.execute(
-        """update paper_keywords as d set rank = s.rank
-           from paper_keywords s join merge_map m on m.src = s.keyword_id
-           where m.dst = d.keyword_id and s.paper_id = d.paper_id and s.source = d.source and s.rank < d.rank""")
+        """with merged as materialized (
+             select m.dst as keyword_id, s.paper_id, s.source, s.rank
+             from merge_map m cross join paper_keywords s on s.keyword_id = m.src)
+           update paper_keywords as d set rank = merged.rank from merged
+           where d.keyword_id = merged.keyword_id and d.paper_id = merged.paper_id and d.source = merged.source
+             and merged.rank < d.rank""")
     conn.execute(
         "update or ignore paper_keywords set keyword_id = (select dst from merge_map where src = keyword_id)"
         " where keyword_id in (select src from merge_map)")
