@@ -447,6 +447,7 @@ def add(
             raise BuildError(f"{db_path} was built by an earlier papershelf: rebuild it with `papershelf build`")
         loader = Loader(conn, track_keywords=True)
         index.ensure_db_shape(conn)
+        serving.track_row_changes(conn)  # each file's inspect data: the stored counts and what it changed
         for path in paths:
             conn.execute("begin immediate")
             try:
