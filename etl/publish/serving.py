@@ -12,8 +12,10 @@ is true whenever the file is. ``papershelf serve --immutable`` writes it to the 
 hands Datasette, at once: a replica needs the database file and nothing else. (A database without
 it, built before, gets the inspect file computed beside it, ``<db>.inspect.json``, as before.)
 
-What makes it cheap: the views' counts are the counts of the tables they follow (``VIEW_COUNTS``),
-and the "hash" Datasette shows (and sends as the ETag of the database download) is a fingerprint of
+What makes it cheap: the views' counts are the counts of the tables they follow (``VIEW_COUNTS``);
+an add does not count again but adds to the stored counts the rows it inserted and deleted, which
+temp triggers note (``track_row_changes``); the FTS index blocks are left for Datasette to count
+when their page is opened (``UNCOUNTED``); and the "hash" Datasette shows (and sends as the ETag of the database download) is a fingerprint of
 the database's contents: the papershelf version and the SHA-256 of every listing ingested, in order
 (a build is a function of its inputs; an add changes the listings). Reading gigabytes to hash the
 file would cost more than the start it saves.
