@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -138,3 +139,21 @@ def test_export_command(seed_db: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*(f"{t}.csv" for t in TABLES), "datapackage.json"])
     bad = CliRunner().invoke(cli, ["export", "--db", str(seed_db), "--format", "xlsx", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "xlsx" in bad.output
+
+
+def test_a_database_of_another_shape_is_not_exported(seed_db: Path, tmp_path: Path) -> None:
+    """A database built by an earlier papershelf (here: without keyword_sources, and papers without
+    its organization column) stops the export with what is missing, before any file is written."""
+    old = tmp_path / "old.db"
+    shutil.copy(seed_db, old)
+    conn = sqlite3.connect(old)
+    conn.execute("drop table keyword_sources")
+    conn.execute("alter table papers drop column journal_ref")
+    conn.commit()
+    conn.close()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["export", "--db", str(old), "--format", "csv", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "table keyword_sources" in result.output and "column papers.journal_ref" in result.output
+    assert "not in the database: rebuild it with `papershelf build`" in result.output
+    assert not out.exists() or not any(out.iterdir())

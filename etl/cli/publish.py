@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from etl.cli.options import db_option, existing_db
+from etl.db.index import ShapeError
 
 
 def datasette_serve_args(db_path: Path, metadata: Path, port: int, host: str, immutable: bool,
@@ -93,6 +94,8 @@ def export(db_path: Path, fmt: str, out: Path, url: str | None) -> None:
             report = load(existing_db(db_path), url)
         except psycopg.Error as error:
             raise click.ClickException(f"PostgreSQL: {error}".strip())
+        except ShapeError as error:
+            raise click.ClickException(f"{db_path}: {error}") from None
         for table, rows in report.rows.items():
             click.echo(f"{table}: {rows:,} row{'' if rows == 1 else 's'}")
         timings = ", ".join(f"{stage} {seconds:.1f} s" for stage, seconds in report.timings.items())
@@ -102,7 +105,10 @@ def export(db_path: Path, fmt: str, out: Path, url: str | None) -> None:
         raise click.UsageError("--to is for --format postgres; Parquet and CSV go to --out")
     from etl.publish.export import export as run_export
 
-    descriptor = run_export(existing_db(db_path), out, fmt)  # type: ignore[arg-type]
+    try:
+        descriptor = run_export(existing_db(db_path), out, fmt)  # type: ignore[arg-type]
+    except ShapeError as error:
+        raise click.ClickException(f"{db_path}: {error}") from None
     for resource in descriptor["resources"]:
         rows = resource["papershelf:rows"]
         click.echo(f"{out / resource['path']}: {rows:,} row{'' if rows == 1 else 's'}")

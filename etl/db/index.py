@@ -180,3 +180,29 @@ def ensure_db_shape(conn: sqlite3.Connection) -> None:
     elif not has_table(conn, TITLE_FTS_TABLE):  # a database built before the title index existed
         rebuild_title_fts(conn)
     ensure_views(conn)
+
+
+class ShapeError(ValueError):
+    """The database is not the shape this papershelf declares (built by an earlier version)."""
+
+
+def check_shape(conn: sqlite3.Connection) -> None:
+    """Every declared table is in the database with every declared column, or ShapeError naming what
+    is missing: the exports read the declared tables, and a database built by an earlier papershelf
+    would give wrong files (sqlite-utils reads the database's own tables and columns)."""
+    import sqlite_utils
+
+    from .schema import metadata  # SQLAlchemy: imported by the exports, never on add's path
+
+    db = sqlite_utils.Database(conn)
+    present = set(db.table_names())
+    missing = []
+    for table in metadata.sorted_tables:
+        name = str(table.name)
+        if name not in present:
+            missing.append(f"table {name}")
+            continue
+        columns = set(db.table(name).columns_dict)
+        missing += [f"column {name}.{column.name}" for column in table.columns if column.name not in columns]
+    if missing:
+        raise ShapeError(f"{', '.join(missing)} not in the database: rebuild it with `papershelf build`")

@@ -23,6 +23,7 @@ import polars as pl
 from sqlalchemy import Float, Integer, Table
 
 from etl import version
+from etl.db import index
 from .analysis import connect, read
 from etl.publish.metadata import base_metadata
 from etl.db.schema import metadata as schema_metadata
@@ -226,6 +227,7 @@ def export(db_path: Path, out: Path, fmt: Format) -> dict[str, Any]:
     months: pl.DataFrame | None = None  # paper id -> partition, from papers (exported first)
     partitioned: set[str] = set()
     try:
+        index.check_shape(conn)
         for table in tables():
             name = str(table.name)
             frame = table_frame(conn, table)

@@ -180,6 +180,13 @@ def load(db_path: Path, url: str, *, progress: Any = None) -> LoadReport:
     staging = f"{STAGING_PREFIX}{os.getpid()}"
     report = LoadReport()
     source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
+    try:
+        from etl.db.index import check_shape
+
+        check_shape(source)  # before anything is written to PostgreSQL
+    except BaseException:
+        source.close()
+        raise
     conn = connect(url, autocommit=True)
     try:
         started = time.perf_counter()

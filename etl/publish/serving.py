@@ -231,8 +231,10 @@ def has_papershelf_tables(db_path: str | Path, immutable: bool = False) -> bool:
         conn = sqlite3.connect(uri, uri=True)
     except sqlite3.Error:
         return False
+    import sqlite_utils  # on the serve path, which imports Datasette: its cost does not show
+
     try:
-        names = {row[0] for row in conn.execute("select name from sqlite_master where type = 'table'")}
+        names = set(sqlite_utils.Database(conn).table_names())
     except sqlite3.Error:
         return False
     finally:
