@@ -182,6 +182,11 @@ def ensure_db_shape(conn: sqlite3.Connection) -> None:
     ensure_views(conn)
 
 
+
+def next_id(conn: sqlite3.Connection, table: str) -> int:
+    """The id the next row of ``table`` gets (SQLite's own choice for an integer primary key)."""
+    return int(conn.execute(f"select coalesce(max(id), 0) + 1 from {table}").fetchone()[0])
+
 class ShapeError(ValueError):
     """The database is not the shape this papershelf declares (built by an earlier version)."""
 

@@ -270,7 +270,7 @@ def build(
             parsers.close()
             parsers = None
         if enricher is not None:
-            enricher.end(late_events(conn, loader.late), next_id(conn, "keywords"),
+            enricher.end(late_events(conn, loader.late), index.next_id(conn, "keywords"),
                          conn.execute("select id, key from keywords"))
             loader.release()  # its maps of names and keywords: memory the FTS build can use
             memory.trim()
@@ -391,10 +391,6 @@ def _finish_keyword_tables(conn: sqlite3.Connection, deferred: list[str], report
     with report.timed("aggregates"):
         keyword_identity.resolve(conn, None)
     _create_indexes(conn, deferred, report)
-
-
-def next_id(conn: sqlite3.Connection, table: str) -> int:
-    return int(conn.execute(f"select coalesce(max(id), 0) + 1 from {table}").fetchone()[0])
 
 
 def _enrich_all(conn: sqlite3.Connection, report: BuildReport, keyword_chunk: int) -> None:

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from etl.pipeline.keyword_ids import KeywordIds, StoredKeywordIds
 from etl.text import keyword_identity
@@ -37,12 +37,11 @@ TOP_KEYWORDS = 10
 N_DOCS_KEY = "keyword_docs"  # build_info key: papers counted in keyword_df
 KEYWORD_CHUNK = 2048  # papers per batch of keyword extraction (etl.text.keyword_batch.CHUNK_DOCS)
 
+T = TypeVar("T")
 LINK_INSERT = "insert into links (paper_id, url, raw, host, kind, repo, source) values (?, ?, ?, ?, ?, ?, ?)"
 
 
-def _chunks(ids: list[str], size: int = 500) -> Iterator[list[str]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+ID_CHUNK = 500  # ids per "in (...)" list, under SQLite's limit of bound parameters
 
 
 def _select_papers(conn: sqlite3.Connection, columns: str, paper_ids: set[str] | None) -> Iterator[tuple]:
@@ -50,19 +49,25 @@ def _select_papers(conn: sqlite3.Connection, columns: str, paper_ids: set[str] |
         yield from conn.execute(f"select {columns} from papers order by rowid")
         return
     rows: list[tuple] = []
-    for chunk in _chunks(sorted(paper_ids)):
+    for chunk in chunked(sorted(paper_ids), ID_CHUNK):
         marks = ", ".join("?" * len(chunk))
         rows += conn.execute(f"select rowid, {columns} from papers where id in ({marks})", chunk).fetchall()
     yield from (row[1:] for row in sorted(rows))  # rowid order, as for a full build
 
 
-def _delete_for(conn: sqlite3.Connection, table: str, paper_ids: set[str] | None, extra: str = "") -> None:
+def _delete_for(conn: sqlite3.Connection, table: str, paper_ids: set[str] | None, extra: str = "",
+                returning: str | None = None) -> set[Any]:
+    """Delete the rows of ``paper_ids`` (all when None) from ``table``; the values of the column
+    ``returning`` of the deleted rows."""
+    tail = f" returning {returning}" if returning else ""
     if paper_ids is None:
-        conn.execute(f"delete from {table} where 1 {extra}")
-        return
-    for chunk in _chunks(sorted(paper_ids)):
+        return {row[0] for row in conn.execute(f"delete from {table} where 1 {extra}{tail}")}
+    deleted: set[Any] = set()
+    for chunk in chunked(sorted(paper_ids), ID_CHUNK):
         marks = ", ".join("?" * len(chunk))
-        conn.execute(f"delete from {table} where paper_id in ({marks}) {extra}", chunk)
+        deleted.update(row[0] for row in conn.execute(
+            f"delete from {table} where paper_id in ({marks}) {extra}{tail}", chunk))
+    return deleted
 
 
 # ---- links ---------------------------------------------------------------------------------------
@@ -122,10 +127,10 @@ def new_stats(n_docs: int = 0, df: Iterable[tuple[str, int]] = ()) -> CorpusStat
     return CorpusStats(n_docs, df)
 
 
-def chunked(rows: Iterable[tuple], size: int | None = None) -> Iterator[list[tuple]]:
-    """``rows`` in lists of ``size`` (KEYWORD_CHUNK): the batches keywords are extracted by."""
+def chunked(rows: Iterable[T], size: int | None = None) -> Iterator[list[T]]:
+    """``rows`` in lists of ``size`` (KEYWORD_CHUNK: the batches keywords are extracted by)."""
     size = size or KEYWORD_CHUNK
-    chunk: list[tuple] = []
+    chunk: list[T] = []
     for row in rows:
         chunk.append(row)
         if len(chunk) >= size:
@@ -257,21 +262,11 @@ def _refresh_some_keywords(conn: sqlite3.Connection, paper_ids: set[str], filled
     set_info(conn, N_DOCS_KEY, str(n_docs))
     stats = new_stats(n_docs, needed_df_rows(conn, batch.words(), batch.single_keys()))
     # Papers whose abstract was filled in had keywords from their title: replaced.
-    touched = _delete_extracted_of(conn, [paper_id for paper_id, _, _ in papers])
+    touched = _delete_for(conn, "paper_keywords", {paper_id for paper_id, _, _ in papers},
+                          f"and source = '{PAPERSHELF}'", returning="keyword_id")
     rows = rank_chunk([paper_id for paper_id, _, _ in papers], batch, stats, StoredKeywordIds(conn))
     write_keyword_rows(conn, rows)
     return touched | rows.keyword_ids()
-
-
-def _delete_extracted_of(conn: sqlite3.Connection, paper_ids: list[str]) -> set[int]:
-    """Delete the extracted keywords of ``paper_ids``; returns the ids of the keywords they had."""
-    touched: set[int] = set()
-    for chunk in _chunks(sorted(paper_ids)):
-        marks = ", ".join("?" * len(chunk))
-        where = f"where paper_id in ({marks}) and source = '{PAPERSHELF}'"
-        touched.update(row[0] for row in conn.execute(f"select keyword_id from paper_keywords {where}", chunk))
-        conn.execute(f"delete from paper_keywords {where}", chunk)
-    return touched
 
 
 def _apply_df_delta(conn: sqlite3.Connection, delta: Counter[str]) -> None:
@@ -336,7 +331,7 @@ def refresh_aggregates(conn: sqlite3.Connection, paper_ids: set[str]) -> None:
     """Per-paper figures derived from sightings and links (first and last seen, counts, has_code) of
     the papers an add touched (a full build computes every paper's with ``refresh_sighting_aggregates``
     and ``mark_papers_with_code``)."""
-    for chunk in _chunks(sorted(paper_ids)):
+    for chunk in chunked(sorted(paper_ids), ID_CHUNK):
         marks = ", ".join("?" * len(chunk))
         conn.execute(
             f"""

@@ -24,6 +24,8 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
+from etl.db.index import next_id
+
 KeywordRow = tuple[int, str, str]  # (id, key, display)
 CACHE = 200_000  # ids a StoredKeywordIds keeps in memory (the keywords table answers the rest)
 RECENT = 100_000  # ids an ArchivedKeywordIds keeps in its dict before they join the archive
@@ -45,7 +47,7 @@ class StoredKeywordIds:
         self.conn = conn
         self.cache = cache
         self.ids: dict[str, int] = {}
-        self.next = int(conn.execute("select coalesce(max(id), 0) + 1 from keywords").fetchone()[0])
+        self.next = next_id(conn, "keywords")
         self.new_rows: list[KeywordRow] = []
 
     def start_chunk(self, keys: list[str]) -> None:

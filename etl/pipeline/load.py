@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Callable
 
+from etl.db.index import next_id
 from etl.text import keyword_identity
 from etl.text.identity import slugify, title_key
 from etl.text.keyword_identity import FORMS_UPSERT as KEYWORD_FORMS_UPSERT
@@ -64,6 +65,7 @@ def now_iso() -> str:
 # of names does not grow the process (the unique indexes answer the rest).
 CACHE_LIMIT = 300_000
 BULK_IDS = 2_000_000  # names and keywords a full build keeps in memory, each (about 120 bytes a name)
+EVENT_BATCH = 1000  # papers for enrichment piled up inside a long listing before they are sent
 
 # What enrichment reads of a paper: (rowid, id, title, abstract, github_repo, project_page).
 TextEvent = tuple[int, str, str, str, str | None, str | None]
@@ -99,14 +101,11 @@ class IdMap:
         self.authoritative = bulk
         self._pending: list[tuple] = []
         self._pending_keys: list[object] = []
-        self._next = self._max_id() if bulk else 0
+        self._next = next_id(conn, table) if bulk else 0  # the id a new key gets
         names = ", ".join(columns)
         self._insert = (f"insert into {table} ({names}) values ({', '.join('?' * len(columns))})"
                         " on conflict do nothing returning id")
         self._insert_with_id = f"insert into {table} (id, {names}) values (?, {', '.join('?' * len(columns))})"
-
-    def _max_id(self) -> int:
-        return int(self.conn.execute(f"select coalesce(max(id), 0) from {self.table}").fetchone()[0])
 
     def get(self, key: object, row: tuple, lookup: str, lookup_params: tuple) -> int:
         """The id of ``key``; ``row`` is its row (``columns``) when new, ``lookup`` the SQL that finds it."""
@@ -114,14 +113,14 @@ class IdMap:
         if found is not None:
             return found
         if self.authoritative:
+            new_id = self.ids[key] = self._next
             self._next += 1
-            self.ids[key] = self._next
-            self._pending.append((self._next, *row))
+            self._pending.append((new_id, *row))
             self._pending_keys.append(key)
             if len(self.ids) >= self.limit:  # from here on, a key not in memory may be stored
                 self.flush()
                 self.authoritative = False
-            return self._next
+            return new_id
         stored = self.conn.execute(self._insert, row).fetchone() or self.conn.execute(lookup, lookup_params).fetchone()
         if len(self.ids) >= self.limit:
             self.ids.clear()
@@ -139,7 +138,7 @@ class IdMap:
             self.ids.pop(key, None)
         self._pending, self._pending_keys = [], []
         if self.authoritative:
-            self._next = self._max_id()
+            self._next = next_id(self.conn, self.table)
 
     def clear(self) -> None:
         """After a rollback of rows already written: forget everything (a cache again)."""
@@ -161,7 +160,7 @@ class Loader:
     def __init__(
         self, conn: sqlite3.Connection, *, events: bool = False,
         on_events: Callable[[list[tuple]], None] | None = None, track_keywords: bool = False,
-        bulk: bool = False, event_batch: int = 1000,
+        bulk: bool = False, event_batch: int = EVENT_BATCH,
     ) -> None:
         self.conn = conn
         # In a bulk load (a full build, this loader the only writer) author names and keywords are
@@ -455,10 +454,11 @@ class Loader:
         (``keyword_identity``, shared with every source), assigned by ``source``, and their written
         forms. The latest listing's list replaces the one kept before."""
         if not new:
+            replaced = self.conn.execute(
+                "delete from paper_keywords where paper_id = ? and source = ? returning keyword_id", (paper_id, source)
+            ).fetchall()
             if self.keywords_touched is not None:
-                self.keywords_touched.update(r[0] for r in self.conn.execute(
-                    "select keyword_id from paper_keywords where paper_id = ? and source = ?", (paper_id, source)))
-            self.conn.execute("delete from paper_keywords where paper_id = ? and source = ?", (paper_id, source))
+                self.keywords_touched.update(keyword_id for (keyword_id,) in replaced)
         seen: set[int] = set()
         rows = []
         rank = 0

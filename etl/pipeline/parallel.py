@@ -49,7 +49,7 @@ from operator import add
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from etl.pipeline import enrich, keyword_ids, memory
+from etl.pipeline import enrich, keyword_ids, load, memory
 from etl.pipeline.keyword_ids import ArchivedKeywordIds
 from etl.sources.records import Item
 from etl.sources import SourceError, SourceListing, open_listing, sha256_file
@@ -69,7 +69,7 @@ class Tuning:
     several chunks and event batches)."""
 
     parse_chunk: int = 500  # items per message from a parse worker
-    event_batch: int = 1000  # papers the loader sends the enricher at a time inside a long listing
+    event_batch: int = load.EVENT_BATCH  # papers the loader sends the enricher at a time inside a long listing
     keyword_chunk: int = enrich.KEYWORD_CHUNK  # papers per batch of keyword extraction
     # Keys the enricher counts in memory before it writes the counts out (SQLite adds the parts up at
     # the end): counting a million papers meets millions of words, most in one paper only.
@@ -295,7 +295,7 @@ class _StoredFrequencies(Counter):
         found = list(map(dict.get, repeat(self), keys, repeat(None)))
         missing = sorted({key for key, value in zip(keys, found) if value is None})
         stored: dict[str, int] = {}
-        for part in enrich.chunked(missing, 500):
+        for part in enrich.chunked(missing, enrich.ID_CHUNK):
             stored.update(self.side.execute(f"select key, df from df where key in ({', '.join('?' * len(part))})", part))
         return [value if value is not None else stored.get(key, 0) for key, value in zip(keys, found)]
 

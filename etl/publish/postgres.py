@@ -26,6 +26,7 @@ import re
 import sqlite3
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -173,20 +174,17 @@ def load(db_path: Path, url: str, *, progress: Any = None) -> LoadReport:
     """Copy the SQLite database ``db_path`` into the PostgreSQL database at ``url`` (schema ``papershelf``),
     replacing what was there in one transaction. A failed load drops its staging schema and leaves
     the published one as it was."""
+    from etl.db.index import check_shape
     from etl.db.schema import metadata
 
     if not db_path.exists():
         raise FileNotFoundError(f"{db_path} does not exist: run `papershelf build` first")
     staging = f"{STAGING_PREFIX}{os.getpid()}"
     report = LoadReport()
-    source = sqlite3.connect(f"file:{db_path.resolve()}?mode=ro", uri=True)
-    try:
-        from etl.db.index import check_shape
-
-        check_shape(source)  # before anything is written to PostgreSQL
-    except BaseException:
-        source.close()
-        raise
+    uri = f"file:{db_path.resolve()}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True)) as checked:
+        check_shape(checked)  # before anything is written to PostgreSQL
+    source = sqlite3.connect(uri, uri=True)
     conn = connect(url, autocommit=True)
     try:
         started = time.perf_counter()

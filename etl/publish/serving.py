@@ -77,7 +77,8 @@ PER_PAPER = ("papers_fts", "papers_fts_docsize", "papers_fts_title", "papers_fts
 # papers that every add would pay, and no trigger can follow FTS5's writes to them.
 UNCOUNTED = ("papers_fts_data", "papers_fts_title_data")
 CHANGES = "inspect_row_changes"  # the temp table of rows inserted and deleted since the counts were stored
-VIEW_PREFIX = "view "  # a view's changes in CHANGES: keyword_papers' follow the keywords' paper counts
+VIEW_PREFIX = "view "  # a view's changes in CHANGES
+FOLLOWED_VIEW = VIEW_PREFIX + "keyword_papers"  # its rows follow the keywords' paper counts
 
 
 def fingerprint(conn: sqlite3.Connection) -> str:
@@ -128,11 +129,7 @@ def track_row_changes(conn: sqlite3.Connection) -> None:
     counting again costs seconds at a million papers). Temp triggers: nothing is written to the file."""
     conn.execute("pragma recursive_triggers = on")  # the rows an INSERT OR REPLACE deletes are counted too
     conn.execute(f"create temp table if not exists {CHANGES} (name text primary key, n integer not null)")
-    tables = conn.execute("select name, sql from sqlite_master where type = 'table' and name not like 'sqlite%'").fetchall()
-    virtual = [name for name, sql in tables if sql.lower().startswith("create virtual table")]
-    for name, _ in tables:
-        if any(name == v or name.startswith(v + "_") for v in virtual):  # FTS5 writes its tables itself
-            continue
+    for name in _ordinary_tables(conn):
         for event, sign in (("insert", "+ 1"), ("delete", "- 1")):
             quoted = name.replace("'", "''")
             conn.execute(
@@ -140,13 +137,21 @@ def track_row_changes(conn: sqlite3.Connection) -> None:
                 f" begin insert into {CHANGES} (name, n) values ('{quoted}', 0{sign})"
                 f" on conflict (name) do update set n = n {sign}; end")
     # keyword_papers has a row per (paper, keyword): the sum of the keywords' paper counts (VIEW_COUNTS).
-    view = VIEW_PREFIX + "keyword_papers"
+    view = FOLLOWED_VIEW
     for event, change in (("insert", "new.paper_count"), ("delete", "- old.paper_count"),
                           ("update of paper_count", "new.paper_count - old.paper_count")):
         conn.execute(
             f'create temp trigger if not exists "{CHANGES}_{event.split()[0]}_{view}" after {event} on main.keywords'
             f" begin insert into {CHANGES} (name, n) values ('{view}', {change})"
             f" on conflict (name) do update set n = n + excluded.n; end")
+
+
+def _ordinary_tables(conn: sqlite3.Connection) -> list[str]:
+    """The tables whose rows only SQL statements write: not SQLite's own, not the FTS5 tables and
+    their shadow tables (FTS5 writes those itself, where no trigger follows)."""
+    tables = conn.execute("select name, sql from sqlite_master where type = 'table' and name not like 'sqlite%'").fetchall()
+    virtual = [name for name, sql in tables if sql.lower().startswith("create virtual table")]
+    return [name for name, _ in tables if not any(name == v or name.startswith(v + "_") for v in virtual)]
 
 
 def _tracked_counts(conn: sqlite3.Connection) -> dict[str, int]:
@@ -162,9 +167,7 @@ def _tracked_counts(conn: sqlite3.Connection) -> dict[str, int]:
     stored.update((VIEW_PREFIX + name, entry["count"]) for name, entry in data.get(VIEWS, {}).items())
     changes = dict(conn.execute(f"select name, n from {CHANGES}").fetchall())
     conn.execute(f"delete from {CHANGES}")
-    followed = {trigger[len(CHANGES) + len("_insert_"):] for (trigger,) in conn.execute(
-        f"select name from temp.sqlite_master where type = 'trigger' and name like '{CHANGES}_insert_%'")}
-    return {name: stored[name] + changes.get(name, 0) for name in followed
+    return {name: stored[name] + changes.get(name, 0) for name in [*_ordinary_tables(conn), FOLLOWED_VIEW]
             if isinstance(stored.get(name), int)}
 
 
